@@ -1,0 +1,16 @@
+export type {
+  AppendOptions,
+  Appendable,
+  Appender,
+  Querier,
+  Queryable,
+  SelectHints,
+  Series,
+  SeriesIterator,
+  SeriesRef,
+  SeriesSet,
+} from "./interface.ts";
+export { ValueType } from "./interface.ts";
+export { StorageError } from "./errors.ts";
+export { ArraySeriesSet, emptySeriesSet } from "./series-set.ts";
+export { MemoryStorage } from "./memory.ts";
