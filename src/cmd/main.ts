@@ -1,0 +1,36 @@
+/**
+ * The promstack CLI: `promstack <command> [flags] [args]`. Each command lives
+ * in its own module under cmd/ and is loaded only when run.
+ */
+
+/** A CLI command: runs with the arguments after its name, resolves to an exit code. */
+export type CommandMain = (argv: string[]) => Promise<number>;
+
+const commands: Record<string, { summary: string; load: () => Promise<CommandMain> }> = {
+  promtool: {
+    summary: "Tooling for the Prometheus monitoring system (checks, rule tests, PromQL tests).",
+    load: async () => (await import("./promtool.ts")).main,
+  },
+};
+
+function usage(): string {
+  const lines = ["usage: promstack <command> [<args> ...]", "", "Commands:"];
+  for (const [name, c] of Object.entries(commands)) lines.push(`  ${name.padEnd(14)} ${c.summary}`);
+  return lines.join("\n") + "\n";
+}
+
+async function run(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    process.stdout.write(usage());
+    return name === undefined ? 1 : 0;
+  }
+  const c = commands[name];
+  if (c === undefined) {
+    process.stderr.write(`promstack: error: expected command but got "${name}"\n\n${usage()}`);
+    return 1;
+  }
+  return (await c.load())(rest);
+}
+
+process.exitCode = await run(process.argv.slice(2));

@@ -1,0 +1,73 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Labels, LabelsBuilder, compareLabels, quoteString } from "./index.ts";
+
+test("labels are sorted, unique and drop empty values", () => {
+  const l = Labels.fromStrings("b", "2", "a", "1", "c", "");
+  assert.deepEqual(l.names, ["a", "b"]);
+  assert.deepEqual(l.values, ["1", "2"]);
+  assert.equal(l.get("a"), "1");
+  assert.equal(l.get("c"), "");
+  assert.equal(l.has("c"), false);
+});
+
+test("equal sets share key and hash, different sets do not", () => {
+  const a = Labels.fromObject({ job: "x", instance: "y" });
+  const b = Labels.fromStrings("instance", "y", "job", "x");
+  const c = Labels.fromStrings("instance", "yjob", "x", "");
+  assert.equal(a.key, b.key);
+  assert.equal(a.hash, b.hash);
+  assert.ok(a.equals(b));
+  assert.notEqual(a.key, c.key);
+  assert.ok(!a.equals(c));
+});
+
+test("key separates names from values", () => {
+  const a = Labels.fromStrings("a", "bc");
+  const b = Labels.fromStrings("ab", "c");
+  assert.notEqual(a.key, b.key);
+});
+
+test("builder sets, deletes and keeps", () => {
+  const base = Labels.fromObject({ __name__: "up", job: "a", instance: "i" });
+  const b = new LabelsBuilder(base);
+  b.set("zone", "z1").del("instance");
+  assert.equal(b.labels().toString(), '{__name__="up", job="a", zone="z1"}');
+  b.set("job", "");
+  assert.equal(b.labels().toString(), '{__name__="up", zone="z1"}');
+  b.keep("zone");
+  assert.equal(b.labels().toString(), '{zone="z1"}');
+  assert.equal(base.toString(), '{__name__="up", instance="i", job="a"}', "base is unchanged");
+});
+
+test("filters return new sets", () => {
+  const l = Labels.fromObject({ __name__: "up", job: "a", instance: "i" });
+  assert.equal(l.dropMetricName().toString(), '{instance="i", job="a"}');
+  assert.equal(l.keep(["job"]).toString(), '{job="a"}');
+  assert.equal(l.without("job", "instance").toString(), '{__name__="up"}');
+  assert.equal(Labels.EMPTY.dropMetricName(), Labels.EMPTY);
+});
+
+const compareCases: { name: string; a: Record<string, string>; b: Record<string, string>; want: number }[] = [
+  { name: "equal", a: { a: "1" }, b: { a: "1" }, want: 0 },
+  { name: "value order", a: { a: "1" }, b: { a: "2" }, want: -1 },
+  { name: "name order", a: { b: "1" }, b: { a: "1" }, want: 1 },
+  { name: "prefix is smaller", a: { a: "1" }, b: { a: "1", b: "1" }, want: -1 },
+];
+for (const c of compareCases) {
+  test(`compareLabels: ${c.name}`, () => {
+    assert.equal(Math.sign(compareLabels(Labels.fromObject(c.a), Labels.fromObject(c.b))), c.want);
+  });
+}
+
+const quoteCases = [
+  { name: "plain", in: "abc", want: '"abc"' },
+  { name: "quotes and backslash", in: 'a"b\\c', want: '"a\\"b\\\\c"' },
+  { name: "control characters", in: "a\nb\tc\x01", want: '"a\\nb\\tc\\x01"' },
+  { name: "unicode kept", in: "héllo ☃", want: '"héllo ☃"' },
+];
+for (const c of quoteCases) test(`quoteString: ${c.name}`, () => assert.equal(quoteString(c.in), c.want));
+
+test("UTF-8 label names are quoted in text form", () => {
+  assert.equal(Labels.fromObject({ "a.b": "c" }).toString(), '{"a.b"="c"}');
+});
