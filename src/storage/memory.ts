@@ -93,17 +93,21 @@ class WindowSeries implements Series {
 
 class MemIterator implements SeriesIterator {
   #s: MemSeries;
+  #start: number;
   #i: number;
   #end: number;
 
   constructor(s: MemSeries) {
     this.#s = s;
+    this.#start = 0;
     this.#i = -1;
     this.#end = s.n;
   }
 
+  /** Restarts over samples [from, to) of s. */
   reset(s: MemSeries, from = 0, to = s.n): void {
     this.#s = s;
+    this.#start = from;
     this.#i = from - 1;
     this.#end = to;
   }
@@ -114,7 +118,7 @@ class MemIterator implements SeriesIterator {
   }
 
   seek(t: number): ValueType {
-    if (this.#i < 0) this.#i = 0;
+    if (this.#i < this.#start) this.#i = this.#start;
     while (this.#i < this.#end && this.#s.ts[this.#i]! < t) this.#i++;
     return this.#i < this.#end ? ValueType.Float : ValueType.None;
   }
