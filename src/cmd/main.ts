@@ -11,6 +11,7 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMai
     summary: "Tooling for the Prometheus monitoring system (checks, rule tests, PromQL tests).",
     load: async () => (await import("./promtool.ts")).main,
   },
+  "node-exporter": { summary: "Prometheus exporter for hardware and OS metrics exposed by *NIX kernels.", load: async () => (await import("./node-exporter.ts")).main },
 };
 
 function usage(): string {

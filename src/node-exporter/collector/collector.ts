@@ -1,0 +1,178 @@
+/**
+ * What every node exporter collector shares: the context it is built with
+ * (paths, flags, logger), the NoDataError outcome, and small file helpers.
+ */
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { Emit } from "../../exposition/index.ts";
+import { compileAnchoredRE2 } from "../../model/index.ts";
+
+/** Key/value pairs after the message, in order: ["name", "cpu", "err", e, ...]. */
+export type LogFields = readonly unknown[];
+
+/** A leveled structured logger. Methods never throw. */
+export interface Logger {
+  debug(msg: string, ...kv: LogFields): void;
+  info(msg: string, ...kv: LogFields): void;
+  warn(msg: string, ...kv: LogFields): void;
+  error(msg: string, ...kv: LogFields): void;
+}
+
+/** A logger that drops everything. */
+export const nopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+/** The namespace of every node exporter metric. */
+export const NAMESPACE = "node";
+
+/**
+ * Collector settings that come from flags. Every field has the upstream
+ * default; null means "flag not set".
+ */
+export interface CollectorSettings {
+  /** --path.procfs, default /proc. */
+  procfs: string;
+  /** --path.sysfs, default /sys. */
+  sysfs: string;
+  /** --path.rootfs, default /. */
+  rootfs: string;
+  /** --path.udev.data, default /run/udev/data. */
+  udevData: string;
+  /** --collector.textfile.directory, default "" (collector emits only its error gauge). */
+  textfileDirectory: string;
+  /** --collector.cpu.guest, default true. */
+  cpuGuest: boolean;
+  /** --collector.cpu.info, default false. */
+  cpuInfo: boolean;
+  /** --collector.cpu.info.flags-include (Go regexp, unanchored), default none. */
+  cpuInfoFlagsInclude: string | null;
+  /** --collector.cpu.info.bugs-include (Go regexp, unanchored), default none. */
+  cpuInfoBugsInclude: string | null;
+  /** --collector.stat.softirq, default false. */
+  statSoftirq: boolean;
+  /** --collector.netdev.device-include / -exclude (anchored Go regexps). */
+  netdevDeviceInclude: string | null;
+  netdevDeviceExclude: string | null;
+  /** --collector.netstat.fields (anchored Go regexp). */
+  netstatFields: string;
+  /** --collector.vmstat.fields (anchored Go regexp). */
+  vmstatFields: string;
+  /** --collector.diskstats.device-exclude / -include (anchored Go regexps). */
+  diskstatsDeviceExclude: string;
+  diskstatsDeviceInclude: string | null;
+  /** --collector.filesystem.mount-points-exclude / fs-types-exclude (anchored Go regexps). */
+  filesystemMountPointsExclude: string;
+  filesystemFsTypesExclude: string;
+  /** --collector.filesystem.mount-timeout in ms, default 5 s. */
+  filesystemMountTimeoutMs: number;
+}
+
+/** The upstream defaults of every collector flag (node_exporter 1.x on Linux). */
+export const DEFAULT_SETTINGS: Readonly<CollectorSettings> = {
+  procfs: "/proc",
+  sysfs: "/sys",
+  rootfs: "/",
+  udevData: "/run/udev/data",
+  textfileDirectory: "",
+  cpuGuest: true,
+  cpuInfo: false,
+  cpuInfoFlagsInclude: null,
+  cpuInfoBugsInclude: null,
+  statSoftirq: false,
+  netdevDeviceInclude: null,
+  netdevDeviceExclude: null,
+  netstatFields:
+    "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts|TCPOFOQueue|TCPRcvQDrop)|Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$",
+  vmstatFields: "^(oom_kill|pgpg|pswp|pg.*fault).*",
+  diskstatsDeviceExclude: "^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$",
+  diskstatsDeviceInclude: null,
+  filesystemMountPointsExclude: "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)",
+  filesystemFsTypesExclude:
+    "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$",
+  filesystemMountTimeoutMs: 5000,
+};
+
+/** What a collector factory gets: settings, path helpers and a logger. */
+export interface CollectorContext {
+  readonly settings: Readonly<CollectorSettings>;
+  readonly logger: Logger;
+  /** Joins parts under --path.procfs. */
+  procPath(...parts: string[]): string;
+  /** Joins parts under --path.sysfs. */
+  sysPath(...parts: string[]): string;
+  /** Joins parts under --path.rootfs. */
+  rootfsPath(...parts: string[]): string;
+}
+
+/** Builds a CollectorContext from settings. */
+export function newCollectorContext(settings: Readonly<CollectorSettings>, logger: Logger): CollectorContext {
+  return {
+    settings,
+    logger,
+    procPath: (...parts) => path.join(settings.procfs, ...parts),
+    sysPath: (...parts) => path.join(settings.sysfs, ...parts),
+    rootfsPath: (...parts) => path.join(settings.rootfs, ...parts),
+  };
+}
+
+/** One node exporter collector: emits its families once per scrape; rejects on failure. */
+export interface NodeCollector {
+  collect(emit: Emit): Promise<void>;
+}
+
+/** A named collector kind, enabled by default or not, as upstream registers it. */
+export interface CollectorFactory {
+  readonly name: string;
+  readonly defaultEnabled: boolean;
+  /** Builds the collector; throws on bad settings (e.g. an invalid regexp). */
+  create(ctx: CollectorContext): NodeCollector;
+}
+
+/**
+ * The collector found nothing to report on this host (upstream's ErrNoData):
+ * logged at debug level and reported as node_scrape_collector_success 0.
+ */
+export class NoDataError extends Error {
+  constructor(message = "collector returned no data") {
+    super(message);
+    this.name = "NoDataError";
+  }
+}
+
+/** True when e is a "file or directory does not exist" error from node:fs. */
+export function isNotExist(e: unknown): boolean {
+  return e instanceof Error && (e as NodeJS.ErrnoException).code === "ENOENT";
+}
+
+/** Reads a whole file as UTF-8. */
+export function readText(p: string): Promise<string> {
+  return readFile(p, "utf8");
+}
+
+/** Reads a file holding one unsigned integer (trailing newline allowed), like upstream's readUintFromFile. */
+export async function readUint(p: string): Promise<number> {
+  const s = (await readText(p)).trim();
+  if (!/^\d+$/.test(s)) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(s)}: invalid syntax`);
+  return Number(s);
+}
+
+/** Splits on runs of whitespace, dropping empty fields (Go's strings.Fields). */
+export function fields(s: string): string[] {
+  const t = s.trim();
+  return t === "" ? [] : t.split(/\s+/);
+}
+
+/** Parses a Go float (accepts what strconv.ParseFloat accepts for kernel files); throws on garbage. */
+export function parseFloatStrict(s: string): number {
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s)) {
+    throw new Error(`strconv.ParseFloat: parsing ${JSON.stringify(s)}: invalid syntax`);
+  }
+  return Number(s);
+}
+
+/**
+ * Compiles a Go regexp for Go's MatchString semantics (unanchored: the
+ * pattern may match anywhere). Throws RegexError on invalid syntax.
+ */
+export function compileGoRegexp(pattern: string): RegExp {
+  return compileAnchoredRE2(`.*?(?:${pattern}).*`);
+}

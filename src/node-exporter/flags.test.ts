@@ -1,0 +1,48 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { FlagError, parseNodeExporterFlags } from "./index.ts";
+
+function run(argv: string[]) {
+  const c = parseNodeExporterFlags(argv, "1.7.0");
+  assert.equal(c.kind, "run");
+  if (c.kind !== "run") throw new Error("BUG: not a run command");
+  return c;
+}
+
+test("flags: upstream defaults", () => {
+  const c = run([]);
+  assert.equal(c.listenAddress, ":9100");
+  assert.equal(c.telemetryPath, "/metrics");
+  assert.equal(c.settings.procfs, "/proc");
+  assert.equal(c.settings.sysfs, "/sys");
+  assert.equal(c.settings.rootfs, "/");
+  assert.equal(c.maxRequests, 40);
+  assert.ok(c.collectors.some((x) => x.name === "cpu"));
+  assert.ok(c.collectors.some((x) => x.name === "uname"));
+});
+
+const cases = [
+  { name: "value forms", argv: ["--web.listen-address", "127.0.0.1:9200", "--path.procfs=/host/proc"], check: (c: ReturnType<typeof run>) => c.listenAddress === "127.0.0.1:9200" && c.settings.procfs === "/host/proc" },
+  { name: "--no-collector.cpu disables cpu", argv: ["--no-collector.cpu"], check: (c: ReturnType<typeof run>) => !c.collectors.some((x) => x.name === "cpu") },
+  { name: "--collector.disable-defaults keeps only named ones", argv: ["--collector.disable-defaults", "--collector.loadavg"], check: (c: ReturnType<typeof run>) => c.collectors.map((x) => x.name).join() === "loadavg" && c.unimplemented.length === 0 },
+  { name: "last flag wins", argv: ["--no-collector.time", "--collector.time"], check: (c: ReturnType<typeof run>) => c.collectors.some((x) => x.name === "time") },
+  { name: "unimplemented default collectors are reported", argv: [], check: (c: ReturnType<typeof run>) => c.unimplemented.includes("diskstats") },
+  { name: "textfile directory and log flags", argv: ["--collector.textfile.directory=/var/lib/ne", "--log.level=debug", "--log.format=json"], check: (c: ReturnType<typeof run>) => c.settings.textfileDirectory === "/var/lib/ne" && c.logLevel === "debug" && c.logFormat === "json" },
+];
+for (const c of cases) test(`flags: ${c.name}`, () => assert.ok(c.check(run(c.argv))));
+
+const errors = [
+  { name: "unknown flag names it", argv: ["--collector.nope"], msg: "unknown long flag '--collector.nope', try --help" },
+  { name: "missing value", argv: ["--path.procfs"], msg: "expected argument for flag '--path.procfs'" },
+  { name: "bad log level", argv: ["--log.level=loud"], msg: 'unrecognized log level "loud"' },
+];
+for (const c of errors) {
+  test(`flags: ${c.name}`, () => assert.throws(() => parseNodeExporterFlags(c.argv, "1.7.0"), (e: unknown) => e instanceof FlagError && e.message === c.msg));
+}
+
+test("flags: --help and --version", () => {
+  assert.equal(parseNodeExporterFlags(["--help"], "1.7.0").kind, "help");
+  assert.equal(parseNodeExporterFlags(["-h"], "1.7.0").kind, "help");
+  const v = parseNodeExporterFlags(["--version"], "1.7.0");
+  assert.ok(v.kind === "version" && v.text.startsWith("node_exporter, version 1.7.0"));
+});

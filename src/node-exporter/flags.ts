@@ -1,0 +1,171 @@
+/**
+ * The node exporter's command line, with upstream's flag names and defaults
+ * (kingpin style: `--flag=value` or `--flag value`, `--[no-]collector.<name>`).
+ */
+import { parseArgs } from "node:util";
+import { COLLECTORS, type CollectorFactory, type CollectorSettings, DEFAULT_SETTINGS, UNIMPLEMENTED_COLLECTORS } from "./collector/index.ts";
+import { type LogFormat, type LogLevel } from "./logger.ts";
+
+/** A bad command line; the message is what upstream prints after "node_exporter: error: ". */
+export class FlagError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "FlagError";
+  }
+}
+
+/** What the command line asks for. */
+export type NodeExporterCommand =
+  | { kind: "help"; text: string }
+  | { kind: "version"; text: string }
+  | {
+      kind: "run";
+      listenAddress: string;
+      telemetryPath: string;
+      disableExporterMetrics: boolean;
+      maxRequests: number;
+      settings: CollectorSettings;
+      collectors: CollectorFactory[];
+      /** Enabled upstream collectors this exporter does not implement (warned about at start). */
+      unimplemented: string[];
+      logLevel: LogLevel;
+      logFormat: LogFormat;
+    };
+
+type StringFlag = { kind: "string"; help: string; def: string; apply?: (s: CollectorSettings, v: string) => void };
+type BoolFlag = { kind: "bool"; help: string; def: boolean; apply?: (s: CollectorSettings, v: boolean) => void };
+
+const valueFlags: Record<string, StringFlag> = {
+  "web.listen-address": { kind: "string", help: "Addresses on which to expose metrics and web interface.", def: ":9100" },
+  "web.telemetry-path": { kind: "string", help: "Path under which to expose metrics.", def: "/metrics" },
+  "web.max-requests": { kind: "string", help: "Maximum number of parallel scrape requests. Use 0 to disable.", def: "40" },
+  "web.config.file": { kind: "string", help: "Path to configuration file that can enable TLS or authentication.", def: "" },
+  "path.procfs": { kind: "string", help: "procfs mountpoint.", def: "/proc", apply: (s, v) => (s.procfs = v) },
+  "path.sysfs": { kind: "string", help: "sysfs mountpoint.", def: "/sys", apply: (s, v) => (s.sysfs = v) },
+  "path.rootfs": { kind: "string", help: "rootfs mountpoint.", def: "/", apply: (s, v) => (s.rootfs = v) },
+  "path.udev.data": { kind: "string", help: "udev data path.", def: "/run/udev/data", apply: (s, v) => (s.udevData = v) },
+  "collector.textfile.directory": { kind: "string", help: "Directory to read text files with metrics from.", def: "", apply: (s, v) => (s.textfileDirectory = v) },
+  "collector.cpu.info.flags-include": { kind: "string", help: "Filter the `flags` field in cpuInfo with a value that must be a regular expression", def: "", apply: (s, v) => (s.cpuInfoFlagsInclude = v === "" ? null : v) },
+  "collector.cpu.info.bugs-include": { kind: "string", help: "Filter the `bugs` field in cpuInfo with a value that must be a regular expression", def: "", apply: (s, v) => (s.cpuInfoBugsInclude = v === "" ? null : v) },
+  "collector.netstat.fields": { kind: "string", help: "Regexp of fields to return for netstat collector.", def: DEFAULT_SETTINGS.netstatFields, apply: (s, v) => (s.netstatFields = v) },
+  "collector.vmstat.fields": { kind: "string", help: "Regexp of fields to return for vmstat collector.", def: DEFAULT_SETTINGS.vmstatFields, apply: (s, v) => (s.vmstatFields = v) },
+  "collector.netdev.device-include": { kind: "string", help: "Regexp of net devices to include (mutually exclusive to device-exclude).", def: "", apply: (s, v) => (s.netdevDeviceInclude = v === "" ? null : v) },
+  "collector.netdev.device-exclude": { kind: "string", help: "Regexp of net devices to exclude (mutually exclusive to device-include).", def: "", apply: (s, v) => (s.netdevDeviceExclude = v === "" ? null : v) },
+  "log.level": { kind: "string", help: "Only log messages with the given severity or above. One of: [debug, info, warn, error]", def: "info" },
+  "log.format": { kind: "string", help: "Output format of log messages. One of: [logfmt, json]", def: "logfmt" },
+};
+
+const boolFlags: Record<string, BoolFlag> = {
+  "web.disable-exporter-metrics": { kind: "bool", help: "Exclude metrics about the exporter itself (promhttp_*, process_*, go_*).", def: false },
+  "collector.disable-defaults": { kind: "bool", help: "Set all collectors to disabled by default.", def: false },
+  "collector.cpu.guest": { kind: "bool", help: "Enables metric node_cpu_guest_seconds_total", def: true, apply: (s, v) => (s.cpuGuest = v) },
+  "collector.cpu.info": { kind: "bool", help: "Enables metric cpu_info", def: false, apply: (s, v) => (s.cpuInfo = v) },
+  "collector.stat.softirq": { kind: "bool", help: "Export softirq calls per vector", def: false, apply: (s, v) => (s.statSoftirq = v) },
+};
+
+/** Every collector name a --collector.<name> flag accepts, with its default state. */
+function collectorDefaults(): Map<string, boolean> {
+  const m = new Map<string, boolean>();
+  for (const c of COLLECTORS) m.set(c.name, c.defaultEnabled);
+  for (const [n, d] of Object.entries(UNIMPLEMENTED_COLLECTORS)) m.set(n, d);
+  return m;
+}
+
+/** The --help text: every flag with its help and default, kingpin style. */
+export function helpText(): string {
+  const lines = ["usage: node_exporter [<flags>]", "", "Flags:", "  -h, --[no-]help                Show context-sensitive help (also try --help-long and --help-man)."];
+  const defaults = collectorDefaults();
+  for (const [n, f] of Object.entries(boolFlags)) lines.push(`      --[no-]${n}  ${f.help}`);
+  for (const [n, d] of [...defaults].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const impl = COLLECTORS.some((c) => c.name === n) ? "" : " (not implemented by promstack)";
+    lines.push(`      --[no-]collector.${n}  Enable the ${n} collector (default: ${d ? "enabled" : "disabled"}).${impl}`);
+  }
+  for (const [n, f] of Object.entries(valueFlags)) lines.push(`      --${n}=${JSON.stringify(f.def)}  ${f.help}`);
+  lines.push("      --[no-]version                 Show application version.");
+  return lines.join("\n") + "\n";
+}
+
+/**
+ * Parses node_exporter's flags. Throws FlagError for an unknown flag (naming
+ * it), a missing value or a bad value; later flags override earlier ones.
+ */
+export function parseNodeExporterFlags(argv: readonly string[], version: string): NodeExporterCommand {
+  const defaults = collectorDefaults();
+  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
+    help: { type: "boolean", short: "h" },
+    version: { type: "boolean" },
+  };
+  for (const n of Object.keys(valueFlags)) options[n] = { type: "string" };
+  for (const n of Object.keys(boolFlags)) {
+    options[n] = { type: "boolean" };
+    options[`no-${n}`] = { type: "boolean" };
+  }
+  for (const n of defaults.keys()) {
+    options[`collector.${n}`] = { type: "boolean" };
+    options[`no-collector.${n}`] = { type: "boolean" };
+  }
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false, tokens: true });
+  } catch (e) {
+    const msg = (e as Error).message;
+    const unknown = /Unknown option '([^']+)'/.exec(msg);
+    if (unknown) throw new FlagError(`unknown ${unknown[1]!.startsWith("--") ? "long" : "short"} flag '${unknown[1]}', try --help`);
+    const missing = /Option '(?:-\w, )?(--[^ ']+)(?: <value>)?' argument missing/.exec(msg);
+    if (missing) throw new FlagError(`expected argument for flag '${missing[1]}'`);
+    const positional = /Unexpected argument '([^']+)'/.exec(msg);
+    if (positional) throw new FlagError(`unexpected ${positional[1]}, try --help`);
+    throw new FlagError(msg);
+  }
+  const tokens = parsed.tokens ?? [];
+  if (tokens.some((t) => t.kind === "option" && t.name === "help")) return { kind: "help", text: helpText() };
+  if (tokens.some((t) => t.kind === "option" && t.name === "version")) {
+    return { kind: "version", text: `node_exporter, version ${version} (promstack)\n  node version: ${process.versions.node}\n  platform: ${process.platform}/${process.arch}\n` };
+  }
+
+  const settings: CollectorSettings = { ...DEFAULT_SETTINGS };
+  const values = new Map<string, string>();
+  const bools = new Map<string, boolean>();
+  const collectorFlags = new Map<string, boolean>();
+  let disableDefaults = false;
+  for (const t of tokens) {
+    if (t.kind !== "option") continue;
+    const neg = t.name.startsWith("no-");
+    const name = neg ? t.name.slice(3) : t.name;
+    if (t.name in valueFlags) {
+      values.set(t.name, t.value ?? "");
+    } else if (name === "collector.disable-defaults") {
+      disableDefaults = !neg;
+    } else if (name in boolFlags) {
+      bools.set(name, !neg);
+    } else if (name.startsWith("collector.")) {
+      collectorFlags.set(name.slice("collector.".length), !neg);
+    }
+  }
+  for (const [n, f] of Object.entries(valueFlags)) f.apply?.(settings, values.get(n) ?? f.def);
+  for (const [n, f] of Object.entries(boolFlags)) f.apply?.(settings, bools.get(n) ?? f.def);
+
+  const logLevel = values.get("log.level") ?? "info";
+  if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new FlagError(`unrecognized log level ${JSON.stringify(logLevel)}`);
+  const logFormat = values.get("log.format") ?? "logfmt";
+  if (!["logfmt", "json"].includes(logFormat)) throw new FlagError(`unrecognized log format ${JSON.stringify(logFormat)}`);
+  const maxRequests = values.get("web.max-requests") ?? "40";
+  if (!/^-?\d+$/.test(maxRequests)) throw new FlagError(`strconv.ParseInt: parsing ${JSON.stringify(maxRequests)}: invalid syntax`);
+  if ((values.get("web.config.file") ?? "") !== "") {
+    throw new FlagError("--web.config.file (TLS and basic auth) is not supported by promstack node-exporter yet");
+  }
+
+  const enabled = (n: string): boolean => collectorFlags.get(n) ?? (disableDefaults ? false : defaults.get(n)!);
+  return {
+    kind: "run",
+    listenAddress: values.get("web.listen-address") ?? ":9100",
+    telemetryPath: values.get("web.telemetry-path") ?? "/metrics",
+    disableExporterMetrics: bools.get("web.disable-exporter-metrics") ?? false,
+    maxRequests: Math.max(0, Number(maxRequests)),
+    settings,
+    collectors: COLLECTORS.filter((c) => enabled(c.name)),
+    unimplemented: Object.keys(UNIMPLEMENTED_COLLECTORS).filter(enabled).sort(),
+    logLevel: logLevel as LogLevel,
+    logFormat: logFormat as LogFormat,
+  };
+}

@@ -1,0 +1,12 @@
+/**
+ * promstack's node exporter: Linux host metrics from /proc and /sys with
+ * node_exporter's metric names, labels, flags and HTTP endpoints.
+ */
+export { createNodeExporter, parseListenAddress, UnknownCollectorError, NODE_EXPORTER_VERSION } from "./app.ts";
+export type { NodeExporter, NodeExporterOptions } from "./app.ts";
+export { parseNodeExporterFlags, helpText, FlagError } from "./flags.ts";
+export type { NodeExporterCommand } from "./flags.ts";
+export { newLogger, nopLogger, LogLevel, LogFormat } from "./logger.ts";
+export type { Logger } from "./logger.ts";
+export { DEFAULT_SETTINGS, NoDataError, COLLECTORS, UNIMPLEMENTED_COLLECTORS } from "./collector/index.ts";
+export type { CollectorSettings, CollectorFactory, NodeCollector } from "./collector/index.ts";
