@@ -1,4 +1,5 @@
-import { compileAnchoredRE2 } from "./re2.ts";
+import { compileMatcherRegex } from "./fast-regex.ts";
+import type { MatchStringFunc } from "./fast-regex.ts";
 import { formatLabelName, quoteString } from "./labels.ts";
 
 /** The four matcher kinds of PromQL and the HTTP API. */
@@ -19,13 +20,13 @@ export class Matcher {
   readonly type: MatchType;
   readonly name: string;
   readonly value: string;
-  readonly #re: RegExp | null;
+  readonly #match: MatchStringFunc | null;
 
   constructor(type: MatchType, name: string, value: string) {
     this.type = type;
     this.name = name;
     this.value = value;
-    this.#re = type === MatchType.Regexp || type === MatchType.NotRegexp ? compileAnchoredRE2(value) : null;
+    this.#match = type === MatchType.Regexp || type === MatchType.NotRegexp ? compileMatcherRegex(value) : null;
   }
 
   /** Whether `v` (a label value, "" when absent) satisfies the matcher. */
@@ -36,9 +37,9 @@ export class Matcher {
       case MatchType.NotEqual:
         return v !== this.value;
       case MatchType.Regexp:
-        return this.#re!.test(v);
+        return this.#match!(v);
       case MatchType.NotRegexp:
-        return !this.#re!.test(v);
+        return !this.#match!(v);
     }
   }
 
