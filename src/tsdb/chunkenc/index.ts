@@ -1,0 +1,1 @@
+export { XORChunk, XORAppender, XORIterator, Encoding, MAX_XOR_SAMPLES } from "./xor.ts";

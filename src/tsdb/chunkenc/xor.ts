@@ -1,0 +1,568 @@
+import type { SeriesIterator } from "../../storage/index.ts";
+import { ValueType } from "../../storage/index.ts";
+import {
+  DecodeError,
+  DecodeErrorReason,
+  GO_NAN_HI,
+  GO_NAN_LO,
+  STALE_NAN_HI,
+  STALE_NAN_LO,
+  floatBitsHi,
+  floatBitsLo,
+  floatFromBits,
+} from "../encoding/index.ts";
+import { BitReader, BitWriter } from "./bstream.ts";
+
+/** Chunk encodings, with Prometheus's numeric values (tsdb/chunkenc/chunk.go). */
+export const Encoding = {
+  None: 0,
+  XOR: 1,
+  Histogram: 2,
+  FloatHistogram: 3,
+} as const;
+export type Encoding = (typeof Encoding)[keyof typeof Encoding];
+
+const TWO_32 = 0x1_0000_0000;
+/** Initial capacity, as Go's NewXORChunk (make([]byte, 2, 128)). */
+const INITIAL_CAPACITY = 128;
+/** Most samples a chunk can count in its 2-byte header. */
+export const MAX_XOR_SAMPLES = 0xffff;
+/** Leading-zero count meaning "no window yet" (Go's 0xff). */
+const NO_WINDOW = 0xff;
+
+/**
+ * A Gorilla-style XOR chunk of float samples, byte for byte the chunk
+ * Prometheus writes (docs/format/chunks.md):
+ *
+ *   num_samples <uint16> | t0 <varint> | v0 <64 bits> | t1-t0 <uvarint> | v1 xor |
+ *   (dod <varbit_ts> | v xor)... | padding
+ *
+ * The chunk owns a growable byte buffer; bytes() is a view of it.
+ */
+export class XORChunk {
+  readonly #w: BitWriter;
+
+  /** An empty chunk, or (from fromBytes) one wrapping existing data. */
+  private constructor(w: BitWriter) {
+    this.#w = w;
+  }
+
+  /** A new, empty chunk. */
+  static create(): XORChunk {
+    return new XORChunk(new BitWriter(new Uint8Array(INITIAL_CAPACITY), 2, 0));
+  }
+
+  /**
+   * Wraps chunk data read from disk (Go's chunkenc.FromData). The chunk
+   * takes ownership of `data` (appending may write into it). Throws
+   * DecodeError when the 2-byte header is missing.
+   */
+  static fromBytes(data: Uint8Array): XORChunk {
+    if (data.length < 2) throw new DecodeError(DecodeErrorReason.InvalidSize, "XOR chunk shorter than its header");
+    return new XORChunk(new BitWriter(data, data.length, 0));
+  }
+
+  /** Always Encoding.XOR. */
+  get encoding(): Encoding {
+    return Encoding.XOR;
+  }
+
+  /** The chunk data (header included) as a view, valid until the next append. */
+  bytes(): Uint8Array {
+    return this.#w.buf.subarray(0, this.#w.len);
+  }
+
+  /** Number of samples, from the header. */
+  numSamples(): number {
+    return (this.#w.buf[0]! << 8) | this.#w.buf[1]!;
+  }
+
+  /**
+   * An appender continuing after the last sample. For a chunk that already
+   * has samples this decodes them all to recover the encoder state, like
+   * Go's XORChunk.Appender(). Throws the decode error of corrupt data.
+   *
+   * Appending resumes at the exact bit after the last sample, also for a
+   * chunk from fromBytes. (Go's FromData forgets the bit position and would
+   * resume at the next whole byte, leaving padding the iterator then reads
+   * as data; Prometheus never appends to such chunks.)
+   */
+  appender(): XORAppender {
+    const it = this.iterator();
+    while (it.next() !== ValueType.None) {
+      // Decode to the end: the appender continues from the iterator's state.
+    }
+    const err = it.err();
+    if (err !== null) throw err;
+    this.#w.resumeAt(it.bitOffset);
+    const a = new XORAppender(this.#w);
+    a.restore(it);
+    return a;
+  }
+
+  /** An iterator over the samples; `reuse` (an XORIterator) is reset and returned when given. */
+  iterator(reuse?: SeriesIterator | null): XORIterator {
+    if (reuse instanceof XORIterator) {
+      reuse.reset(this.bytes());
+      return reuse;
+    }
+    return new XORIterator(this.bytes());
+  }
+}
+
+/**
+ * Appends samples to an XORChunk. Timestamps are integer ms in increasing
+ * order (the caller checks order; Prometheus cuts a new chunk instead of
+ * appending out of order). Values keep their exact bits, -0 and ±Inf
+ * included; a NaN is written as Go's math.NaN(), and a stale marker as
+ * Prometheus's stale NaN 0x7ff0000000000002. Allocation-free per sample
+ * unless the buffer grows.
+ */
+export class XORAppender {
+  readonly #b: BitWriter;
+  #t: number;
+  #tDelta: number;
+  #vHi: number;
+  #vLo: number;
+  #leading: number;
+  #trailing: number;
+
+  /** An appender over a chunk's bit stream, in the empty-chunk state. Get one from XORChunk.appender(). */
+  constructor(w: BitWriter) {
+    this.#b = w;
+    this.#t = 0;
+    this.#tDelta = 0;
+    this.#vHi = 0;
+    this.#vLo = 0;
+    this.#leading = NO_WINDOW;
+    this.#trailing = 0;
+  }
+
+  /** Takes over the state an iterator reached at the end of a chunk. */
+  restore(it: XORIterator): void {
+    const n = this.#num();
+    this.#t = it.atT();
+    this.#tDelta = it.tDelta;
+    this.#vHi = it.vHi;
+    this.#vLo = it.vLo;
+    // NOTE: matches Prometheus: a reopened chunk reuses the iterator's
+    // window (0, 0 if none was read); only an empty chunk starts without one.
+    this.#leading = n === 0 ? NO_WINDOW : it.leading;
+    this.#trailing = it.trailing;
+  }
+
+  #num(): number {
+    const b = this.#b.buf;
+    return (b[0]! << 8) | b[1]!;
+  }
+
+  /**
+   * Appends a sample at t (ms) with value v, or a stale marker when `stale`
+   * (v is then ignored). Throws when the chunk already has 65535 samples.
+   */
+  append(t: number, v: number, stale = false): void {
+    let hi: number;
+    let lo: number;
+    if (stale) {
+      hi = STALE_NAN_HI;
+      lo = STALE_NAN_LO;
+    } else if (v !== v) {
+      hi = GO_NAN_HI;
+      lo = GO_NAN_LO;
+    } else {
+      hi = floatBitsHi(v);
+      lo = floatBitsLo(v);
+    }
+    this.appendBits(t, hi, lo);
+  }
+
+  /** Appends a sample whose value is given as its exact IEEE 754 bits hi:lo (unsigned halves). */
+  appendBits(t: number, hi: number, lo: number): void {
+    const b = this.#b;
+    const num = this.#num();
+    if (num >= MAX_XOR_SAMPLES) throw new Error("BUG: XOR chunk is full (65535 samples)");
+    let tDelta = 0;
+    if (num === 0) {
+      writeVarintBytes(b, t);
+      b.writeBits64(hi, lo, 64);
+    } else if (num === 1) {
+      tDelta = t - this.#t;
+      writeUvarintBytes(b, tDelta);
+      this.#writeVDelta(hi, lo);
+    } else {
+      tDelta = t - this.#t;
+      const dod = tDelta - this.#tDelta;
+      // Buckets: dod in (-2^(n-1), 2^(n-1)] takes n bits after the prefix.
+      if (dod === 0) {
+        b.writeBit(0);
+      } else if (dod >= -8191 && dod <= 8192) {
+        b.writeBits(0b10, 2);
+        b.writeBits(dod & 0x3fff, 14);
+      } else if (dod >= -65535 && dod <= 65536) {
+        b.writeBits(0b110, 3);
+        b.writeBits(dod & 0x1ffff, 17);
+      } else if (dod >= -524287 && dod <= 524288) {
+        b.writeBits(0b1110, 4);
+        b.writeBits(dod & 0xfffff, 20);
+      } else {
+        b.writeBits(0b1111, 4);
+        const dh = Math.floor(dod / TWO_32);
+        b.writeBits64(dh >>> 0, (dod - dh * TWO_32) >>> 0, 64);
+      }
+      this.#writeVDelta(hi, lo);
+    }
+    this.#t = t;
+    this.#vHi = hi;
+    this.#vLo = lo;
+    const n1 = num + 1;
+    b.buf[0] = n1 >>> 8;
+    b.buf[1] = n1 & 0xff;
+    this.#tDelta = tDelta;
+  }
+
+  #writeVDelta(hi: number, lo: number): void {
+    const b = this.#b;
+    const dh = (hi ^ this.#vHi) >>> 0;
+    const dl = (lo ^ this.#vLo) >>> 0;
+    if (dh === 0 && dl === 0) {
+      b.writeBit(0);
+      return;
+    }
+    b.writeBit(1);
+    let leading = dh !== 0 ? Math.clz32(dh) : 32 + Math.clz32(dl);
+    const trailing = dl !== 0 ? ctz32(dl) : 32 + ctz32(dh);
+    // The 5-bit field caps leading zeros at 31.
+    if (leading >= 32) leading = 31;
+    if (this.#leading !== NO_WINDOW && leading >= this.#leading && trailing >= this.#trailing) {
+      b.writeBit(0);
+      writeShifted(b, dh, dl, this.#trailing, 64 - this.#leading - this.#trailing);
+      return;
+    }
+    this.#leading = leading;
+    this.#trailing = trailing;
+    b.writeBit(1);
+    b.writeBits(leading, 5);
+    const sigbits = 64 - leading - trailing;
+    // 64 significant bits do not fit 6 bits; 0 stands for 64 (0 never occurs otherwise).
+    b.writeBits(sigbits & 0x3f, 6);
+    writeShifted(b, dh, dl, trailing, sigbits);
+  }
+}
+
+/** Count of trailing zero bits of a non-zero uint32. */
+function ctz32(x: number): number {
+  return 31 - Math.clz32(x & -x);
+}
+
+/** Writes the n low bits of (hi:lo >>> shift). */
+function writeShifted(b: BitWriter, hi: number, lo: number, shift: number, n: number): void {
+  let sh: number;
+  let sl: number;
+  if (shift === 0) {
+    sh = hi;
+    sl = lo;
+  } else if (shift < 32) {
+    sl = ((lo >>> shift) | (hi << (32 - shift))) >>> 0;
+    sh = hi >>> shift;
+  } else {
+    sl = hi >>> (shift - 32);
+    sh = 0;
+  }
+  b.writeBits64(sh, sl, n);
+}
+
+/** Writes x as a Go varint, byte by byte through writeByte (x within ±2^52). */
+function writeVarintBytes(b: BitWriter, x: number): void {
+  writeUvarintBytes(b, x >= 0 ? 2 * x : -2 * x - 1);
+}
+
+/**
+ * Writes x as a Go uvarint through writeByte. A negative x (a delta that
+ * went backwards) is written as its 64-bit two's complement, as Go's
+ * uint64(t - a.t) does.
+ */
+function writeUvarintBytes(b: BitWriter, x: number): void {
+  if (x >= 0) {
+    let v = x;
+    while (v >= 0x80) {
+      b.writeByte((v % 128) | 0x80);
+      v = Math.floor(v / 128);
+    }
+    b.writeByte(v);
+    return;
+  }
+  const hS = Math.floor(x / TWO_32);
+  let h = hS >>> 0;
+  let l = (x - hS * TWO_32) >>> 0;
+  while (h !== 0 || l >= 0x80) {
+    b.writeByte((l & 0x7f) | 0x80);
+    l = ((l >>> 7) | (h << 25)) >>> 0;
+    h >>>= 7;
+  }
+  b.writeByte(l);
+}
+
+/**
+ * Iterates an XOR chunk's samples; implements the storage SeriesIterator
+ * contract. Values are decoded as exact bits (vHi/vLo), so the stale marker
+ * is recognised by its bit pattern and NaN payloads survive re-encoding.
+ * Allocation-free per sample.
+ */
+export class XORIterator implements SeriesIterator {
+  readonly #br: BitReader;
+  #numTotal: number;
+  #numRead: number;
+  #t: number;
+  /** Current delta between the last two timestamps (ms). */
+  tDelta: number;
+  /** High half of the current value's bits. */
+  vHi: number;
+  /** Low half of the current value's bits. */
+  vLo: number;
+  /** Leading zeros of the current XOR window. */
+  leading: number;
+  /** Trailing zeros of the current XOR window. */
+  trailing: number;
+  #err: DecodeError | null;
+
+  /** Iterates chunk bytes (header included); the bytes are not copied. */
+  constructor(data: Uint8Array) {
+    this.#br = new BitReader(data, 0, 0);
+    this.#numTotal = 0;
+    this.#numRead = 0;
+    this.#t = 0;
+    this.tDelta = 0;
+    this.vHi = 0;
+    this.vLo = 0;
+    this.leading = 0;
+    this.trailing = 0;
+    this.#err = null;
+    this.reset(data);
+  }
+
+  /** Bits of the chunk (header included) decoded so far. */
+  get bitOffset(): number {
+    return this.#br.pos;
+  }
+
+  /** Restarts on new chunk bytes. */
+  reset(data: Uint8Array): void {
+    this.#numRead = 0;
+    this.#t = 0;
+    this.tDelta = 0;
+    this.vHi = 0;
+    this.vLo = 0;
+    this.leading = 0;
+    this.trailing = 0;
+    this.#err = null;
+    if (data.length < 2) {
+      this.#br.reset(data, 0, 0);
+      this.#numTotal = 0;
+      this.#err = new DecodeError(DecodeErrorReason.InvalidSize, "XOR chunk shorter than its header");
+      return;
+    }
+    this.#numTotal = (data[0]! << 8) | data[1]!;
+    this.#br.reset(data, 2, data.length);
+  }
+
+  next(): ValueType {
+    return this.#advance() ? ValueType.Float : ValueType.None;
+  }
+
+  seek(t: number): ValueType {
+    if (this.#err !== null) return ValueType.None;
+    while (this.#numRead === 0 || t > this.#t) {
+      if (!this.#advance()) return ValueType.None;
+    }
+    return ValueType.Float;
+  }
+
+  atT(): number {
+    return this.#t;
+  }
+
+  atF(): number {
+    return floatFromBits(this.vHi, this.vLo);
+  }
+
+  isStale(): boolean {
+    return this.vHi === STALE_NAN_HI && this.vLo === STALE_NAN_LO;
+  }
+
+  readInto(ts: Float64Array, vs: Float64Array, stale: Uint8Array | null, maxt: number): number {
+    const br = this.#br;
+    let n = 0;
+    while (n < ts.length && this.#numRead < this.#numTotal && this.#err === null) {
+      // Keep the state to step back when the next sample is past maxt.
+      const pos = br.pos;
+      const t = this.#t;
+      const tDelta = this.tDelta;
+      const vHi = this.vHi;
+      const vLo = this.vLo;
+      const leading = this.leading;
+      const trailing = this.trailing;
+      if (!this.#advance()) break;
+      if (this.#t > maxt) {
+        br.pos = pos;
+        this.#t = t;
+        this.tDelta = tDelta;
+        this.vHi = vHi;
+        this.vLo = vLo;
+        this.leading = leading;
+        this.trailing = trailing;
+        this.#numRead--;
+        break;
+      }
+      if (this.vHi === STALE_NAN_HI && this.vLo === STALE_NAN_LO) {
+        if (stale === null) continue;
+        stale[n] = 1;
+      } else if (stale !== null) {
+        stale[n] = 0;
+      }
+      ts[n] = this.#t;
+      vs[n] = floatFromBits(this.vHi, this.vLo);
+      n++;
+    }
+    return n;
+  }
+
+  err(): Error | null {
+    return this.#err;
+  }
+
+  /** Records the reader's error (or keeps an earlier one) and stops iteration. */
+  #fail(): boolean {
+    if (this.#err === null) this.#err = this.#br.err() ?? new DecodeError(DecodeErrorReason.InvalidData, "corrupt XOR chunk");
+    return false;
+  }
+
+  /** Decodes the next sample; false at the end or on error. */
+  #advance(): boolean {
+    if (this.#err !== null || this.#numRead === this.#numTotal) return false;
+    const br = this.#br;
+    if (this.#numRead === 0) {
+      const t = this.#readVarint();
+      const hi = br.readBits(32);
+      const lo = br.readBits(32);
+      if (br.err() !== null || this.#err !== null) return this.#fail();
+      this.#t = t;
+      this.vHi = hi;
+      this.vLo = lo;
+      this.#numRead++;
+      return true;
+    }
+    if (this.#numRead === 1) {
+      const d = this.#readUvarintAsInt64();
+      if (br.err() !== null || this.#err !== null) return this.#fail();
+      this.tDelta = d;
+      this.#t += d;
+      return this.#readValue();
+    }
+    // Delta-of-delta prefix: up to four bits, stopping at the first 0.
+    let dod = 0;
+    if (br.readBit() !== 0) {
+      let sz: number;
+      if (br.readBit() === 0) sz = 14;
+      else if (br.readBit() === 0) sz = 17;
+      else if (br.readBit() === 0) sz = 20;
+      else sz = 64;
+      if (sz === 64) {
+        const hi = br.readBits(32);
+        const lo = br.readBits(32);
+        dod = (hi | 0) * TWO_32 + lo;
+      } else {
+        const bits = br.readBits(sz);
+        // Values above 2^(sz-1) are negative numbers in sz-bit two's complement.
+        dod = bits > 2 ** (sz - 1) ? bits - 2 ** sz : bits;
+      }
+    }
+    if (br.err() !== null) return this.#fail();
+    this.tDelta += dod;
+    this.#t += this.tDelta;
+    return this.#readValue();
+  }
+
+  #readValue(): boolean {
+    const br = this.#br;
+    if (br.readBit() !== 0) {
+      if (br.readBit() !== 0) {
+        const leading = br.readBits(5);
+        let mbits = br.readBits(6);
+        if (mbits === 0) mbits = 64;
+        if (leading + mbits > 64) {
+          if (br.err() !== null) return this.#fail();
+          this.#err = new DecodeError(DecodeErrorReason.InvalidData, "XOR window wider than 64 bits");
+          return false;
+        }
+        this.leading = leading;
+        this.trailing = 64 - leading - mbits;
+      }
+      const mbits = 64 - this.leading - this.trailing;
+      let xh = 0;
+      let xl: number;
+      if (mbits > 32) {
+        xh = br.readBits(mbits - 32);
+        xl = br.readBits(32);
+      } else {
+        xl = br.readBits(mbits);
+      }
+      if (br.err() !== null) return this.#fail();
+      // Shift the significant bits back into place, then xor.
+      const s = this.trailing;
+      if (s >= 32) {
+        xh = xl << (s - 32);
+        xl = 0;
+      } else if (s > 0) {
+        xh = (xh << s) | (xl >>> (32 - s));
+        xl = xl << s;
+      }
+      this.vHi = (this.vHi ^ xh) >>> 0;
+      this.vLo = (this.vLo ^ xl) >>> 0;
+    } else if (br.err() !== null) {
+      return this.#fail();
+    }
+    this.#numRead++;
+    return true;
+  }
+
+  #readVarint(): number {
+    this.#readUvarint64();
+    const hi = scratch.hi;
+    const lo = scratch.lo;
+    const mag = (hi >>> 1) * TWO_32 + (((lo >>> 1) | (hi << 31)) >>> 0);
+    return lo & 1 ? -mag - 1 : mag;
+  }
+
+  /** A uvarint reinterpreted as int64, as Go's int64(uint64) conversion of tDelta. */
+  #readUvarintAsInt64(): number {
+    this.#readUvarint64();
+    return (scratch.hi | 0) * TWO_32 + scratch.lo;
+  }
+
+  /** Reads a uvarint byte by byte (8 bits each, not necessarily aligned) into scratch. */
+  #readUvarint64(): void {
+    const br = this.#br;
+    let hi = 0;
+    let lo = 0;
+    for (let shift = 0; ; shift += 7) {
+      const c = br.readBits(8);
+      if (br.err() !== null) break;
+      if (shift === 63 && c > 1) {
+        this.#err = new DecodeError(DecodeErrorReason.InvalidVarint);
+        break;
+      }
+      const g = c & 0x7f;
+      if (shift < 25) lo |= g << shift;
+      else if (shift < 32) {
+        lo |= g << shift;
+        hi |= g >>> (32 - shift);
+      } else hi |= g << (shift - 32);
+      if (c < 0x80) break;
+    }
+    scratch.hi = hi >>> 0;
+    scratch.lo = lo >>> 0;
+  }
+}
+
+/** Scratch halves for varint decoding, to avoid allocating a pair. */
+const scratch = { hi: 0, lo: 0 };
