@@ -40,7 +40,7 @@ export type AggregateOp =
   | "limitk"
   | "limit_ratio";
 
-/** Binary operators. Comparisons are == != > < >= <=; set operators and, or, unless. */
+/** Binary operators. Comparisons are == != > < >= <=; set operators and, or, unless; trim operators </ >/. */
 export type BinaryOp =
   | "+"
   | "-"
@@ -57,7 +57,10 @@ export type BinaryOp =
   | "<="
   | "and"
   | "or"
-  | "unless";
+  | "unless"
+  /** Histogram trim operators: `</` drops observations above, `>/` below the right-hand threshold. */
+  | "</"
+  | ">/";
 
 /** Cardinality of a vector matching. */
 export type MatchCardinality = "one-to-one" | "many-to-one" | "one-to-many" | "many-to-many";
@@ -193,6 +196,11 @@ export interface UnaryExpr {
  * step that depends on query parameters: `step()`, `range()`, `min_of`,
  * `max_of` and the arithmetic operators. Constant expressions are folded
  * by the parser into plain durations.
+ *
+ * Shapes: "literal" has `val` (seconds) and no operands; "step"/"range" have
+ * none; "paren" has its inner expression in `lhs`; a unary minus is op "-"
+ * with `lhs` null and the operand in `rhs` (unary plus is dropped); binary
+ * ops and "min_of"/"max_of" use both. All values are in seconds.
  */
 export interface DurationExpr {
   kind: "DurationExpr";
