@@ -1,0 +1,530 @@
+import { Labels, isValidLabelName, quoteString } from "../../model/index.ts";
+import type { AggregateExpr, Expr } from "../parser/index.ts";
+import { AnnotationText } from "./annotations.ts";
+import { type Evaluator, type NodeHelper, totalPoints } from "./evaluator.ts";
+import { formatGoFloatF } from "./format.ts";
+import { kahanSumInc, quantile } from "./kernels/index.ts";
+import { unparen } from "./plan.ts";
+import { labelsHashFraction } from "./xxhash.ts";
+import { type Matrix, type Sample, Series } from "./types.ts";
+
+// Largest and smallest floats that convert to int64 without overflow, as in Prometheus.
+const MAX_INT64 = 9223372036854774784;
+const MIN_INT64 = -9223372036854775808;
+
+/** The parameter of topk/bottomk/quantile/limitk/limit_ratio over all steps. */
+class FParams {
+  readonly values: Float64Array | null;
+  readonly min: number;
+  readonly max: number;
+  readonly hasNaN: boolean;
+  #i: number;
+
+  constructor(values: Float64Array | null) {
+    this.values = values;
+    let min = Infinity;
+    let max = -Infinity;
+    let hasNaN = false;
+    if (values !== null) {
+      for (const v of values) {
+        if (Number.isNaN(v)) hasNaN = true;
+        min = Math.min(min, v);
+        max = Math.max(max, v);
+      }
+    }
+    this.min = min;
+    this.max = max;
+    this.hasNaN = hasNaN;
+    this.#i = 0;
+  }
+
+  /** The value for the next step (0 without a parameter). */
+  next(): number {
+    if (this.values === null || this.values.length === 0) return 0;
+    const i = Math.min(this.#i++, this.values.length - 1);
+    return this.values[i]!;
+  }
+}
+
+function newFParams(ev: Evaluator, param: Expr | null): FParams {
+  if (param === null) return new FParams(null);
+  const mat = ev.evalMatrix(unparen(param));
+  if (mat.length === 0) return new FParams(null);
+  const s = mat[0]!;
+  return new FParams(s.fs.subarray(s.pos, s.n));
+}
+
+/** The grouping key of a label set: `without` drops grouping and the name, `by` keeps grouping. */
+function groupingKey(l: Labels, grouping: readonly string[], without: boolean): string {
+  let k = "";
+  if (without) {
+    for (let i = 0; i < l.names.length; i++) {
+      const n = l.names[i]!;
+      if (n === "__name__" || grouping.includes(n)) continue;
+      k += n + "\u0000" + l.values[i]! + "\u0001";
+    }
+    return k;
+  }
+  for (const n of grouping) {
+    const v = l.get(n);
+    if (v !== "") k += n + "\u0000" + v + "\u0001";
+  }
+  return k;
+}
+
+/** The labels of an output group, as Prometheus's generateGroupingLabels. */
+function groupingLabels(l: Labels, grouping: readonly string[], without: boolean): Labels {
+  if (without) return l.filter((n) => n !== "__name__" && !grouping.includes(n));
+  if (grouping.length > 0) return l.filter((n) => grouping.includes(n));
+  return Labels.EMPTY;
+}
+
+/** Evaluates an aggregation over all steps. */
+export function evalAggregate(ev: Evaluator, e: AggregateExpr): Matrix {
+  const grouping = [...e.grouping].sort();
+  if (e.op === "count_values") {
+    const p = e.param === null ? null : unparen(e.param);
+    if (p === null || p.kind !== "StringLiteral") throw new Error("BUG: count_values needs a string parameter");
+    const valueLabel = p.val;
+    if (!isValidLabelName(valueLabel)) ev.fail(`invalid label name ${quoteString(valueLabel)}`);
+    if (!e.without) {
+      grouping.push(valueLabel);
+      grouping.sort();
+    }
+    return ev.rangeEval(
+      [unparen(e.expr)],
+      (v, _s, enh) => countValues(e.without, grouping, valueLabel, v[0]!, enh),
+      null,
+    );
+  }
+  const originalNumSamples = ev.currentSamples;
+  const params = newFParams(ev, e.param);
+  const input = ev.evalMatrix(unparen(e.expr));
+  const result = rangeEvalAgg(ev, e, grouping, input, params);
+  ev.currentSamples = originalNumSamples + totalPoints(result);
+  ev.ctx.updatePeak(ev.currentSamples);
+  return result;
+}
+
+function countValues(
+  without: boolean,
+  grouping: readonly string[],
+  valueLabel: string,
+  vec: Sample[],
+  enh: NodeHelper,
+): Sample[] {
+  const groups = new Map<string, { labels: Labels; count: number }>();
+  for (const s of vec) {
+    const metric = s.metric.builder().set(valueLabel, formatGoFloatF(s.f)).labels();
+    const k = groupingKey(metric, grouping, without);
+    const g = groups.get(k);
+    if (g === undefined) groups.set(k, { labels: groupingLabels(metric, grouping, without), count: 1 });
+    else g.count++;
+  }
+  for (const g of groups.values()) enh.out.push({ metric: g.labels, t: enh.ts, f: g.count, dropName: false });
+  return enh.out;
+}
+
+/** Per-group accumulators of the float aggregations, in parallel arrays. */
+class Groups {
+  readonly seen: Uint8Array;
+  readonly value: Float64Array;
+  readonly mean: Float64Array;
+  readonly kahanC: Float64Array;
+  readonly count: Float64Array;
+  readonly incrementalMean: Uint8Array;
+  readonly dropName: Uint8Array;
+  /** Values of quantile, per group. */
+  readonly values: Float64Array[];
+  readonly nValues: Int32Array;
+
+  constructor(n: number, withValues: boolean) {
+    this.seen = new Uint8Array(n);
+    this.value = new Float64Array(n);
+    this.mean = new Float64Array(n);
+    this.kahanC = new Float64Array(n);
+    this.count = new Float64Array(n);
+    this.incrementalMean = new Uint8Array(n);
+    this.dropName = new Uint8Array(n);
+    this.values = withValues ? Array.from({ length: n }, () => new Float64Array(8)) : [];
+    this.nValues = new Int32Array(withValues ? n : 0);
+  }
+
+  pushValue(g: number, f: number): void {
+    let a = this.values[g]!;
+    if (this.nValues[g] === a.length) {
+      const b = new Float64Array(a.length * 2);
+      b.set(a);
+      this.values[g] = b;
+      a = b;
+    }
+    a[this.nValues[g]!++] = f;
+  }
+}
+
+function rangeEvalAgg(ev: Evaluator, e: AggregateExpr, grouping: string[], input: Matrix, params: FParams): Matrix {
+  const op = e.op;
+  const isK = op === "topk" || op === "bottomk" || op === "limitk" || op === "limit_ratio";
+  const steps = ev.numSteps;
+  const groupIndex = new Map<string, number>();
+  const seriesToResult = new Int32Array(input.length);
+  const result: Matrix = [];
+  input.forEach((s, si) => {
+    const k = groupingKey(s.metric, grouping, e.without);
+    let idx = groupIndex.get(k);
+    if (idx === undefined) {
+      idx = groupIndex.size;
+      groupIndex.set(k, idx);
+      if (!isK) result.push(new Series(groupingLabels(s.metric, grouping, e.without), steps, false));
+    }
+    seriesToResult[si] = idx;
+  });
+  const numGroups = groupIndex.size;
+  const paramPos = e.param === null ? null : e.param.pos;
+  const annos = ev.ctx.annos;
+
+  switch (op) {
+    case "topk":
+    case "bottomk":
+    case "limitk":
+      if (params.max < 1) return [];
+      if (params.hasNaN) ev.fail("Parameter value is NaN");
+      if (params.min <= MIN_INT64) ev.fail(`Scalar value ${formatGoFloatE(params.min)} underflows int64`);
+      if (params.max >= MAX_INT64) ev.fail(`Scalar value ${formatGoFloatE(params.max)} overflows int64`);
+      break;
+    case "limit_ratio":
+      if (params.max === 0 && params.min === 0) return [];
+      if (params.hasNaN) ev.fail("Ratio value is NaN");
+      if (params.max > 1) annos.warn(AnnotationText.invalidRatio(params.max, 1), paramPos);
+      if (params.min < -1) annos.warn(AnnotationText.invalidRatio(params.min, -1), paramPos);
+      break;
+    case "quantile":
+      if (params.hasNaN) annos.warn(AnnotationText.invalidQuantile(NaN), paramPos);
+      if (params.max > 1) annos.warn(AnnotationText.invalidQuantile(params.max), paramPos);
+      if (params.min < 0) annos.warn(AnnotationText.invalidQuantile(params.min), paramPos);
+      break;
+    default:
+      break;
+  }
+
+  if (isK) return aggregationK(ev, e, input, seriesToResult, numGroups, params);
+
+  const g = new Groups(numGroups, op === "quantile");
+  const kahan = new Float64Array(2);
+  for (let ts = ev.start; ts <= ev.end; ts += ev.interval) {
+    const q = params.next();
+    ev.ctx.checkDone();
+    g.seen.fill(0);
+    for (let si = 0; si < input.length; si++) {
+      const s = input[si]!;
+      if (s.pos >= s.n || s.ts[s.pos] !== ts) continue;
+      const f = s.fs[s.pos++]!;
+      const gi = seriesToResult[si]!;
+      if (g.seen[gi] === 0) {
+        g.seen[gi] = 1;
+        g.value[gi] = f;
+        g.mean[gi] = f;
+        g.kahanC[gi] = 0;
+        g.count[gi] = 1;
+        g.incrementalMean[gi] = 0;
+        g.dropName[gi] = s.dropName ? 1 : 0;
+        switch (op) {
+          case "stdvar":
+          case "stddev":
+            g.value[gi] = Number.isNaN(f) || f === Infinity || f === -Infinity ? NaN : 0;
+            break;
+          case "quantile":
+            g.nValues[gi] = 0;
+            g.pushValue(gi, f);
+            break;
+          case "group":
+            g.value[gi] = 1;
+            break;
+          default:
+            break;
+        }
+        continue;
+      }
+      if (s.dropName) g.dropName[gi] = 1;
+      switch (op) {
+        case "sum":
+          kahanSumInc(f, g.value[gi]!, g.kahanC[gi]!, kahan);
+          g.value[gi] = kahan[0]!;
+          g.kahanC[gi] = kahan[1]!;
+          break;
+        case "avg": {
+          // NOTE: matches Prometheus: a direct mean with Kahan summation while
+          // the sum stays finite, then an incremental mean.
+          const cnt = ++g.count[gi]!;
+          if (g.incrementalMean[gi] === 0) {
+            kahanSumInc(f, g.value[gi]!, g.kahanC[gi]!, kahan);
+            if (kahan[0] !== Infinity && kahan[0] !== -Infinity) {
+              g.value[gi] = kahan[0]!;
+              g.kahanC[gi] = kahan[1]!;
+              break;
+            }
+            g.incrementalMean[gi] = 1;
+            g.mean[gi] = g.value[gi]! / (cnt - 1);
+            g.kahanC[gi] = g.kahanC[gi]! / (cnt - 1);
+          }
+          const qq = (cnt - 1) / cnt;
+          kahanSumInc(f / cnt, qq * g.mean[gi]!, qq * g.kahanC[gi]!, kahan);
+          g.mean[gi] = kahan[0]!;
+          g.kahanC[gi] = kahan[1]!;
+          break;
+        }
+        case "group":
+          break;
+        case "max":
+          if (g.value[gi]! < f || Number.isNaN(g.value[gi])) g.value[gi] = f;
+          break;
+        case "min":
+          if (g.value[gi]! > f || Number.isNaN(g.value[gi])) g.value[gi] = f;
+          break;
+        case "count":
+          g.count[gi]!++;
+          break;
+        case "stdvar":
+        case "stddev": {
+          const cnt = ++g.count[gi]!;
+          const delta = f - g.mean[gi]!;
+          g.mean[gi] = g.mean[gi]! + delta / cnt;
+          g.value[gi] = g.value[gi]! + delta * (f - g.mean[gi]!);
+          break;
+        }
+        case "quantile":
+          g.pushValue(gi, f);
+          break;
+        default:
+          throw new Error(`BUG: expected aggregation operator but got ${op}`);
+      }
+    }
+    for (let gi = 0; gi < numGroups; gi++) {
+      if (g.seen[gi] === 0) continue;
+      let v = g.value[gi]!;
+      switch (op) {
+        case "avg":
+          v =
+            g.incrementalMean[gi] === 1
+              ? g.mean[gi]! + g.kahanC[gi]!
+              : v / g.count[gi]! + g.kahanC[gi]! / g.count[gi]!;
+          break;
+        case "count":
+          v = g.count[gi]!;
+          break;
+        case "stdvar":
+          v /= g.count[gi]!;
+          break;
+        case "stddev":
+          v = Math.sqrt(v / g.count[gi]!);
+          break;
+        case "quantile":
+          v = quantile(q, g.values[gi]!, g.nValues[gi]!);
+          break;
+        case "sum":
+          v += g.kahanC[gi]!;
+          break;
+        default:
+          break;
+      }
+      const out = result[gi]!;
+      out.push(ts, v);
+      out.dropName = g.dropName[gi] === 1;
+      ev.currentSamples++;
+    }
+    ev.checkSamples();
+  }
+  return result.filter((s) => s.n > 0);
+}
+
+/** Go's %v of a float64 in error texts (strconv 'g' shortest, exponent form for large values). */
+function formatGoFloatE(f: number): string {
+  return f.toExponential().replace(/e\+?(-?)(\d)$/, "e+$10$2").replace("e+-", "e-");
+}
+
+// Heap helpers with Go's container/heap algorithms, so ties and NaNs pick the same samples.
+type Less = (a: Sample, b: Sample) => boolean;
+const byValue: Less = (a, b) => Number.isNaN(a.f) || a.f < b.f;
+const byReverseValue: Less = (a, b) => Number.isNaN(a.f) || a.f > b.f;
+
+function heapUp(h: Sample[], j: number, less: Less): void {
+  for (;;) {
+    const i = Math.trunc((j - 1) / 2);
+    if (i === j || !less(h[j]!, h[i]!)) break;
+    const t = h[i]!;
+    h[i] = h[j]!;
+    h[j] = t;
+    j = i;
+  }
+}
+
+function heapDown(h: Sample[], i0: number, n: number, less: Less): boolean {
+  let i = i0;
+  for (;;) {
+    const j1 = 2 * i + 1;
+    if (j1 >= n || j1 < 0) break;
+    let j = j1;
+    const j2 = j1 + 1;
+    if (j2 < n && less(h[j2]!, h[j1]!)) j = j2;
+    if (!less(h[j]!, h[i]!)) break;
+    const t = h[i]!;
+    h[i] = h[j]!;
+    h[j] = t;
+    i = j;
+  }
+  return i > i0;
+}
+
+function heapPush(h: Sample[], s: Sample, less: Less): void {
+  h.push(s);
+  heapUp(h, h.length - 1, less);
+}
+
+function heapFix(h: Sample[], i: number, less: Less): void {
+  if (!heapDown(h, i, h.length, less)) heapUp(h, i, less);
+}
+
+/** limit_ratio's deterministic sampling: the label set's hash scaled to [0, 1). */
+function addRatioSample(ratio: number, s: Sample): boolean {
+  const offset = labelsHashFraction(s.metric);
+  return (ratio >= 0 && offset < ratio) || (ratio < 0 && offset >= 1 + ratio);
+}
+
+function aggregationK(
+  ev: Evaluator,
+  e: AggregateExpr,
+  input: Matrix,
+  seriesToResult: Int32Array,
+  numGroups: number,
+  params: FParams,
+): Matrix {
+  const op = e.op;
+  const instant = ev.start === ev.end;
+  const steps = ev.numSteps;
+  const byKey = new Map<string, Series>();
+  const heaps: Sample[][] = Array.from({ length: numGroups }, () => []);
+  const seen = new Uint8Array(numGroups);
+  const complete = new Uint8Array(numGroups);
+  const advanceRemaining = (ts: number, from: number): void => {
+    for (let i = from; i < input.length; i++) {
+      const s = input[i]!;
+      if (s.pos < s.n && s.ts[s.pos] === ts) s.pos++;
+    }
+  };
+  for (let ts = ev.start; ts <= ev.end; ts += ev.interval) {
+    const fParam = params.next();
+    ev.ctx.checkDone();
+    seen.fill(0);
+    complete.fill(0);
+    let groupsRemaining = numGroups;
+    let stop = false;
+    // A step without output (k < 1 or ratio 0), as Prometheus's early return.
+    let skipStep = false;
+    for (let si = 0; si < input.length && !stop; si++) {
+      const ser = input[si]!;
+      if (ser.pos >= ser.n || ser.ts[ser.pos] !== ts) continue;
+      const s: Sample = { metric: ser.metric, t: ts, f: ser.fs[ser.pos++]!, dropName: ser.dropName };
+      let k = 0;
+      let r = 0;
+      if (op === "limit_ratio") {
+        if (fParam === 0) {
+          if (ts !== ev.end) advanceRemaining(ts, si + 1);
+          skipStep = true;
+          break;
+        }
+        r = Math.max(-1, Math.min(1, fParam));
+      } else {
+        k = Math.min(Math.trunc(fParam), input.length);
+        if (k < 1) {
+          if (ts !== ev.end) advanceRemaining(ts, si + 1);
+          skipStep = true;
+          break;
+        }
+      }
+      const gi = seriesToResult[si]!;
+      const h = heaps[gi]!;
+      if (seen[gi] === 0) {
+        seen[gi] = 1;
+        h.length = 0;
+        if (op === "limit_ratio") {
+          if (addRatioSample(r, s)) heapPush(h, s, byValue);
+        } else if (op === "limitk") {
+          h.push(s);
+        } else {
+          heapPush(h, s, op === "topk" ? byValue : byReverseValue);
+        }
+        if (op === "limitk" && h.length === k && complete[gi] === 0) {
+          complete[gi] = 1;
+          groupsRemaining--;
+        }
+        continue;
+      }
+      switch (op) {
+        case "topk":
+          if (h.length < k) heapPush(h, s, byValue);
+          else if (h[0]!.f < s.f || (Number.isNaN(h[0]!.f) && !Number.isNaN(s.f))) {
+            h[0] = s;
+            if (k > 1) heapFix(h, 0, byValue);
+          }
+          break;
+        case "bottomk":
+          if (h.length < k) heapPush(h, s, byReverseValue);
+          else if (h[0]!.f > s.f || (Number.isNaN(h[0]!.f) && !Number.isNaN(s.f))) {
+            h[0] = s;
+            if (k > 1) heapFix(h, 0, byReverseValue);
+          }
+          break;
+        case "limitk":
+          if (h.length < k) heapPush(h, s, byValue);
+          if (complete[gi] === 0 && h.length === k) {
+            complete[gi] = 1;
+            groupsRemaining--;
+            if (groupsRemaining === 0) {
+              if (ts !== ev.end) advanceRemaining(ts, si + 1);
+              stop = true;
+            }
+          }
+          break;
+        case "limit_ratio":
+          if (addRatioSample(r, s)) heapPush(h, s, byValue);
+          break;
+        default:
+          throw new Error(`BUG: expected aggregation operator but got ${op}`);
+      }
+    }
+    if (skipStep) {
+      if (instant) return [];
+      continue;
+    }
+    const mat: Matrix = [];
+    const add = (s: Sample): void => {
+      if (instant) {
+        const ss = new Series(s.metric, 1, s.dropName);
+        ss.push(ts, s.f);
+        mat.push(ss);
+        return;
+      }
+      const key = s.metric.key;
+      let ss = byKey.get(key);
+      if (ss === undefined) {
+        ss = new Series(s.metric, steps, s.dropName);
+        byKey.set(key, ss);
+      }
+      ss.push(ts, s.f);
+    };
+    for (let gi = 0; gi < numGroups; gi++) {
+      if (seen[gi] === 0) continue;
+      const h = heaps[gi]!;
+      if (op === "topk") {
+        // Descending, NaN last (Prometheus sorts the heap in reverse).
+        h.sort((a, b) => (Number.isNaN(a.f) ? 1 : Number.isNaN(b.f) ? -1 : b.f - a.f));
+      } else if (op === "bottomk") {
+        h.sort((a, b) => (Number.isNaN(a.f) ? 1 : Number.isNaN(b.f) ? -1 : a.f - b.f));
+      }
+      for (const s of h) add(s);
+    }
+    if (instant) return mat;
+    ev.checkSamples();
+  }
+  return [...byKey.values()];
+}

@@ -1,0 +1,98 @@
+import { Labels } from "../../model/index.ts";
+
+/**
+ * One series of an intermediate result: points ts[i] (ms) / fs[i] for
+ * i < n, ascending in t. Arrays grow by doubling; `pos` is the read cursor
+ * of the per-step consumers (gather, aggregation), which walk each series once.
+ */
+export class Series {
+  metric: Labels;
+  ts: Float64Array;
+  fs: Float64Array;
+  n: number;
+  /** The metric name is to be dropped at the end (delayed name removal). */
+  dropName: boolean;
+  pos: number;
+
+  constructor(metric: Labels, capacity: number, dropName: boolean) {
+    this.metric = metric;
+    const cap = Math.max(1, Math.min(capacity, MAX_INITIAL_POINTS));
+    this.ts = new Float64Array(cap);
+    this.fs = new Float64Array(cap);
+    this.n = 0;
+    this.dropName = dropName;
+    this.pos = 0;
+  }
+
+  /** Appends a point; t must be greater than the last one. */
+  push(t: number, f: number): void {
+    if (this.n === this.ts.length) {
+      const ts = new Float64Array(this.n * 2);
+      ts.set(this.ts);
+      const fs = new Float64Array(this.n * 2);
+      fs.set(this.fs);
+      this.ts = ts;
+      this.fs = fs;
+    }
+    this.ts[this.n] = t;
+    this.fs[this.n] = f;
+    this.n++;
+  }
+}
+
+// Bounds the first allocation of a series; longer ones grow by doubling.
+const MAX_INITIAL_POINTS = 5000;
+
+/** An intermediate result: a list of series. */
+export type Matrix = Series[];
+
+/** A sample of a per-step vector inside the engine. t in ms. */
+export interface Sample {
+  metric: Labels;
+  t: number;
+  f: number;
+  dropName: boolean;
+}
+
+/** A string value (only string literals produce one). */
+export class StringValue {
+  readonly v: string;
+  readonly t: number;
+  constructor(v: string, t: number) {
+    this.v = v;
+    this.t = t;
+  }
+}
+
+/** Labels whose removal Prometheus bundles with the metric name (schema.IsMetadataLabel). */
+const METADATA_LABELS = ["__name__", "__type__", "__unit__"];
+
+/** The set without `__name__`, `__type__` and `__unit__` (Prometheus's DropReserved(IsMetadataLabel)). */
+export function dropMetadata(l: Labels): Labels {
+  if (!l.has("__name__") && !l.has("__type__") && !l.has("__unit__")) return l;
+  return l.filter((n) => !METADATA_LABELS.includes(n));
+}
+
+/** Whether two samples of the vector share a label set. */
+export function vectorHasDuplicateLabels(v: readonly Sample[]): boolean {
+  if (v.length <= 1) return false;
+  const seen = new Set<string>();
+  for (const s of v) {
+    const k = s.metric.key;
+    if (seen.has(k)) return true;
+    seen.add(k);
+  }
+  return false;
+}
+
+/** Whether two series of the matrix share a label set. */
+export function matrixHasDuplicateLabels(m: Matrix): boolean {
+  if (m.length <= 1) return false;
+  const seen = new Set<string>();
+  for (const s of m) {
+    const k = s.metric.key;
+    if (seen.has(k)) return true;
+    seen.add(k);
+  }
+  return false;
+}
