@@ -306,6 +306,9 @@ export function quoteString(s: string): string {
         break;
       default:
         if (c < 0x20 || c === 0x7f) out += "\\x" + c.toString(16).padStart(2, "0");
+        // A lone U+DC80..U+DCFF stands for an invalid UTF-8 byte (see the
+        // PromQL string decoder); Go prints such a byte as \xNN.
+        else if (c >= 0xdc80 && c <= 0xdcff) out += "\\x" + (c - 0xdc00).toString(16).padStart(2, "0");
         else if (c >= 0xd800 && c <= 0xdfff) out += "\\ufffd";
         else out += ch;
     }

@@ -265,7 +265,7 @@ function evalLabelReplace(ev: Evaluator, args: Expr[]): Matrix {
   const regexStr = stringArg(args[4]!);
   let re: RegExp;
   try {
-    re = captureRegex(regexStr);
+    re = compileAnchoredRE2(regexStr);
   } catch {
     throw new EvalError(`invalid regular expression in label_replace(): ${regexStr}`);
   }
@@ -281,15 +281,6 @@ function evalLabelReplace(ev: Evaluator, args: Expr[]): Matrix {
     if (dst === MetricName) s.dropName = false;
   }
   return ev.mergeSeriesWithSameLabelset(mat);
-}
-
-/**
- * A JavaScript RegExp with the captures of Go's `^(?s:re)$`. The RE2
- * syntax is checked by compileAnchoredRE2 (which drops captures).
- */
-function captureRegex(re: string): RegExp {
-  compileAnchoredRE2(re);
-  return new RegExp(`^(?:${re.replace(/\(\?P</g, "(?<")})$`, "su");
 }
 
 /** Go's regexp.Expand: $1, ${1}, $name, ${name} and $$ in `tmpl`. */

@@ -506,7 +506,7 @@ test("AST details follow Prometheus", () => {
   assert.ok(fill.kind === "BinaryExpr" && fill.matching?.fillLeft === null && fill.matching.fillRight === 1);
 
   const str = parseExpr('"\\xff\\u00e9"');
-  assert.ok(str.kind === "StringLiteral" && str.val === "\ufffd\u00e9");
+  assert.ok(str.kind === "StringLiteral" && str.val === "\udcff\u00e9" && !str.val.isWellFormed());
 });
 
 test("parseMetricSelector returns the matchers, name last", () => {

@@ -254,12 +254,11 @@ const OFFSET_CONTEXT: DurationContext = {
   expected: "number, duration, step(), or range()",
 };
 
-const textDecoder = new TextDecoder();
-
 /**
  * Go's strconv.Unquote for the three PromQL quote styles. The lexer has
  * already validated the escapes. `\x` and octal escapes are raw bytes, as
- * in Go; the result is decoded as UTF-8 (invalid bytes become U+FFFD).
+ * in Go; the result is decoded as UTF-8 with invalid bytes kept as lone
+ * surrogates (see decodeUTF8Escaped), so that they stay invalid.
  */
 export function unquoteString(raw: string): string {
   const quote = raw.charCodeAt(0);
@@ -326,7 +325,56 @@ export function unquoteString(raw: string): string {
         }
     }
   }
-  return textDecoder.decode(new Uint8Array(bytes));
+  return decodeUTF8Escaped(bytes);
+}
+
+/**
+ * Decodes UTF-8 bytes into a string. A byte b that is not part of a valid
+ * sequence becomes the lone surrogate U+DC00+b ("surrogate escape").
+ * NOTE: Go strings are bytes and keep such bytes as they are; a lone
+ * surrogate is this project's stand-in: the string is not well formed, so
+ * it is rejected as a label name (as Go rejects invalid UTF-8), and
+ * quoteString prints it back as `\xNN`.
+ */
+function decodeUTF8Escaped(bytes: readonly number[]): string {
+  let out = "";
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i]!;
+    let n = 0;
+    let cp = 0;
+    let min = 0;
+    if (b < 0x80) {
+      out += String.fromCharCode(b);
+      i++;
+      continue;
+    } else if (b >= 0xc2 && b < 0xe0) {
+      n = 1;
+      cp = b & 0x1f;
+      min = 0x80;
+    } else if (b >= 0xe0 && b < 0xf0) {
+      n = 2;
+      cp = b & 0x0f;
+      min = 0x800;
+    } else if (b >= 0xf0 && b < 0xf5) {
+      n = 3;
+      cp = b & 0x07;
+      min = 0x10000;
+    }
+    let ok = n > 0 && i + n < bytes.length;
+    for (let k = 1; ok && k <= n; k++) {
+      const c = bytes[i + k];
+      if (c === undefined || (c & 0xc0) !== 0x80) ok = false;
+      else cp = (cp << 6) | (c & 0x3f);
+    }
+    if (ok && cp >= min && cp <= 0x10ffff && !(cp >= 0xd800 && cp <= 0xdfff)) {
+      out += String.fromCodePoint(cp);
+      i += n + 1;
+    } else {
+      out += String.fromCharCode(0xdc00 + b);
+      i++;
+    }
+  }
+  return out;
 }
 
 /**
