@@ -1,0 +1,4 @@
+export { LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger, nopLogger } from "./logger.ts";
+export type { LogFields, Logger, LoggerOptions } from "./logger.ts";
+export { VirtualClock, systemClock } from "./clock.ts";
+export type { Clock, Timer } from "./clock.ts";
