@@ -3,4 +3,11 @@ export { isLegacyLabelName, isLegacyMetricName, isValidLabelName } from "./label
 export type { Label } from "./labels.ts";
 export { Matcher, MatchType } from "./matcher.ts";
 export { RegexError, compileAnchoredRE2 } from "./re2.ts";
+export { compileMatcherRegex } from "./fast-regex.ts";
+export type { MatchStringFunc } from "./fast-regex.ts";
 export { StaleNaNBits, STALE_VALUE, secondsToMs } from "./value.ts";
+export { DurationParseError, parseDuration, formatDuration } from "./duration.ts";
+export { RelabelAction, NameValidationScheme, RelabelConfigError, RelabelRegex } from "./relabel.ts";
+export { newRelabelConfig, parseRelabelAction, validateRelabelConfig, relabel, relabelBuilder } from "./relabel.ts";
+export { expandTemplate, isValidLabelNameIn, md5 } from "./relabel.ts";
+export type { RelabelConfig } from "./relabel.ts";

@@ -176,7 +176,8 @@ function matchesAll(l: Labels, ms: readonly Matcher[]): boolean {
 
 /**
  * In-memory storage for tests and the PromQL test runner: Appendable and
- * Queryable, no persistence. Appends become visible on commit.
+ * Queryable, no persistence. Appends become visible on commit. Series are
+ * created on first append; one without samples is invisible to queries.
  */
 export class MemoryStorage implements Appendable, Queryable {
   readonly #byKey: Map<string, MemSeries>;
@@ -189,43 +190,32 @@ export class MemoryStorage implements Appendable, Queryable {
     this.#sorted = null;
   }
 
-  /** Number of series. */
+  /** Number of series with at least one sample. */
   get numSeries(): number {
-    return this.#byRef.length;
+    let n = 0;
+    for (const s of this.#byRef) if (s.n > 0) n++;
+    return n;
   }
 
   appender(): Appender {
     return new MemAppender(this);
   }
 
-  /** Applies a committed batch; returns nothing, rejected samples were already filtered. */
-  apply(batch: readonly PendingSample[]): void {
-    for (const p of batch) {
-      let s = this.#byKey.get(p.labels.key);
-      if (s === undefined) {
-        s = new MemSeries(p.labels);
-        this.#byKey.set(p.labels.key, s);
-        this.#byRef.push(s);
-        this.#sorted = null;
-      }
-      s.add(p.t, p.v, p.stale);
+  /** The series for ref (1-based) if it holds lset, else the series of lset, created if new. */
+  series(ref: SeriesRef, lset: Labels): { s: MemSeries; ref: SeriesRef } {
+    if (ref > 0 && ref <= this.#byRef.length) {
+      const s = this.#byRef[ref - 1]!;
+      if (s.labels === lset || s.labels.equals(lset)) return { s, ref };
     }
-  }
-
-  /** Series ref of a label set if it exists, else 0. */
-  refOf(l: Labels): SeriesRef {
-    const s = this.#byKey.get(l.key);
-    return s === undefined ? 0 : this.#byRef.indexOf(s) + 1;
-  }
-
-  /** Whether a sample at t with value v would be accepted for series l. */
-  wouldAccept(l: Labels, t: number, v: number, stale: boolean): boolean {
-    const s = this.#byKey.get(l.key);
-    if (s === undefined || s.n === 0) return true;
-    const last = s.ts[s.n - 1]!;
-    if (t > last) return true;
-    if (t < last) return false;
-    return stale ? s.stale[s.n - 1] === 1 : Object.is(s.vs[s.n - 1], v) && s.stale[s.n - 1] === 0;
+    let s = this.#byKey.get(lset.key);
+    if (s === undefined) {
+      s = new MemSeries(lset);
+      this.#byKey.set(lset.key, s);
+      this.#byRef.push(s);
+      this.#sorted = null;
+      return { s, ref: this.#byRef.length };
+    }
+    return { s, ref: this.#byRef.indexOf(s) + 1 };
   }
 
   async querier(mint: number, maxt: number): Promise<Querier> {
@@ -236,45 +226,62 @@ export class MemoryStorage implements Appendable, Queryable {
   }
 }
 
-interface PendingSample {
-  labels: Labels;
-  t: number;
-  v: number;
-  stale: boolean;
+/** Whether a sample (t, v, stale) may follow the series' last committed sample. */
+function acceptsAfterLast(s: MemSeries, t: number, v: number, stale: boolean): boolean {
+  if (s.n === 0) return true;
+  const last = s.ts[s.n - 1]!;
+  if (t > last) return true;
+  if (t < last) return false;
+  return stale ? s.stale[s.n - 1] === 1 : Object.is(s.vs[s.n - 1], v) && s.stale[s.n - 1] === 0;
 }
 
+/** Buffers a batch in columns (no object per sample) until commit. */
 class MemAppender implements Appender {
   readonly #db: MemoryStorage;
-  #batch: PendingSample[];
-  #last: Map<string, number>;
+  #series: MemSeries[];
+  #ts: number[];
+  #vs: number[];
+  #stale: boolean[];
+  /** Newest timestamp appended in this batch per series. */
+  readonly #last: Map<MemSeries, number>;
 
   constructor(db: MemoryStorage) {
     this.#db = db;
-    this.#batch = [];
+    this.#series = [];
+    this.#ts = [];
+    this.#vs = [];
+    this.#stale = [];
     this.#last = new Map();
   }
 
-  append(_ref: SeriesRef, lset: Labels, t: number, v: number, opts?: AppendOptions): SeriesRef {
+  append(ref: SeriesRef, lset: Labels, t: number, v: number, opts?: AppendOptions): SeriesRef {
     const stale = opts?.stale === true;
-    const lastInBatch = this.#last.get(lset.key);
+    const found = this.#db.series(ref, lset);
+    const s = found.s;
+    const lastInBatch = this.#last.get(s);
     if (lastInBatch !== undefined) {
       if (t <= lastInBatch) return 0;
-    } else if (!this.#db.wouldAccept(lset, t, v, stale)) {
+    } else if (!acceptsAfterLast(s, t, v, stale)) {
       return 0;
     }
-    this.#last.set(lset.key, t);
-    this.#batch.push({ labels: lset, t, v, stale });
-    return this.#db.refOf(lset) || 1;
+    this.#last.set(s, t);
+    this.#series.push(s);
+    this.#ts.push(t);
+    this.#vs.push(v);
+    this.#stale.push(stale);
+    return found.ref;
   }
 
   async commit(): Promise<void> {
-    this.#db.apply(this.#batch);
-    this.#batch = [];
-    this.#last.clear();
+    for (let i = 0; i < this.#series.length; i++) this.#series[i]!.add(this.#ts[i]!, this.#vs[i]!, this.#stale[i]!);
+    this.rollback();
   }
 
   rollback(): void {
-    this.#batch = [];
+    this.#series = [];
+    this.#ts = [];
+    this.#vs = [];
+    this.#stale = [];
     this.#last.clear();
   }
 }
