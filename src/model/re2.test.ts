@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { LruCache, RE2_SCRIPTS, RegexError, compileAnchoredRE2, foldOrbit } from "./re2.ts";
+import { seededRandom } from "../util/index.ts";
 
 // Each row was checked by hand against Go's regexp/syntax rules
 // (src/regexp/syntax/parse.go) for `^(?s:pattern)$`.
@@ -400,16 +401,6 @@ test("LruCache evicts the least recently used entry", () => {
 // are drawn from subsets where JavaScript's own RegExp (flags `su`, or `iu`
 // for case folding) provably means the same thing as RE2, and the two are
 // compared on random inputs.
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomPattern(rnd: () => number, atoms: readonly string[], depth: number): string {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)]!;
@@ -436,7 +427,7 @@ function randomInput(rnd: () => number, alphabet: readonly string[]): string {
 }
 
 test("random patterns agree with JavaScript's RegExp where the syntaxes coincide", () => {
-  const rnd = mulberry32(20240601);
+  const rnd = seededRandom(20240601);
   const atoms = ["a", "b", ".", "[ab]", "[^a]", "[a-c]", "\\d", "\\w", "ab", "\\.", "😀", "\\x61"];
   const alphabet = ["a", "b", "c", "1", ".", "\n", "😀", " "];
   for (let i = 0; i < 400; i++) {
@@ -451,7 +442,7 @@ test("random patterns agree with JavaScript's RegExp where the syntaxes coincide
 });
 
 test("random (?i) patterns agree with JavaScript's simple case folding", () => {
-  const rnd = mulberry32(7);
+  const rnd = seededRandom(7);
   const atoms = ["k", "s", "K", "ß", "σ", "i", "ı", "İ", "[a-k]", "[^s]", "[ſ]", "é", "Δ"];
   const alphabet = ["k", "K", "\u212a", "s", "S", "ſ", "ß", "ẞ", "σ", "ς", "Σ", "i", "I", "ı", "İ", "É", "δ", "x"];
   for (let i = 0; i < 300; i++) {

@@ -2,3 +2,4 @@ export { LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger, nopLogger } fr
 export type { LogFields, Logger, LoggerOptions } from "./logger.ts";
 export { VirtualClock, systemClock } from "./clock.ts";
 export type { Clock, Timer } from "./clock.ts";
+export { seededRandom } from "./random.ts";

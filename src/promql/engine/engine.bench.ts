@@ -19,6 +19,7 @@ import { fileURLToPath } from "node:url";
 import { Labels } from "../../model/index.ts";
 import { MemoryStorage } from "../../storage/index.ts";
 import { Engine, type QueryResult } from "./index.ts";
+import { seededRandom } from "../../util/index.ts";
 
 const gc = (globalThis as { gc?: () => void }).gc;
 if (gc === undefined) {
@@ -45,20 +46,9 @@ interface SyntheticSeries {
   value: number;
 }
 
-/** A deterministic PRNG (mulberry32), so every run loads the same data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function buildSeries(): SyntheticSeries[] {
-  const rand = rng(42);
+  const rand = seededRandom(42);
   const out: SyntheticSeries[] = [];
   for (let j = 0; j < JOBS; j++) {
     for (let i = 0; i < INSTANCES_PER_JOB; i++) {
@@ -88,7 +78,7 @@ function buildSeries(): SyntheticSeries[] {
 }
 
 async function load(storage: MemoryStorage, series: SyntheticSeries[]): Promise<number> {
-  const rand = rng(7);
+  const rand = seededRandom(7);
   const refs = new Array<number>(series.length).fill(0);
   let n = 0;
   // One appender per scrape round, as the scrape loops commit.

@@ -2,8 +2,11 @@ import type { Querier, SelectHints, Series as StorageSeries } from "../../storag
 import type { DurationExpr, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from "../parser/index.ts";
 import { EvalError } from "./errors.ts";
 
-/** Functions whose result depends on the evaluation time even with step-invariant arguments. */
-const AT_MODIFIER_UNSAFE_FUNCTIONS = new Set([
+/**
+ * Functions whose result depends on the evaluation time even with
+ * step-invariant arguments (Prometheus's AtModifierUnsafeFunctions).
+ */
+export const AT_MODIFIER_UNSAFE_FUNCTIONS: ReadonlySet<string> = new Set([
   "days_in_month",
   "day_of_month",
   "day_of_week",

@@ -28,6 +28,5 @@ export { parseExpr, parseMetricSelector, typeOf, documentedType } from "./parser
 export type { ParseOptions } from "./parser.ts";
 export { ParseError } from "./errors.ts";
 export type { ParseErrorItem } from "./errors.ts";
-export { parseDuration, formatDuration, DurationError } from "./duration.ts";
 export { getFunction, listFunctions } from "./functions.ts";
 export { formatExpr, formatDurationExpr } from "./printer.ts";

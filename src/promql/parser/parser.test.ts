@@ -2,7 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
-import { ParseError, formatExpr, parseDuration, parseExpr, parseMetricSelector, typeOf } from "./index.ts";
+import { parseDuration } from "../../model/index.ts";
+import { ParseError, formatExpr, parseExpr, parseMetricSelector, typeOf } from "./index.ts";
 import type { Expr, ParseOptions } from "./index.ts";
 
 const allOn: ParseOptions = {

@@ -15,7 +15,7 @@ import type {
   SubqueryExpr,
   VectorSelector,
 } from "./ast.ts";
-import { DurationError, MAX_DURATION_MS, parseDuration } from "./duration.ts";
+import { DurationParseError, parseDuration } from "../../model/index.ts";
 import { ParseError } from "./errors.ts";
 import type { ParseErrorItem } from "./errors.ts";
 import { getFunction } from "./functions.ts";
@@ -211,6 +211,9 @@ interface BinModifiers {
   fillLeft: number | null;
   fillRight: number | null;
 }
+
+/** Largest duration Go's time.Duration holds, in ms (2^63-1 ns). */
+const MAX_DURATION_MS = 9223372036854.775807;
 
 /** Go's durationLiteralOutOfRange: does `s` seconds overflow time.Duration? */
 function durationOutOfRange(s: number): boolean {
@@ -617,7 +620,7 @@ class Parser {
       try {
         return parseDuration(text) / 1000;
       } catch (e) {
-        if (!(e instanceof DurationError)) throw e;
+        if (!(e instanceof DurationParseError)) throw e;
         this.addError(this.start(j), this.end(j), e.message);
         return 0;
       }

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { formatDuration, formatExpr, parseExpr } from "./index.ts";
+import { formatDuration } from "../../model/index.ts";
+import { formatExpr, parseExpr } from "./index.ts";
 import type { ParseOptions } from "./index.ts";
 import { formatFloat, formatFloatG } from "./printer.ts";
 

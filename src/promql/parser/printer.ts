@@ -1,6 +1,6 @@
 import { MatchType, MetricName, formatLabelName, quoteString } from "../../model/index.ts";
 import type { DurationExpr, Expr, VectorMatching, VectorSelector } from "./ast.ts";
-import { formatDuration } from "./duration.ts";
+import { formatDuration } from "../../model/index.ts";
 
 /**
  * Prints an expression as canonical PromQL, like the String() methods of

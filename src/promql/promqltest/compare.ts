@@ -21,51 +21,6 @@ export function almostEqual(a: number, b: number, epsilon: number): boolean {
   return diff / Math.min(absSum, Number.MAX_VALUE) < epsilon;
 }
 
-const unitMs: Record<string, number> = {
-  y: 365 * 24 * 3600 * 1000,
-  w: 7 * 24 * 3600 * 1000,
-  d: 24 * 3600 * 1000,
-  h: 3600 * 1000,
-  m: 60 * 1000,
-  s: 1000,
-  ms: 1,
-};
-const unitOrder = ["y", "w", "d", "h", "m", "s", "ms"];
-
-/** A duration Prometheus's model.ParseDuration rejects. */
-export class DurationError extends Error {
-  constructor(s: string) {
-    super(`not a valid duration string: ${JSON.stringify(s)}`);
-    this.name = "DurationError";
-  }
-}
-
-/**
- * Parses a Prometheus duration (`0`, `1h30m`, `500ms`; units y w d h m s ms
- * in that order, each at most once) into milliseconds, as model.ParseDuration.
- * Throws DurationError.
- */
-export function parseModelDuration(s: string): number {
-  if (s === "0") return 0;
-  if (s === "") throw new DurationError(s);
-  const re = /(\d+)(ms|[ywdhms])/y;
-  let i = 0;
-  let last = -1;
-  let total = 0;
-  while (i < s.length) {
-    re.lastIndex = i;
-    const m = re.exec(s);
-    if (m === null) throw new DurationError(s);
-    const ord = unitOrder.indexOf(m[2]!);
-    if (ord <= last) throw new DurationError(s);
-    last = ord;
-    total += Number(m[1]) * unitMs[m[2]!]!;
-    i = re.lastIndex;
-  }
-  if (!Number.isSafeInteger(total)) throw new DurationError(s);
-  return total;
-}
-
 /**
  * Parses a number line of an eval block as Go's strconv.ParseInt(s, 0, 64)
  * then ParseFloat(s, 64) would; null when it is not a number.

@@ -7,7 +7,7 @@ export { parseScript, parseExpectLine, parseExpectString, ScriptParseError, Expe
 export type { Command, LoadCmd, ClearCmd, EvalCmd, Expectation, ExpectedSeries, LoadSeries } from "./script.ts";
 export { parseSeriesDesc, SeriesParseError, SequenceKind } from "./series.ts";
 export type { SeriesDesc, SequenceValue } from "./series.ts";
-export { almostEqual, parseModelDuration, DEFAULT_EPSILON } from "./compare.ts";
+export { almostEqual, DEFAULT_EPSILON } from "./compare.ts";
 export { experimentalFiles, fileSkipReason } from "./features.ts";
 export type { ExperimentalFile } from "./features.ts";
 export { runScript, runTestFile, testEngineOptions } from "./runner.ts";

@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { basename } from "node:path";
 import { type Labels, LabelsBuilder, MetricName, compareLabels } from "../../model/index.ts";
 import { MemoryStorage } from "../../storage/index.ts";
-import { Engine, type EngineOptions, type Query, type QueryResult, type Sample, type Value } from "../engine/index.ts";
+import { AT_MODIFIER_UNSAFE_FUNCTIONS, Engine, type EngineOptions, type Query, type QueryResult, type Sample, type Value } from "../engine/index.ts";
 import { type Expr, formatExpr } from "../parser/index.ts";
 import { DEFAULT_EPSILON, almostEqual } from "./compare.ts";
 import { fileSkipReason } from "./features.ts";
@@ -104,21 +104,6 @@ class CheckError extends Error {
     this.name = "CheckError";
   }
 }
-
-/** Functions whose result depends on the evaluation time although their arguments are step invariant (Prometheus's AtModifierUnsafeFunctions). */
-const atModifierUnsafeFunctions = new Set([
-  "days_in_month",
-  "day_of_month",
-  "day_of_week",
-  "day_of_year",
-  "hour",
-  "minute",
-  "month",
-  "year",
-  "predict_linear",
-  "time",
-  "timestamp",
-]);
 
 /** Queries depending on the query's own start, end, range or step are not cross-checked in range mode. */
 const reQueryContextFuncs = /(start|end|range|step)\(\)/;
@@ -606,7 +591,7 @@ function pinAt(e: Expr, ts: number, state: { unsafe: boolean }): Expr {
       // Selectors inside a subquery keep their timestamps: the subquery itself is pinned.
       return e.timestamp === null ? { ...e, timestamp: ts, startOrEnd: null } : e;
     case "Call":
-      if (atModifierUnsafeFunctions.has(e.func.name)) state.unsafe = true;
+      if (AT_MODIFIER_UNSAFE_FUNCTIONS.has(e.func.name)) state.unsafe = true;
       return { ...e, args: e.args.map((a) => pinAt(a, ts, state)) };
     case "AggregateExpr":
       return { ...e, expr: pinAt(e.expr, ts, state), param: e.param === null ? null : pinAt(e.param, ts, state) };

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { type EvalCmd, ExpectType, ScriptParseError, parseExpectLine, parseExpectString, parseModelDuration, parseScript, almostEqual } from "./index.ts";
+import { type EvalCmd, ExpectType, ScriptParseError, parseExpectLine, parseExpectString, parseScript, almostEqual } from "./index.ts";
+import { parseDuration } from "../../model/index.ts";
 
 const expectCases = [
   { name: "fail", line: "expect fail", type: ExpectType.Fail, message: "", regex: "^.*$" },
@@ -48,8 +49,8 @@ const durations = [
   { s: "9m10s", want: 550_000 },
   { s: "1d", want: 86_400_000 },
 ];
-for (const c of durations) test(`duration ${c.s}`, () => assert.equal(parseModelDuration(c.s), c.want));
-for (const s of ["", "1", "1.5m", "1s1m", "abc"]) test(`duration rejects ${JSON.stringify(s)}`, () => assert.throws(() => parseModelDuration(s)));
+for (const c of durations) test(`duration ${c.s}`, () => assert.equal(parseDuration(c.s), c.want));
+for (const s of ["", "1", "1.5m", "1s1m", "abc"]) test(`duration rejects ${JSON.stringify(s)}`, () => assert.throws(() => parseDuration(s)));
 
 const equalCases = [
   { name: "equal", a: 1, b: 1, want: true },

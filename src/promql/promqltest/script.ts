@@ -1,7 +1,7 @@
 import type { Labels } from "../../model/index.ts";
-import { parseModelDuration } from "./compare.ts";
 import { parseNumberLine } from "./compare.ts";
 import { type SequenceValue, SequenceKind, SeriesParseError, parseSeriesDesc, unquoteGo } from "./series.ts";
+import { parseDuration } from "../../model/index.ts";
 
 /**
  * Parser of PromQL test scripts, the language of Prometheus's
@@ -170,7 +170,7 @@ function parseLoad(lines: string[], i: number): { cmd: LoadCmd; next: number } {
   if (m === null) throw new ScriptParseError(i + 1, "invalid load command. (load[_with_nhcb] <step:duration>)");
   let stepMs: number;
   try {
-    stepMs = parseModelDuration(m[2]!);
+    stepMs = parseDuration(m[2]!);
   } catch (e) {
     throw new ScriptParseError(i + 1, `invalid step definition ${JSON.stringify(m[2])}: ${(e as Error).message}`);
   }
@@ -235,18 +235,18 @@ function parseTimes(from: string, to: string, step: string): { start: number; en
   let end: number;
   let st: number;
   try {
-    start = parseModelDuration(from);
+    start = parseDuration(from);
   } catch (e) {
     throw new Error(`invalid start timestamp definition ${JSON.stringify(from)}: ${(e as Error).message}`);
   }
   try {
-    end = parseModelDuration(to);
+    end = parseDuration(to);
   } catch (e) {
     throw new Error(`invalid end timestamp definition ${JSON.stringify(to)}: ${(e as Error).message}`);
   }
   if (end < start) throw new Error(`invalid test definition, end timestamp (${to}) is before start timestamp (${from})`);
   try {
-    st = parseModelDuration(step);
+    st = parseDuration(step);
   } catch (e) {
     throw new Error(`invalid step definition ${JSON.stringify(step)}: ${(e as Error).message}`);
   }
@@ -302,7 +302,7 @@ function parseEval(lines: string[], i: number): { cmd: EvalCmd; next: number } {
   if (isInstant) {
     const at = inst[2] ?? "";
     try {
-      cmd.evalTime = parseModelDuration(at);
+      cmd.evalTime = parseDuration(at);
     } catch (e) {
       throw fail(`invalid timestamp definition ${JSON.stringify(at)}: ${(e as Error).message}`);
     }
