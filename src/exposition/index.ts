@@ -4,4 +4,4 @@
  */
 export { MetricType, newDesc, FamilyBuilder, Registry, GatherError } from "./registry.ts";
 export type { Desc, Emit, Collector, Metric, MetricFamily, MetricValue, SummaryValue, HistogramValue, GatherResult } from "./registry.ts";
-export { TEXT_CONTENT_TYPE, formatGoFloat, escapeHelp, escapeLabelValue, writeFamily, writeText } from "./writer.ts";
+export { TEXT_CONTENT_TYPE, escapeHelp, escapeLabelValue, writeFamily, writeText } from "./writer.ts";

@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FamilyBuilder, MetricType, formatGoFloat, newDesc, writeText } from "./index.ts";
+import { formatFloatG } from "../util/index.ts";
+import { FamilyBuilder, MetricType, newDesc, writeText } from "./index.ts";
 
 const floats = [
   { name: "zero", f: 0, want: "0" },
@@ -19,7 +20,7 @@ const floats = [
   { name: "-Inf", f: -Infinity, want: "-Inf" },
   { name: "NaN", f: NaN, want: "NaN" },
 ];
-for (const c of floats) test(`formatGoFloat: ${c.name}`, () => assert.equal(formatGoFloat(c.f), c.want));
+for (const c of floats) test(`formatGoFloat: ${c.name}`, () => assert.equal(formatFloatG(c.f), c.want));
 
 test("writeText: families sorted, labels sorted and escaped, HELP escaped", () => {
   const b = new FamilyBuilder();

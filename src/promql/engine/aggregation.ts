@@ -2,7 +2,7 @@ import { Labels, isValidLabelName, quoteString } from "../../model/index.ts";
 import type { AggregateExpr, Expr } from "../parser/index.ts";
 import { AnnotationText } from "./annotations.ts";
 import { type Evaluator, type NodeHelper, totalPoints } from "./evaluator.ts";
-import { formatGoFloatF } from "./format.ts";
+import { formatFloatF, formatFloatG } from "../../util/index.ts";
 import { kahanSumInc, quantile } from "./kernels/index.ts";
 import { unparen } from "./plan.ts";
 import { labelsHashFraction } from "./xxhash.ts";
@@ -115,7 +115,7 @@ function countValues(
 ): Sample[] {
   const groups = new Map<string, { labels: Labels; count: number }>();
   for (const s of vec) {
-    const metric = s.metric.builder().set(valueLabel, formatGoFloatF(s.f)).labels();
+    const metric = s.metric.builder().set(valueLabel, formatFloatF(s.f)).labels();
     const k = groupingKey(metric, grouping, without);
     const g = groups.get(k);
     if (g === undefined) groups.set(k, { labels: groupingLabels(metric, grouping, without), count: 1 });
@@ -189,8 +189,8 @@ function rangeEvalAgg(ev: Evaluator, e: AggregateExpr, grouping: string[], input
     case "limitk":
       if (params.max < 1) return [];
       if (params.hasNaN) ev.fail("Parameter value is NaN");
-      if (params.min <= MIN_INT64) ev.fail(`Scalar value ${formatGoFloatE(params.min)} underflows int64`);
-      if (params.max >= MAX_INT64) ev.fail(`Scalar value ${formatGoFloatE(params.max)} overflows int64`);
+      if (params.min <= MIN_INT64) ev.fail(`Scalar value ${formatFloatG(params.min)} underflows int64`);
+      if (params.max >= MAX_INT64) ev.fail(`Scalar value ${formatFloatG(params.max)} overflows int64`);
       break;
     case "limit_ratio":
       if (params.max === 0 && params.min === 0) return [];
@@ -335,11 +335,6 @@ function rangeEvalAgg(ev: Evaluator, e: AggregateExpr, grouping: string[], input
     ev.checkSamples();
   }
   return result.filter((s) => s.n > 0);
-}
-
-/** Go's %v of a float64 in error texts (strconv 'g' shortest, exponent form for large values). */
-function formatGoFloatE(f: number): string {
-  return f.toExponential().replace(/e\+?(-?)(\d)$/, "e+$10$2").replace("e+-", "e-");
 }
 
 // Heap helpers with Go's container/heap algorithms, so ties and NaNs pick the same samples.

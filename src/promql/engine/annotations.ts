@@ -1,6 +1,6 @@
 import type { PositionRange } from "../parser/index.ts";
 import { quoteString as goQuote } from "../../model/index.ts";
-import { formatGoFloat } from "./format.ts";
+import { formatFloatG } from "../../util/index.ts";
 
 /**
  * Warnings and infos of one query, deduplicated by text as Prometheus's
@@ -52,9 +52,9 @@ export class Annotations {
 
 /** Texts of Prometheus's annotations (util/annotations), without the "PromQL ..." prefix. */
 export const AnnotationText = {
-  invalidQuantile: (q: number): string => `quantile value should be between 0 and 1, got ${formatGoFloat(q)}`,
+  invalidQuantile: (q: number): string => `quantile value should be between 0 and 1, got ${formatFloatG(q)}`,
   invalidRatio: (q: number, to: number): string =>
-    `ratio value should be between -1 and 1, got ${formatGoFloat(q)}, capping to ${formatGoFloat(to)}`,
+    `ratio value should be between -1 and 1, got ${formatFloatG(q)}, capping to ${formatFloatG(to)}`,
   badBucketLabel: (metricName: string, label: string): string =>
     withMetricName(`bucket label "le" is missing or has a malformed value of ${goQuote(label)}`, metricName),
   possibleNonCounter: (metricName: string): string =>

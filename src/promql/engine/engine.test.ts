@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { test } from "node:test";
 import { Labels } from "../../model/index.ts";
 import { MemoryStorage } from "../../storage/index.ts";
-import { formatGoFloat, formatGoFloatF } from "./format.ts";
 import { natLess } from "./functions.ts";
 import {
   Engine,
@@ -211,23 +210,6 @@ test("stats count samples", async () => {
   assert.equal(r.stats.totalQueryableSamples, 4);
   assert.ok(r.stats.peakSamples >= 4);
 });
-
-const formatCases = [
-  { f: 1, g: "1", fmt: "1" },
-  { f: 0.25, g: "0.25", fmt: "0.25" },
-  { f: 1e6, g: "1e+06", fmt: "1000000" },
-  { f: 123456, g: "123456", fmt: "123456" },
-  { f: 1e-5, g: "1e-05", fmt: "0.00001" },
-  { f: 1e21, g: "1e+21", fmt: "1000000000000000000000" },
-  { f: -Infinity, g: "-Inf", fmt: "-Inf" },
-  { f: NaN, g: "NaN", fmt: "NaN" },
-];
-for (const c of formatCases) {
-  test(`format ${c.f} as Go's %g and 'f'`, () => {
-    assert.equal(formatGoFloat(c.f), c.g);
-    assert.equal(formatGoFloatF(c.f), c.fmt);
-  });
-}
 
 const natCases = [
   { a: "a2", b: "a10", want: true },

@@ -4,10 +4,10 @@ import { AnnotationText } from "./annotations.ts";
 import { EvalError } from "./errors.ts";
 import type { Evaluator, NodeHelper } from "./evaluator.ts";
 import { totalPoints } from "./evaluator.ts";
-import { formatGoFloat } from "./format.ts";
 import * as K from "./kernels/index.ts";
 import { unparen } from "./plan.ts";
 import { dropMetadata, type Matrix, matrixHasDuplicateLabels, type Sample, Series, StringValue } from "./types.ts";
+import { formatFloatG } from "../../util/index.ts";
 
 /** A range-vector kernel call: p0/p1 are the scalar arguments at this step, evalT the step time (ms). */
 type RangeKernel = (w: K.RangeWindow, p0: number, p1: number, evalT: number) => number | null;
@@ -505,7 +505,7 @@ function validateQuantile(q: number, arg: Expr, ev: Evaluator): void {
 
 /** Prometheus's labels.FormatOpenMetricsFloat. */
 function formatOpenMetricsFloat(f: number): string {
-  const s = formatGoFloat(f);
+  const s = formatFloatG(f);
   if (Number.isNaN(f) || !Number.isFinite(f) || s.includes("e") || s.includes(".")) return s;
   return s + ".0";
 }
