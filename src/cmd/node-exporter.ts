@@ -1,5 +1,5 @@
 /** `promstack node-exporter`: parses node_exporter's flags and runs the embeddable exporter until SIGINT/SIGTERM. */
-import { FlagError, NODE_EXPORTER_VERSION, createNodeExporter, newLogger, parseNodeExporterFlags } from "../node-exporter/index.ts";
+import { FlagError, NODE_EXPORTER_VERSION, UNSUPPORTED_COLLECTORS, createNodeExporter, newLogger, parseNodeExporterFlags } from "../node-exporter/index.ts";
 
 /** Runs the node exporter; resolves with the exit code once stopped. */
 export async function main(argv: string[]): Promise<number> {
@@ -19,7 +19,12 @@ export async function main(argv: string[]): Promise<number> {
   }
   const logger = newLogger(cmd.logLevel, cmd.logFormat);
   logger.info("Starting node_exporter", "version", NODE_EXPORTER_VERSION);
-  if (cmd.unimplemented.length > 0) logger.warn("enabled collectors not implemented by promstack are ignored", "collectors", cmd.unimplemented.join(","));
+  for (const n of cmd.unimplemented) {
+    const reason = UNSUPPORTED_COLLECTORS[n];
+    if (reason !== undefined) logger.error(`collector ${n} cannot run in promstack: ${reason}; it is not started`, "collector", n);
+  }
+  const notYet = cmd.unimplemented.filter((n) => UNSUPPORTED_COLLECTORS[n] === undefined);
+  if (notYet.length > 0) logger.warn("enabled collectors not implemented by promstack are ignored", "collectors", notYet.join(","));
   let exporter;
   try {
     exporter = createNodeExporter({

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { FlagError, parseNodeExporterFlags } from "./index.ts";
+import { FlagError, UNIMPLEMENTED_COLLECTORS, parseNodeExporterFlags } from "./index.ts";
 
 function run(argv: string[]) {
   const c = parseNodeExporterFlags(argv, "1.7.0");
@@ -26,8 +26,12 @@ const cases = [
   { name: "--no-collector.cpu disables cpu", argv: ["--no-collector.cpu"], check: (c: ReturnType<typeof run>) => !c.collectors.some((x) => x.name === "cpu") },
   { name: "--collector.disable-defaults keeps only named ones", argv: ["--collector.disable-defaults", "--collector.loadavg"], check: (c: ReturnType<typeof run>) => c.collectors.map((x) => x.name).join() === "loadavg" && c.unimplemented.length === 0 },
   { name: "last flag wins", argv: ["--no-collector.time", "--collector.time"], check: (c: ReturnType<typeof run>) => c.collectors.some((x) => x.name === "time") },
-  { name: "unimplemented default collectors are reported", argv: [], check: (c: ReturnType<typeof run>) => c.unimplemented.includes("diskstats") },
+  { name: "unimplemented default collectors are reported", argv: [], check: (c: ReturnType<typeof run>) => c.unimplemented.join() === Object.entries(UNIMPLEMENTED_COLLECTORS).filter(([, d]) => d).map(([n]) => n).sort().join() },
+  { name: "filesystem and diskstats flags", argv: ["--collector.filesystem.mount-timeout=1m30s", "--collector.filesystem.fs-types-include=^ext4$", "--collector.diskstats.device-include=^sd"], check: (c: ReturnType<typeof run>) => c.settings.filesystemMountTimeoutMs === 90_000 && c.settings.filesystemFsTypesInclude === "^ext4$" && c.settings.diskstatsDeviceInclude === "^sd" },
   { name: "textfile directory and log flags", argv: ["--collector.textfile.directory=/var/lib/ne", "--log.level=debug", "--log.format=json"], check: (c: ReturnType<typeof run>) => c.settings.textfileDirectory === "/var/lib/ne" && c.logLevel === "debug" && c.logFormat === "json" },
+  { name: "repeatable sysctl includes keep every value", argv: ["--collector.sysctl.include=fs.file-nr", "--collector.sysctl.include", "kernel.threads-max", "--collector.sysctl.include-info=kernel.seccomp.actions_avail"], check: (c: ReturnType<typeof run>) => c.settings.sysctlInclude.join() === "fs.file-nr,kernel.threads-max" && c.settings.sysctlIncludeInfo.join() === "kernel.seccomp.actions_avail" },
+  { name: "arp and ipvs flags", argv: ["--no-collector.arp.netlink", "--collector.arp.device-exclude=nope", "--collector.ipvs.backend-labels=proto"], check: (c: ReturnType<typeof run>) => !c.settings.arpNetlink && c.settings.arpDeviceExclude === "nope" && c.settings.ipvsBackendLabels === "proto" },
+  { name: "timex stays unimplemented and is reported", argv: [], check: (c: ReturnType<typeof run>) => c.unimplemented.includes("timex") && c.collectors.some((x) => x.name === "zfs") },
 ];
 for (const c of cases) test(`flags: ${c.name}`, () => assert.ok(c.check(run(c.argv))));
 
@@ -35,6 +39,7 @@ const errors = [
   { name: "unknown flag names it", argv: ["--collector.nope"], msg: "unknown long flag '--collector.nope', try --help" },
   { name: "missing value", argv: ["--path.procfs"], msg: "expected argument for flag '--path.procfs'" },
   { name: "bad log level", argv: ["--log.level=loud"], msg: 'unrecognized log level "loud"' },
+  { name: "bad duration", argv: ["--collector.filesystem.mount-timeout=5"], msg: "invalid duration \"5\" for flag '--collector.filesystem.mount-timeout'" },
 ];
 for (const c of errors) {
   test(`flags: ${c.name}`, () => assert.throws(() => parseNodeExporterFlags(c.argv, "1.7.0"), (e: unknown) => e instanceof FlagError && e.message === c.msg));

@@ -51,6 +51,26 @@ const valueFlags: Record<string, StringFlag> = {
   "collector.vmstat.fields": { kind: "string", help: "Regexp of fields to return for vmstat collector.", def: DEFAULT_SETTINGS.vmstatFields, apply: (s, v) => (s.vmstatFields = v) },
   "collector.netdev.device-include": { kind: "string", help: "Regexp of net devices to include (mutually exclusive to device-exclude).", def: "", apply: (s, v) => (s.netdevDeviceInclude = v === "" ? null : v) },
   "collector.netdev.device-exclude": { kind: "string", help: "Regexp of net devices to exclude (mutually exclusive to device-include).", def: "", apply: (s, v) => (s.netdevDeviceExclude = v === "" ? null : v) },
+  "collector.arp.device-include": { kind: "string", help: "Regexp of arp devices to include (mutually exclusive to device-exclude).", def: "", apply: (s, v) => (s.arpDeviceInclude = v === "" ? null : v) },
+  "collector.arp.device-exclude": { kind: "string", help: "Regexp of arp devices to exclude (mutually exclusive to device-include).", def: "", apply: (s, v) => (s.arpDeviceExclude = v === "" ? null : v) },
+  "collector.ipvs.backend-labels": { kind: "string", help: "Comma separated list for IPVS backend stats labels.", def: DEFAULT_SETTINGS.ipvsBackendLabels, apply: (s, v) => (s.ipvsBackendLabels = v) },
+  "collector.interrupts.name-include": { kind: "string", help: "Regexp of interrupts name to include (mutually exclusive to --collector.interrupts.name-exclude).", def: "", apply: (s, v) => (s.interruptsNameInclude = v === "" ? null : v) },
+  "collector.interrupts.name-exclude": { kind: "string", help: "Regexp of interrupts name to exclude (mutually exclusive to --collector.interrupts.name-include).", def: "", apply: (s, v) => (s.interruptsNameExclude = v === "" ? null : v) },
+  "collector.slabinfo.slabs-include": { kind: "string", help: "Regexp of slabs to include in slabinfo collector.", def: ".*", apply: (s, v) => (s.slabinfoSlabsInclude = v) },
+  "collector.slabinfo.slabs-exclude": { kind: "string", help: "Regexp of slabs to exclude in slabinfo collector.", def: "", apply: (s, v) => (s.slabinfoSlabsExclude = v) },
+  "collector.diskstats.device-exclude": { kind: "string", help: "Regexp of diskstats devices to exclude (mutually exclusive to device-include).", def: DEFAULT_SETTINGS.diskstatsDeviceExclude, apply: (s, v) => (s.diskstatsDeviceExclude = v) },
+  "collector.diskstats.device-include": { kind: "string", help: "Regexp of diskstats devices to include (mutually exclusive to device-exclude).", def: "", apply: (s, v) => (s.diskstatsDeviceInclude = v === "" ? null : v) },
+  "collector.filesystem.mount-points-exclude": { kind: "string", help: "Regexp of mount points to exclude for filesystem collector. (mutually exclusive to mount-points-include)", def: DEFAULT_SETTINGS.filesystemMountPointsExclude, apply: (s, v) => (s.filesystemMountPointsExclude = v) },
+  "collector.filesystem.mount-points-include": { kind: "string", help: "Regexp of mount points to include for filesystem collector. (mutually exclusive to mount-points-exclude)", def: "", apply: (s, v) => (s.filesystemMountPointsInclude = v === "" ? null : v) },
+  "collector.filesystem.fs-types-exclude": { kind: "string", help: "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to fs-types-include)", def: DEFAULT_SETTINGS.filesystemFsTypesExclude, apply: (s, v) => (s.filesystemFsTypesExclude = v) },
+  "collector.filesystem.fs-types-include": { kind: "string", help: "Regexp of filesystem types to exclude for filesystem collector. (mutually exclusive to fs-types-exclude)", def: "", apply: (s, v) => (s.filesystemFsTypesInclude = v === "" ? null : v) },
+  "collector.filesystem.mount-timeout": { kind: "string", help: "how long to wait for a mount to respond before marking it as stale", def: "5s", apply: (s, v) => (s.filesystemMountTimeoutMs = parseGoDurationMs("collector.filesystem.mount-timeout", v)) },
+  "collector.filesystem.stat-workers": { kind: "string", help: "how many stat calls to process simultaneously", def: "4", apply: (s, v) => (s.filesystemStatWorkers = parseIntFlag(v)) },
+  "collector.netclass.ignored-devices": { kind: "string", help: "Regexp of net devices to ignore for netclass collector.", def: "^$", apply: (s, v) => (s.netclassIgnoredDevices = v) },
+  "collector.hwmon.chip-include": { kind: "string", help: "Regexp of hwmon chip to include (mutually exclusive to device-exclude).", def: "", apply: (s, v) => (s.hwmonChipInclude = v === "" ? null : v) },
+  "collector.hwmon.chip-exclude": { kind: "string", help: "Regexp of hwmon chip to exclude (mutually exclusive to device-include).", def: "", apply: (s, v) => (s.hwmonChipExclude = v === "" ? null : v) },
+  "collector.powersupply.ignored-supplies": { kind: "string", help: "Regexp of power supplies to ignore for powersupplyclass collector.", def: "^$", apply: (s, v) => (s.powersupplyIgnoredSupplies = v) },
+  "collector.tapestats.ignored-devices": { kind: "string", help: "Regexp of devices to ignore for tapestats.", def: "^$", apply: (s, v) => (s.tapestatsIgnoredDevices = v) },
   "log.level": { kind: "string", help: "Only log messages with the given severity or above. One of: [debug, info, warn, error]", def: "info" },
   "log.format": { kind: "string", help: "Output format of log messages. One of: [logfmt, json]", def: "logfmt" },
 };
@@ -61,7 +81,42 @@ const boolFlags: Record<string, BoolFlag> = {
   "collector.cpu.guest": { kind: "bool", help: "Enables metric node_cpu_guest_seconds_total", def: true, apply: (s, v) => (s.cpuGuest = v) },
   "collector.cpu.info": { kind: "bool", help: "Enables metric cpu_info", def: false, apply: (s, v) => (s.cpuInfo = v) },
   "collector.stat.softirq": { kind: "bool", help: "Export softirq calls per vector", def: false, apply: (s, v) => (s.statSoftirq = v) },
+  "collector.arp.netlink": { kind: "bool", help: "Use netlink to gather stats instead of /proc/net/arp.", def: true, apply: (s, v) => (s.arpNetlink = v) },
+  "collector.interrupts.include-zeros": { kind: "bool", help: "Include interrupts that have a zero value", def: true, apply: (s, v) => (s.interruptsIncludeZeros = v) },
+  "collector.netclass.ignore-invalid-speed": { kind: "bool", help: "Ignore devices where the speed is invalid. This will be the default behavior in 2.x.", def: false, apply: (s, v) => (s.netclassIgnoreInvalidSpeed = v) },
+  "collector.bcache.priorityStats": { kind: "bool", help: "Expose expensive priority stats.", def: false, apply: (s, v) => (s.bcachePriorityStats = v) },
+  "collector.rapl.enable-zone-label": { kind: "bool", help: "Enables service unit metric unit_start_time_seconds", def: false, apply: (s, v) => (s.raplEnableZoneLabel = v) },
 };
+
+/** Flags that may be given many times (kingpin's Strings()); every value is kept, in order. */
+const repeatedFlags: Record<string, { help: string; apply: (s: CollectorSettings, vs: string[]) => void }> = {
+  "collector.sysctl.include": { help: "Select sysctl metrics to include", apply: (s, vs) => (s.sysctlInclude = vs) },
+  "collector.sysctl.include-info": { help: "Select sysctl metrics to include as info metrics", apply: (s, vs) => (s.sysctlIncludeInfo = vs) },
+};
+
+/** Go time.ParseDuration for flag values ("5s", "1m30s", "250ms"), in ms; throws FlagError like kingpin. */
+function parseGoDurationMs(flag: string, v: string): number {
+  const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, "\u00b5s": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h)/y;
+  let ms = 0;
+  let i = 0;
+  if (v === "0") return 0;
+  while (i < v.length) {
+    re.lastIndex = i;
+    const m = re.exec(v);
+    if (m === null) throw new FlagError(`invalid duration ${JSON.stringify(v)} for flag '--${flag}'`);
+    ms += Number(m[1]) * unitMs[m[2]!]!;
+    i = re.lastIndex;
+  }
+  if (v === "") throw new FlagError(`invalid duration "" for flag '--${flag}'`);
+  return ms;
+}
+
+/** strconv.Atoi for flag values; throws FlagError. */
+function parseIntFlag(v: string): number {
+  if (!/^[+-]?\d+$/.test(v)) throw new FlagError(`strconv.ParseInt: parsing ${JSON.stringify(v)}: invalid syntax`);
+  return Number(v);
+}
 
 /** Every collector name a --collector.<name> flag accepts, with its default state. */
 function collectorDefaults(): Map<string, boolean> {
@@ -81,6 +136,7 @@ export function helpText(): string {
     lines.push(`      --[no-]collector.${n}  Enable the ${n} collector (default: ${d ? "enabled" : "disabled"}).${impl}`);
   }
   for (const [n, f] of Object.entries(valueFlags)) lines.push(`      --${n}=${JSON.stringify(f.def)}  ${f.help}`);
+  for (const [n, f] of Object.entries(repeatedFlags)) lines.push(`      --${n}=... (repeatable)  ${f.help}`);
   lines.push("      --[no-]version                 Show application version.");
   return lines.join("\n") + "\n";
 }
@@ -96,6 +152,7 @@ export function parseNodeExporterFlags(argv: readonly string[], version: string)
     version: { type: "boolean" },
   };
   for (const n of Object.keys(valueFlags)) options[n] = { type: "string" };
+  for (const n of Object.keys(repeatedFlags)) options[n] = { type: "string" };
   for (const n of Object.keys(boolFlags)) {
     options[n] = { type: "boolean" };
     options[`no-${n}`] = { type: "boolean" };
@@ -125,6 +182,7 @@ export function parseNodeExporterFlags(argv: readonly string[], version: string)
 
   const settings: CollectorSettings = { ...DEFAULT_SETTINGS };
   const values = new Map<string, string>();
+  const lists = new Map<string, string[]>();
   const bools = new Map<string, boolean>();
   const collectorFlags = new Map<string, boolean>();
   let disableDefaults = false;
@@ -132,7 +190,9 @@ export function parseNodeExporterFlags(argv: readonly string[], version: string)
     if (t.kind !== "option") continue;
     const neg = t.name.startsWith("no-");
     const name = neg ? t.name.slice(3) : t.name;
-    if (t.name in valueFlags) {
+    if (t.name in repeatedFlags) {
+      lists.set(t.name, [...(lists.get(t.name) ?? []), t.value ?? ""]);
+    } else if (t.name in valueFlags) {
       values.set(t.name, t.value ?? "");
     } else if (name === "collector.disable-defaults") {
       disableDefaults = !neg;
@@ -143,6 +203,7 @@ export function parseNodeExporterFlags(argv: readonly string[], version: string)
     }
   }
   for (const [n, f] of Object.entries(valueFlags)) f.apply?.(settings, values.get(n) ?? f.def);
+  for (const [n, f] of Object.entries(repeatedFlags)) f.apply(settings, lists.get(n) ?? []);
   for (const [n, f] of Object.entries(boolFlags)) f.apply?.(settings, bools.get(n) ?? f.def);
 
   const logLevel = values.get("log.level") ?? "info";

@@ -56,6 +56,25 @@ export interface CollectorSettings {
   netstatFields: string;
   /** --collector.vmstat.fields (anchored Go regexp). */
   vmstatFields: string;
+  /** --collector.arp.device-include / -exclude (Go regexps), default none. */
+  arpDeviceInclude: string | null;
+  arpDeviceExclude: string | null;
+  /** --collector.arp.netlink, default true (promstack reads /proc/net/arp either way). */
+  arpNetlink: boolean;
+  /** --collector.ipvs.backend-labels: comma-separated backend labels. */
+  ipvsBackendLabels: string;
+  /** --collector.interrupts.name-include / -exclude (Go regexps), default none. */
+  interruptsNameInclude: string | null;
+  interruptsNameExclude: string | null;
+  /** --collector.interrupts.include-zeros, default true. */
+  interruptsIncludeZeros: boolean;
+  /** --collector.slabinfo.slabs-include / -exclude (Go regexps), defaults ".*" and "". */
+  slabinfoSlabsInclude: string;
+  slabinfoSlabsExclude: string;
+  /** --collector.sysctl.include (repeatable): "name" or "name:field0,field1,...". */
+  sysctlInclude: readonly string[];
+  /** --collector.sysctl.include-info (repeatable): sysctls reported as info metrics. */
+  sysctlIncludeInfo: readonly string[];
   /** --collector.diskstats.device-exclude / -include (anchored Go regexps). */
   diskstatsDeviceExclude: string;
   diskstatsDeviceInclude: string | null;
@@ -64,6 +83,26 @@ export interface CollectorSettings {
   filesystemFsTypesExclude: string;
   /** --collector.filesystem.mount-timeout in ms, default 5 s. */
   filesystemMountTimeoutMs: number;
+  /** --collector.filesystem.mount-points-include / fs-types-include (Go regexps), default none. */
+  filesystemMountPointsInclude: string | null;
+  filesystemFsTypesInclude: string | null;
+  /** --collector.filesystem.stat-workers: statfs calls in flight at once, default 4. */
+  filesystemStatWorkers: number;
+  /** --collector.netclass.ignored-devices (Go regexp), default "^$". */
+  netclassIgnoredDevices: string;
+  /** --collector.netclass.ignore-invalid-speed, default false. */
+  netclassIgnoreInvalidSpeed: boolean;
+  /** --collector.hwmon.chip-include / chip-exclude (Go regexps), default none. */
+  hwmonChipInclude: string | null;
+  hwmonChipExclude: string | null;
+  /** --collector.powersupply.ignored-supplies (Go regexp), default "^$". */
+  powersupplyIgnoredSupplies: string;
+  /** --collector.bcache.priorityStats, default false. */
+  bcachePriorityStats: boolean;
+  /** --collector.rapl.enable-zone-label, default false. */
+  raplEnableZoneLabel: boolean;
+  /** --collector.tapestats.ignored-devices (Go regexp), default "^$". */
+  tapestatsIgnoredDevices: string;
 }
 
 /** The upstream defaults of every collector flag (node_exporter 1.x on Linux). */
@@ -83,12 +122,34 @@ export const DEFAULT_SETTINGS: Readonly<CollectorSettings> = {
   netstatFields:
     "^(.*_(InErrors|InErrs)|Ip_Forwarding|Ip(6|Ext)_(InOctets|OutOctets)|Icmp6?_(InMsgs|OutMsgs)|TcpExt_(Listen.*|Syncookies.*|TCPSynRetrans|TCPTimeouts|TCPOFOQueue|TCPRcvQDrop)|Tcp_(ActiveOpens|InSegs|OutSegs|OutRsts|PassiveOpens|RetransSegs|CurrEstab)|Udp6?_(InDatagrams|OutDatagrams|NoPorts|RcvbufErrors|SndbufErrors))$",
   vmstatFields: "^(oom_kill|pgpg|pswp|pg.*fault).*",
+  arpDeviceInclude: null,
+  arpDeviceExclude: null,
+  arpNetlink: true,
+  ipvsBackendLabels: "local_address,local_port,remote_address,remote_port,proto,local_mark",
+  interruptsNameInclude: null,
+  interruptsNameExclude: null,
+  interruptsIncludeZeros: true,
+  slabinfoSlabsInclude: ".*",
+  slabinfoSlabsExclude: "",
+  sysctlInclude: [],
+  sysctlIncludeInfo: [],
   diskstatsDeviceExclude: "^(z?ram|loop|fd|(h|s|v|xv)d[a-z]|nvme\\d+n\\d+p)\\d+$",
   diskstatsDeviceInclude: null,
   filesystemMountPointsExclude: "^/(dev|proc|run/credentials/.+|sys|var/lib/docker/.+|var/lib/containers/storage/.+)($|/)",
   filesystemFsTypesExclude:
     "^(autofs|binfmt_misc|bpf|cgroup2?|configfs|debugfs|devpts|devtmpfs|fusectl|hugetlbfs|iso9660|mqueue|nsfs|overlay|proc|procfs|pstore|rpc_pipefs|securityfs|selinuxfs|squashfs|erofs|sysfs|tracefs)$",
   filesystemMountTimeoutMs: 5000,
+  filesystemMountPointsInclude: null,
+  filesystemFsTypesInclude: null,
+  filesystemStatWorkers: 4,
+  netclassIgnoredDevices: "^$",
+  netclassIgnoreInvalidSpeed: false,
+  hwmonChipInclude: null,
+  hwmonChipExclude: null,
+  powersupplyIgnoredSupplies: "^$",
+  bcachePriorityStats: false,
+  raplEnableZoneLabel: false,
+  tapestatsIgnoredDevices: "^$",
 };
 
 /** What a collector factory gets: settings, path helpers and a logger. */

@@ -5,52 +5,116 @@
  * implemented).
  */
 import type { CollectorFactory } from "./collector.ts";
+import { arpCollector } from "./arp.ts";
+import { bondingCollector } from "./bonding.ts";
+import { buddyinfoCollector } from "./buddyinfo.ts";
+import { cgroupsCollector } from "./cgroups.ts";
 import { conntrackCollector } from "./conntrack.ts";
 import { cpuCollector } from "./cpu.ts";
+import { cpuVulnerabilitiesCollector } from "./cpu-vulnerabilities.ts";
+import { cpufreqCollector } from "./cpufreq.ts";
+import { diskstatsCollector } from "./diskstats.ts";
 import { entropyCollector } from "./entropy.ts";
 import { filefdCollector } from "./filefd.ts";
+import { filesystemCollector } from "./filesystem.ts";
+import { interruptsCollector } from "./interrupts.ts";
+import { ipvsCollector } from "./ipvs.ts";
+import { ksmdCollector } from "./ksmd.ts";
 import { loadavgCollector } from "./loadavg.ts";
 import { meminfoCollector } from "./meminfo.ts";
+import { meminfoNumaCollector } from "./meminfo-numa.ts";
+import { netclassCollector } from "./netclass.ts";
 import { netdevCollector } from "./netdev.ts";
 import { netstatCollector } from "./netstat.ts";
+import { nfsCollector } from "./nfs.ts";
+import { nfsdCollector } from "./nfsd.ts";
 import { osCollector } from "./os.ts";
 import { pressureCollector } from "./pressure.ts";
+import { processesCollector } from "./processes.ts";
+import { selinuxCollector } from "./selinux.ts";
+import { slabinfoCollector } from "./slabinfo.ts";
 import { sockstatCollector } from "./sockstat.ts";
+import { softirqsCollector } from "./softirqs.ts";
+import { softnetCollector } from "./softnet.ts";
 import { statCollector } from "./stat.ts";
+import { sysctlCollector } from "./sysctl.ts";
 import { textfileCollector } from "./textfile.ts";
 import { timeCollector } from "./time.ts";
+import { udpQueuesCollector } from "./udp-queues.ts";
 import { unameCollector } from "./uname.ts";
 import { vmstatCollector } from "./vmstat.ts";
+import { xfsCollector } from "./xfs.ts";
+import { zfsCollector } from "./zfs.ts";
 
 /** Every implemented collector, sorted by name. */
 export const COLLECTORS: readonly CollectorFactory[] = [
+  arpCollector,
+  bondingCollector,
+  buddyinfoCollector,
+  cgroupsCollector,
   conntrackCollector,
   cpuCollector,
+  cpuVulnerabilitiesCollector,
+  cpufreqCollector,
+  diskstatsCollector,
   entropyCollector,
   filefdCollector,
+  filesystemCollector,
+  interruptsCollector,
+  ipvsCollector,
+  ksmdCollector,
   loadavgCollector,
   meminfoCollector,
+  meminfoNumaCollector,
+  netclassCollector,
   netdevCollector,
   netstatCollector,
+  nfsCollector,
+  nfsdCollector,
   osCollector,
   pressureCollector,
+  processesCollector,
+  selinuxCollector,
+  slabinfoCollector,
   sockstatCollector,
+  softirqsCollector,
+  softnetCollector,
   statCollector,
+  sysctlCollector,
   textfileCollector,
   timeCollector,
+  udpQueuesCollector,
   unameCollector,
   vmstatCollector,
+  xfsCollector,
+  zfsCollector,
 ];
+
+/**
+ * Upstream collectors that cannot work in promstack, with the reason: they
+ * need a system interface Node.js has no access to. They stay in
+ * UNIMPLEMENTED_COLLECTORS; enabling one logs this reason as an error at start.
+ */
+export const UNSUPPORTED_COLLECTORS: Readonly<Record<string, string>> = {
+  timex: "it needs the adjtimex(2) system call, which Node.js cannot make",
+  wifi: "it needs nl80211 generic netlink sockets, which Node.js cannot open",
+  network_route: "it needs rtnetlink sockets, which Node.js cannot open",
+  tcpstat: "it needs sock_diag netlink sockets, which Node.js cannot open",
+  ethtool: "it needs the SIOCETHTOOL ioctl, which Node.js cannot make",
+  perf: "it needs the perf_event_open(2) system call, which Node.js cannot make",
+  systemd: "it needs the systemd D-Bus API, which promstack does not speak",
+  logind: "it needs the logind D-Bus API, which promstack does not speak",
+};
 
 /** Upstream Linux collectors not implemented yet, with upstream's default state. */
 export const UNIMPLEMENTED_COLLECTORS: Readonly<Record<string, boolean>> = {
-  arp: true, bcache: true, bcachefs: false, bonding: true, btrfs: true, buddyinfo: false, cgroups: false,
-  cpu_vulnerabilities: false, cpufreq: true, diskstats: true, dmi: true, dmmultipath: false, drbd: false, edac: true,
-  ethtool: false, fibrechannel: true, filesystem: true, hwmon: true, infiniband: true, interrupts: false, ipvs: true,
-  kernel_hung: false, ksmd: false, lnstat: false, logind: false, mdadm: true, meminfo_numa: false, mountstats: false,
-  netclass: true, network_route: false, nfs: true, nfsd: true, ntp: false, nvme: true, pcidevice: false,
-  perf: false, powersupplyclass: true, processes: false, qdisc: false, rapl: true, runit: false, schedstat: true,
-  selinux: true, slabinfo: false, softirqs: false, softnet: true, supervisord: false, sysctl: false, systemd: false,
-  tapestats: true, tcpstat: false, thermal_zone: true, timex: true, udp_queues: true, watchdog: true, wifi: false,
-  xfrm: false, xfs: true, zfs: true, zoneinfo: false,
+  bcache: true, bcachefs: false, btrfs: true,
+  dmi: true, dmmultipath: false, drbd: false, edac: true,
+  ethtool: false, fibrechannel: true, hwmon: true, infiniband: true,
+  kernel_hung: false, lnstat: false, logind: false, mdadm: true, mountstats: false,
+  network_route: false, ntp: false, nvme: true, pcidevice: false,
+  perf: false, powersupplyclass: true, qdisc: false, rapl: true, runit: false, schedstat: true,
+  supervisord: false, systemd: false,
+  tapestats: true, tcpstat: false, thermal_zone: true, timex: true, watchdog: true, wifi: false,
+  xfrm: false, zoneinfo: false,
 };

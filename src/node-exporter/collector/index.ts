@@ -4,6 +4,6 @@
  */
 export { DEFAULT_SETTINGS, NoDataError, newCollectorContext, nopLogger } from "./collector.ts";
 export type { CollectorContext, CollectorFactory, CollectorSettings, LogFields, Logger, NodeCollector } from "./collector.ts";
-export { COLLECTORS, UNIMPLEMENTED_COLLECTORS } from "./collectors.ts";
+export { COLLECTORS, UNIMPLEMENTED_COLLECTORS, UNSUPPORTED_COLLECTORS } from "./collectors.ts";
 export { newTimeCollector } from "./time.ts";
 export { newTextfileCollector } from "./textfile.ts";
