@@ -36,6 +36,8 @@ export interface QueryOptions {
   lookbackDeltaMs?: number;
   /** Accepted for API compatibility; per-step statistics are not collected. */
   enablePerStepStats?: boolean;
+  /** Shortens the engine's timeout for this query when > 0 (the API's `timeout` parameter). */
+  timeoutMs?: number;
 }
 
 /** A parsed query bound to a Queryable and its times, ready to run once. */
@@ -114,6 +116,7 @@ class EngineQuery implements Query {
   readonly #end: number;
   readonly #step: number;
   readonly #lookbackDelta: number;
+  readonly #timeoutMs: number;
 
   constructor(
     opts: Required<EngineOptions>,
@@ -134,13 +137,15 @@ class EngineQuery implements Query {
     this.#step = step;
     const lb = qopts?.lookbackDeltaMs;
     this.#lookbackDelta = lb !== undefined && lb > 0 ? lb : opts.lookbackDeltaMs;
+    this.#timeoutMs = qopts?.timeoutMs ?? 0;
   }
 
   async exec(signal?: AbortSignal): Promise<QueryResult> {
     const o = this.#opts;
     const clock = o.clock;
     const t0 = clock();
-    const deadline = t0 + o.timeoutMs;
+    const qt = this.#timeoutMs;
+    const deadline = t0 + (qt > 0 ? Math.min(qt, o.timeoutMs) : o.timeoutMs);
     if (signal?.aborted === true) throw new QueryCanceledError("query execution");
     const annos = new Annotations(this.#qs);
     const plan = new QueryPlan(this.statement, {

@@ -1,0 +1,342 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { type Labels, type Matcher, compareLabels, isValidLabelName } from "../../../model/index.ts";
+import {
+  type Engine,
+  InvalidQueryError,
+  type Query,
+  type QueryResult,
+  QueryCanceledError,
+  QueryTimeoutError,
+} from "../../../promql/engine/index.ts";
+import { formatExpr, parseExpr } from "../../../promql/parser/index.ts";
+import { type Querier, type Queryable, StorageError } from "../../../storage/index.ts";
+import { ApiError, ErrorType, invalidParam } from "../../errors.ts";
+import { formValues } from "../../form.ts";
+import { sendApiData, sendApiError, sendJSONChunks } from "../../respond.ts";
+import { labelsJSON, resultJSON, statsJSON, successJSON } from "./encode.ts";
+import {
+  MAX_TIME_MS,
+  MIN_TIME_MS,
+  parseDurationValue,
+  parseLimitParam,
+  parseMatchersParam,
+  parseTime,
+  parseTimeParam,
+} from "./params.ts";
+
+/** Version and build details answered by /api/v1/status/buildinfo. */
+export interface BuildInfo {
+  version: string;
+  revision: string;
+  branch: string;
+  buildUser: string;
+  buildDate: string;
+  goVersion: string;
+}
+
+/** What the API v1 handlers read from the running server. */
+export interface ApiV1Options {
+  queryable: Queryable;
+  engine: Engine;
+  /** Current time in ms, the default evaluation time of instant queries. */
+  now: () => number;
+  /** The loaded configuration as YAML, secrets hidden (/status/config). */
+  configYAML: () => string;
+  /** Command-line flags with their values (/status/flags). */
+  flags: Readonly<Record<string, string>>;
+  buildInfo: BuildInfo;
+  /** /status/runtimeinfo data, as upstream's RuntimeInfo fields. */
+  runtimeInfo: () => Record<string, unknown>;
+}
+
+/** Most points a range query may return per series, as Prometheus. */
+const MAX_POINTS_PER_SERIES = 11000;
+
+type Handler = (req: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply>;
+
+/** Wraps a handler so that thrown errors become the API's error envelope. */
+function handle(fn: Handler): Handler {
+  return async (req, reply) => {
+    try {
+      return await fn(req, reply);
+    } catch (e) {
+      return sendApiError(req, reply, e);
+    }
+  };
+}
+
+/** Translates an error of query execution into the API's error types, as Prometheus's returnAPIError. */
+function execError(e: unknown): ApiError {
+  if (e instanceof ApiError) return e;
+  const msg = e instanceof Error ? e.message : String(e);
+  if (e instanceof QueryCanceledError) return new ApiError(ErrorType.Canceled, msg);
+  if (e instanceof QueryTimeoutError) return new ApiError(ErrorType.Timeout, msg);
+  if (e instanceof StorageError) return new ApiError(ErrorType.Internal, msg);
+  return new ApiError(ErrorType.Execution, msg);
+}
+
+/** An AbortSignal that fires when the client goes away before the response is sent. */
+function clientSignal(req: FastifyRequest, reply: FastifyReply): AbortSignal {
+  const ac = new AbortController();
+  req.raw.on("close", () => {
+    if (!reply.raw.headersSent) ac.abort();
+  });
+  return ac.signal;
+}
+
+function queryOptions(form: URLSearchParams): { lookbackDeltaMs?: number; timeoutMs?: number } {
+  const out: { lookbackDeltaMs?: number; timeoutMs?: number } = {};
+  const to = form.get("timeout");
+  if (to !== null && to !== "") {
+    try {
+      out.timeoutMs = parseDurationValue(to);
+    } catch (e) {
+      throw invalidParam("timeout", e);
+    }
+  }
+  const lb = form.get("lookback_delta");
+  if (lb !== null && lb !== "") {
+    try {
+      out.lookbackDeltaMs = parseDurationValue(lb);
+    } catch (e) {
+      throw invalidParam("lookback_delta", e);
+    }
+  }
+  return out;
+}
+
+async function runQuery(req: FastifyRequest, reply: FastifyReply, form: URLSearchParams, q: Query): Promise<FastifyReply> {
+  let res: QueryResult;
+  try {
+    res = await q.exec(clientSignal(req, reply));
+  } catch (e) {
+    throw execError(e);
+  }
+  let value = res.value;
+  const warnings = [...res.warnings];
+  const limit = parseLimitParam(form);
+  if (limit > 0) {
+    if (value.type === "vector" && value.vector.length > limit) {
+      value = { type: "vector", vector: value.vector.slice(0, limit) };
+      warnings.push("results truncated due to limit");
+    } else if (value.type === "matrix" && value.matrix.length > limit) {
+      value = { type: "matrix", matrix: value.matrix.slice(0, limit) };
+      warnings.push("results truncated due to limit");
+    }
+  }
+  const stats = form.get("stats");
+  function* data(): Generator<string> {
+    yield `{"resultType":"${value.type}","result":`;
+    yield* resultJSON(value);
+    yield stats !== null && stats !== "" ? `,"stats":${statsJSON(res.stats)}}` : "}";
+  }
+  return sendJSONChunks(req, reply, 200, successJSON(data(), warnings, res.infos));
+}
+
+/** The union of series matching any of the matcher sets, sorted, at most `limit` (0: all). */
+async function selectSeries(q: Queryable, form: URLSearchParams): Promise<{ series: Labels[]; warnings: string[] }> {
+  const values = form.getAll("match[]");
+  if (values.length === 0) throw new ApiError(ErrorType.BadData, "no match[] parameter provided");
+  const start = parseTimeParam(form, "start", MIN_TIME_MS);
+  const end = parseTimeParam(form, "end", MAX_TIME_MS);
+  const sets = parseMatchersParam(values);
+  const limit = parseLimitParam(form);
+  const querier = await q.querier(start, end);
+  try {
+    const seen = new Map<string, Labels>();
+    const warnings: string[] = [];
+    for (const ms of sets) {
+      const ss = await querier.select(false, { start, end, step: 0, range: 0, func: "series" }, ...ms);
+      while (ss.next()) {
+        const l = ss.at().labels;
+        if (!seen.has(l.key)) seen.set(l.key, l);
+      }
+      const err = ss.err();
+      if (err !== null) throw execError(err);
+      warnings.push(...ss.warnings());
+    }
+    let series = [...seen.values()].sort(compareLabels);
+    if (limit > 0 && series.length > limit) {
+      series = series.slice(0, limit);
+      warnings.push("results truncated due to limit");
+    }
+    return { series, warnings };
+  } finally {
+    querier.close();
+  }
+}
+
+/** Label names or values over the optional match[] sets, sorted, limited. */
+async function labelQuery(
+  q: Queryable,
+  form: URLSearchParams,
+  read: (querier: Querier, ms: Matcher[]) => Promise<string[]>,
+): Promise<{ values: string[]; warnings: string[] }> {
+  const start = parseTimeParam(form, "start", MIN_TIME_MS);
+  const end = parseTimeParam(form, "end", MAX_TIME_MS);
+  const matchValues = form.getAll("match[]");
+  const sets = matchValues.length > 0 ? parseMatchersParam(matchValues) : [[]];
+  const limit = parseLimitParam(form);
+  const querier = await q.querier(start, end);
+  try {
+    const all = new Set<string>();
+    for (const ms of sets) for (const v of await read(querier, ms)) all.add(v);
+    let values = [...all].sort();
+    const warnings: string[] = [];
+    if (limit > 0 && values.length > limit) {
+      values = values.slice(0, limit);
+      warnings.push("results truncated due to limit");
+    }
+    return { values, warnings };
+  } finally {
+    querier.close();
+  }
+}
+
+/** Registers the HTTP API v1 under the plugin's prefix (e.g. `/api/v1`). */
+export function registerApiV1(app: FastifyInstance, o: ApiV1Options): void {
+  const query: Handler = async (req, reply) => {
+    const form = formValues(req);
+    const t = parseTimeParam(form, "time", o.now());
+    let q: Query;
+    try {
+      q = o.engine.newInstantQuery(o.queryable, form.get("query") ?? "", t, queryOptions(form));
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      throw invalidParam("query", e);
+    }
+    return runQuery(req, reply, form, q);
+  };
+  app.get("/query", handle(query));
+  app.post("/query", handle(query));
+
+  const queryRange: Handler = async (req, reply) => {
+    const form = formValues(req);
+    let start: number;
+    let end: number;
+    let step: number;
+    try {
+      start = parseTime(form.get("start") ?? "");
+    } catch (e) {
+      throw invalidParam("start", e);
+    }
+    try {
+      end = parseTime(form.get("end") ?? "");
+    } catch (e) {
+      throw invalidParam("end", e);
+    }
+    if (end < start) throw new ApiError(ErrorType.BadData, "end timestamp must not be before start time");
+    try {
+      step = parseDurationValue(form.get("step") ?? "");
+    } catch (e) {
+      throw invalidParam("step", e);
+    }
+    if (step <= 0) {
+      throw new ApiError(ErrorType.BadData, "zero or negative query resolution step widths are not accepted. Try a positive integer");
+    }
+    if ((end - start) / step > MAX_POINTS_PER_SERIES) {
+      throw new ApiError(
+        ErrorType.BadData,
+        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)",
+      );
+    }
+    let q: Query;
+    try {
+      q = o.engine.newRangeQuery(o.queryable, form.get("query") ?? "", start, end, step, queryOptions(form));
+    } catch (e) {
+      if (e instanceof ApiError) throw e;
+      if (e instanceof InvalidQueryError) throw new ApiError(ErrorType.BadData, e.message);
+      throw invalidParam("query", e);
+    }
+    return runQuery(req, reply, form, q);
+  };
+  app.get("/query_range", handle(queryRange));
+  app.post("/query_range", handle(queryRange));
+
+  const series: Handler = async (req, reply) => {
+    const { series: out, warnings } = await selectSeries(o.queryable, formValues(req));
+    function* data(): Generator<string> {
+      let buf = "[";
+      for (let i = 0; i < out.length; i++) {
+        if (i > 0) buf += ",";
+        buf += labelsJSON(out[i]!);
+        if (buf.length > 64 * 1024) {
+          yield buf;
+          buf = "";
+        }
+      }
+      yield buf + "]";
+    }
+    return sendJSONChunks(req, reply, 200, successJSON(data(), warnings));
+  };
+  app.get("/series", handle(series));
+  app.post("/series", handle(series));
+
+  const labels: Handler = async (req, reply) => {
+    const { values, warnings } = await labelQuery(o.queryable, formValues(req), (q, ms) => q.labelNames(...ms));
+    return sendApiData(req, reply, values, warnings);
+  };
+  app.get("/labels", handle(labels));
+  app.post("/labels", handle(labels));
+
+  app.get(
+    "/label/:name/values",
+    handle(async (req, reply) => {
+      let name = (req.params as { name: string }).name;
+      if (name.startsWith("U__")) name = unescapeName(name);
+      if (!isValidLabelName(name)) throw new ApiError(ErrorType.BadData, `invalid label name: ${JSON.stringify(name)}`);
+      const { values, warnings } = await labelQuery(o.queryable, formValues(req), (q, ms) => q.labelValues(name, ...ms));
+      return sendApiData(req, reply, values, warnings);
+    }),
+  );
+
+  const formatQuery: Handler = async (req, reply) => {
+    const form = formValues(req);
+    let expr;
+    try {
+      expr = parseExpr(form.get("query") ?? "");
+    } catch (e) {
+      throw invalidParam("query", e);
+    }
+    // NOTE: Prometheus answers with its pretty printer, which breaks
+    // expressions longer than 100 characters over several lines; this is
+    // the one-line canonical form.
+    return sendApiData(req, reply, formatExpr(expr));
+  };
+  app.get("/format_query", handle(formatQuery));
+  app.post("/format_query", handle(formatQuery));
+
+  app.get("/status/buildinfo", handle(async (req, reply) => sendApiData(req, reply, o.buildInfo)));
+  app.get("/status/runtimeinfo", handle(async (req, reply) => sendApiData(req, reply, o.runtimeInfo())));
+  app.get("/status/flags", handle(async (req, reply) => sendApiData(req, reply, o.flags)));
+  app.get("/status/config", handle(async (req, reply) => sendApiData(req, reply, { yaml: o.configYAML() })));
+}
+
+/**
+ * Reverses Prometheus's "U__" value-encoding escape of label names in URL
+ * paths: `_` stands for `_` when doubled (`__`), `_<hex>_` for a code
+ * point, and other characters for themselves.
+ */
+export function unescapeName(s: string): string {
+  let out = "";
+  const body = s.slice(3);
+  for (let i = 0; i < body.length; i++) {
+    const c = body[i]!;
+    if (c !== "_") {
+      out += c;
+      continue;
+    }
+    if (body[i + 1] === "_") {
+      out += "_";
+      i++;
+      continue;
+    }
+    const end = body.indexOf("_", i + 1);
+    if (end < 0) return s;
+    const cp = parseInt(body.slice(i + 1, end), 16);
+    if (!Number.isFinite(cp) || cp > 0x10ffff) return s;
+    out += String.fromCodePoint(cp);
+    i = end;
+  }
+  return out;
+}
