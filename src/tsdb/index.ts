@@ -32,3 +32,30 @@ export {
   segmentName,
 } from "./wal/index.ts";
 export type { WalSegment, WalSegmentSink, WalWriterOptions } from "./wal/index.ts";
+export {
+  WalCompression,
+  WalUnsupportedError,
+  Wlog,
+  WlogStats,
+  WalDirReader,
+  listSegments,
+  readSegmentFile,
+  checkpoint,
+  lastCheckpoint,
+  deleteCheckpoints,
+  checkpointDirName,
+} from "./wal/index.ts";
+export type { SegmentRef, WlogOptions, CheckpointRef, CheckpointStats } from "./wal/index.ts";
+export {
+  Head,
+  HeadAppender,
+  HeadStats,
+  RejectReason,
+  MemPostings,
+  postingsForMatchers,
+  DEFAULT_CHUNK_RANGE_MS,
+  DEFAULT_SAMPLES_PER_CHUNK,
+} from "./head/index.ts";
+export type { HeadOptions, Postings } from "./head/index.ts";
+export { DB, openDB, WAL_DIR } from "./db.ts";
+export type { DBOptions } from "./db.ts";

@@ -390,8 +390,17 @@ export class XORIterator implements SeriesIterator {
   }
 
   readInto(ts: Float64Array, vs: Float64Array, stale: Uint8Array | null, maxt: number): number {
+    return this.readIntoAt(ts, vs, stale, maxt, 0);
+  }
+
+  /**
+   * readInto() writing from index `at` of the arrays (up to their end);
+   * returns how many samples were copied. For callers that fill one buffer
+   * from several chunks.
+   */
+  readIntoAt(ts: Float64Array, vs: Float64Array, stale: Uint8Array | null, maxt: number, at: number): number {
     const br = this.#br;
-    let n = 0;
+    let n = at;
     while (n < ts.length && this.#numRead < this.#numTotal && this.#err === null) {
       // Keep the state to step back when the next sample is past maxt.
       const pos = br.pos;
@@ -423,7 +432,7 @@ export class XORIterator implements SeriesIterator {
       vs[n] = floatFromBits(this.vHi, this.vLo);
       n++;
     }
-    return n;
+    return n - at;
   }
 
   err(): Error | null {

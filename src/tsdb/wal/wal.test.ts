@@ -1,7 +1,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { crc32c } from "../encoding/index.ts";
-import { PAGE_SIZE, RECORD_HEADER_SIZE, WalReader, WalWriter, segmentName, type WalSegment, type WalSegmentSink } from "./index.ts";
+import {
+  PAGE_SIZE,
+  RECORD_HEADER_SIZE,
+  WalCompression,
+  WalReader,
+  WalUnsupportedError,
+  WalWriter,
+  segmentName,
+  type WalSegment,
+  type WalSegmentSink,
+} from "./index.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 
@@ -148,7 +158,7 @@ const corruptions = [
   { name: "non-zero byte in padding", at: PAGE_SIZE - 1, value: 9, want: /unexpected non-zero byte in padded page/ },
   { name: "oversized length", at: 1, value: 0xff, want: /invalid record size/ },
   { name: "middle without first", at: 0, value: 3, want: /unexpected middle record/ },
-  { name: "compressed flag", at: 0, value: 1 | 8, want: /compressed WAL records are not supported/ },
+  { name: "snappy flag on uncompressed data", at: 0, value: 1 | 8, want: /at 47: snappy: corrupt input/ },
   { name: "unknown fragment type", at: 0, value: 7, want: /unexpected record type 7/ },
 ];
 for (const c of corruptions) {
@@ -192,4 +202,58 @@ test("seeded: random records and batches round trip across pages and segments", 
 
 test("invalid segment size is rejected", () => {
   assert.throws(() => new WalWriter(new MemSink(), { segmentSizeBytes: 1000 }), RangeError);
+});
+
+/** Compressible records: runs of repeated bytes of random lengths. */
+function textRec(r: () => number, n: number): Uint8Array {
+  const out = new Uint8Array(n);
+  for (let i = 0; i < n; ) {
+    const b = Math.floor(r() * 8) + 97;
+    const run = 1 + Math.floor(r() * 20);
+    for (let k = 0; k < run && i < n; k++) out[i++] = b;
+  }
+  return out;
+}
+
+for (const compression of [WalCompression.None, WalCompression.Snappy]) {
+  test(`seeded: records round trip with compression ${compression}`, () => {
+    const r = rng(5);
+    const sink = new MemSink();
+    const w = new WalWriter(sink, { segmentSizeBytes: 8 * PAGE_SIZE, compression });
+    const all: Uint8Array[] = [];
+    for (let b = 0; b < 60; b++) {
+      const sizes = [0, 3, 100, 5000, PAGE_SIZE + 17, 3 * PAGE_SIZE];
+      const rec = textRec(r, sizes[Math.floor(r() * sizes.length)]!);
+      all.push(rec);
+      w.log(rec);
+    }
+    w.close();
+    const segs = sink.segments();
+    const { recs, err } = readAll(segs);
+    assert.equal(err, null);
+    assert.equal(recs.length, all.length);
+    for (let i = 0; i < all.length; i++) assert.deepEqual(recs[i], all[i], `record ${i}`);
+    const flagged = segs.some((s) => s.data.some((_, i) => i % PAGE_SIZE === 0 && (s.data[i]! & 8) !== 0));
+    assert.equal(flagged, compression === WalCompression.Snappy);
+    if (compression === WalCompression.Snappy) assert.ok(w.bytesSaved > 0);
+  });
+}
+
+test("snappy: a record compression would not shrink is written uncompressed", () => {
+  const sink = new MemSink();
+  const w = new WalWriter(sink, { compression: WalCompression.Snappy });
+  w.log(Uint8Array.from([1, 2, 3]));
+  assert.equal(sink.segs.get(0)![0], 1);
+  assert.equal(w.bytesSaved, 0);
+});
+
+test("zstd records: a clear error, not a corruption", () => {
+  const sink = new MemSink();
+  const w = new WalWriter(sink);
+  w.log(rec(40, 1));
+  w.close();
+  const data = sink.segments()[0]!.data;
+  data[0] = 1 | 16;
+  const r = new WalReader([{ index: 0, data }]);
+  assert.throws(() => r.next(), (e: unknown) => e instanceof WalUnsupportedError && /zstd WAL compression is not supported/.test(e.message));
 });

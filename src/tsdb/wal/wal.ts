@@ -1,3 +1,5 @@
+import * as zlib from "node:zlib";
+import { compressSync, uncompressSync } from "snappy";
 import { crc32cUpdate, readBE32 } from "../encoding/index.ts";
 
 /** WAL page size: segments are written in 32 KiB pages. */
@@ -24,6 +26,40 @@ const SNAPPY_FLAG = 1 << 3;
 const ZSTD_FLAG = 1 << 4;
 const TYPE_MASK = SNAPPY_FLAG - 1;
 
+/**
+ * Record compression of a WAL writer, as Prometheus's compression.Type.
+ * NOTE: matches Prometheus 3, whose --storage.tsdb.wal-compression defaults
+ * to true with snappy. Writing zstd is not offered (Node 20 has no zstd).
+ */
+export const WalCompression = {
+  None: "none",
+  Snappy: "snappy",
+} as const;
+export type WalCompression = (typeof WalCompression)[keyof typeof WalCompression];
+
+/** node:zlib's zstd decoder where the runtime has one (Node >= 22.15), else null. */
+const zstdDecompress: ((b: Uint8Array) => Uint8Array) | null =
+  "zstdDecompressSync" in zlib && typeof zlib.zstdDecompressSync === "function"
+    ? (zlib.zstdDecompressSync as (b: Uint8Array) => Uint8Array)
+    : null;
+
+/**
+ * A WAL holds records this runtime cannot decode (zstd-compressed records
+ * on a Node without zstd). Not a corruption: repairing would lose data, so
+ * opening stops instead.
+ */
+export class WalUnsupportedError extends Error {
+  readonly segment: number;
+  readonly offset: number;
+
+  constructor(segment: number, offset: number, message: string) {
+    super(`segment ${segmentName(segment)} at ${offset}: ${message}`);
+    this.name = "WalUnsupportedError";
+    this.segment = segment;
+    this.offset = offset;
+  }
+}
+
 /** The segment file name for index i: 8 zero-padded digits, as Prometheus's SegmentName. */
 export function segmentName(i: number): string {
   return String(i).padStart(8, "0");
@@ -41,15 +77,19 @@ export interface WalWriterOptions {
   segmentSizeBytes?: number;
   /** Index of the segment to start writing (a new, empty segment); 0 if absent. */
   firstSegment?: number;
+  /** Record compression; WalCompression.None if absent. */
+  compression?: WalCompression;
 }
 
 /**
  * Frames records into WAL pages and segments exactly as Prometheus's
- * wlog.WL does (without compression): a record is split into fragments
- * that never cross a page, a record never crosses a segment, and a page
- * that cannot take another fragment header is padded with zeros. Bytes go
- * to the sink when a page fills, at the end of each log() call, and on
- * close(); the sink decides about files and fsync.
+ * wlog.WL does: a record is (optionally) snappy-compressed whole, then split
+ * into fragments that never cross a page, a record never crosses a segment,
+ * and a page that cannot take another fragment header is padded with zeros.
+ * A compressed record carries the snappy flag on every fragment; a record
+ * that compression would not shrink is written uncompressed, as upstream.
+ * Bytes go to the sink when a page fills, at the end of each log() call, and
+ * on close(); the sink decides about files and fsync.
  */
 export class WalWriter {
   readonly #sink: WalSegmentSink;
@@ -62,6 +102,9 @@ export class WalWriter {
   #alloc: number;
   /** Bytes of the page already handed to the sink. */
   #flushed: number;
+  readonly #compress: boolean;
+  /** Bytes saved by compression so far (Prometheus's record_bytes_saved_total). */
+  bytesSaved: number;
 
   /** Throws on a segment size that is not a positive multiple of PAGE_SIZE. */
   constructor(sink: WalSegmentSink, opts: WalWriterOptions = {}) {
@@ -74,6 +117,8 @@ export class WalWriter {
     this.#page = new Uint8Array(PAGE_SIZE);
     this.#alloc = 0;
     this.#flushed = 0;
+    this.#compress = (opts.compression ?? WalCompression.None) === WalCompression.Snappy;
+    this.bytesSaved = 0;
   }
 
   /** Index of the segment being written. */
@@ -120,8 +165,19 @@ export class WalWriter {
     for (let i = 0; i < recs.length; i++) this.#log(recs[i]!, i === recs.length - 1);
   }
 
-  #log(rec: Uint8Array, final: boolean): void {
+  #log(raw: Uint8Array, final: boolean): void {
     if (this.#full()) this.#flushPage(true);
+    // Compress before deciding about the segment, as upstream.
+    let rec = raw;
+    let flag = 0;
+    if (this.#compress && raw.length > 0) {
+      const enc = compressSync(raw, { copyOutputData: true });
+      if (enc.length < raw.length) {
+        this.bytesSaved += raw.length - enc.length;
+        rec = enc;
+        flag = SNAPPY_FLAG;
+      }
+    }
     // A record that does not fit the rest of this segment starts the next one.
     let left = PAGE_SIZE - this.#alloc - RECORD_HEADER_SIZE;
     left += (PAGE_SIZE - RECORD_HEADER_SIZE) * (this.#segmentSize / PAGE_SIZE - this.#donePages - 1);
@@ -135,7 +191,7 @@ export class WalWriter {
       const p = this.#page;
       const a = this.#alloc;
       const crc = crc32cUpdate(0, rec, off, off + l);
-      p[a] = typ;
+      p[a] = typ | flag;
       p[a + 1] = l >>> 8;
       p[a + 2] = l & 0xff;
       p[a + 3] = crc >>> 24;
@@ -189,8 +245,10 @@ const eof = new EOF();
  * Reads records from consecutive WAL segments, as Prometheus's wlog.Reader
  * over a segment reader: a segment not ending on a page boundary reads as
  * zero-padded to it, fragments are reassembled and checksummed, and a record
- * left unfinished at the very end is reported as torn. Compressed records
- * (snappy, zstd) are reported as errors for now.
+ * left unfinished at the very end is reported as torn. Snappy-compressed
+ * records are decompressed; zstd-compressed ones too where node:zlib has
+ * zstd, otherwise next() throws WalUnsupportedError ("zstd WAL compression
+ * is not supported"), which is not a corruption and must not be repaired.
  */
 export class WalReader {
   readonly #segs: readonly WalSegment[];
@@ -202,6 +260,10 @@ export class WalReader {
   #err: WalCorruptionError | null;
   #lastType: number;
   readonly #hdr: Uint8Array;
+  /** Compression flags of the record being read (from its last fragment). */
+  #flags: number;
+  /** Decompressed record, when the current record was compressed. */
+  #plain: Uint8Array | null;
 
   /** Reads the segments in the given order; their bytes are not copied. */
   constructor(segments: readonly WalSegment[]) {
@@ -214,12 +276,19 @@ export class WalReader {
     this.#err = null;
     this.#lastType = FragmentType.Full;
     this.#hdr = new Uint8Array(RECORD_HEADER_SIZE);
+    this.#flags = 0;
+    this.#plain = null;
   }
 
-  /** Advances to the next record; false at the end or on error (see err()). Not to be called again after false. */
+  /**
+   * Advances to the next record; false at the end or on corruption (see
+   * err()). Not to be called again after false. Throws WalUnsupportedError
+   * on a zstd record this runtime cannot decode.
+   */
   next(): boolean {
     try {
       this.#next();
+      if (this.#flags !== 0) this.#decompress();
       return true;
     } catch (e) {
       if (e === eof) {
@@ -238,7 +307,33 @@ export class WalReader {
 
   /** The current record, as a view valid until the next call to next(). */
   record(): Uint8Array {
+    return this.#plain ?? this.#view ?? this.#rec.subarray(0, this.#recLen);
+  }
+
+  #raw(): Uint8Array {
     return this.#view ?? this.#rec.subarray(0, this.#recLen);
+  }
+
+  #decompress(): void {
+    const raw = this.#raw();
+    // NOTE: matches Prometheus, which reads an empty compressed record as empty.
+    if (raw.length === 0) return;
+    if ((this.#flags & SNAPPY_FLAG) !== 0) {
+      try {
+        const b = uncompressSync(raw, { asBuffer: true, copyOutputData: true }) as Buffer;
+        this.#plain = new Uint8Array(b.buffer, b.byteOffset, b.length);
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        this.#fail(msg.startsWith("snappy") ? msg : `snappy: ${msg}`);
+      }
+      return;
+    }
+    if (zstdDecompress === null) throw new WalUnsupportedError(this.segment, this.#off, "zstd WAL compression is not supported");
+    try {
+      this.#plain = zstdDecompress(raw);
+    } catch (e) {
+      this.#fail(`zstd: ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
 
   /** The corruption that stopped reading, or null (also at a clean end). */
@@ -300,6 +395,8 @@ export class WalReader {
   #next(): void {
     this.#recLen = 0;
     this.#view = null;
+    this.#plain = null;
+    this.#flags = 0;
     const hdr = this.#hdr;
     for (let i = 0; ; ) {
       this.#readFull(hdr, 0, 1, "");
@@ -336,7 +433,7 @@ export class WalReader {
       }
       const got = crc32cUpdate(0, fragment, fragOff, fragOff + length);
       if (got !== crc) this.#fail(`unexpected checksum ${got.toString(16)}, expected ${crc.toString(16)}`);
-      if ((hdr[0]! & (SNAPPY_FLAG | ZSTD_FLAG)) !== 0) this.#fail("compressed WAL records are not supported yet");
+      this.#flags = hdr[0]! & (SNAPPY_FLAG | ZSTD_FLAG);
       this.#validate(typ, i);
       if (typ === FragmentType.Full || typ === FragmentType.Last) {
         if (fragment !== this.#rec) this.#view = fragment.subarray(fragOff, fragOff + length);

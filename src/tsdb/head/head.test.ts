@@ -1,0 +1,187 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Labels, Matcher, MatchType } from "../../model/index.ts";
+import { ValueType, storageConformance } from "../../storage/index.ts";
+import {
+  Head,
+  MemPostings,
+  RejectReason,
+  computeChunkEndTime,
+  intersect,
+  merge,
+  postingsForMatchers,
+  rangeForTimestamp,
+  subtract,
+} from "./index.ts";
+
+for (const c of storageConformance()) test(`Head (no WAL): ${c.name}`, () => c.run(new Head()));
+
+test("postings: intersect, merge, subtract", () => {
+  assert.deepEqual(intersect([1, 3, 5, 7], [2, 3, 7, 9]), [3, 7]);
+  assert.deepEqual(merge([[1, 4], [2, 4, 6], [], [0]]), [0, 1, 2, 4, 6]);
+  assert.deepEqual(subtract([1, 2, 3, 4], [2, 4, 5]), [1, 3]);
+  assert.deepEqual(subtract([1, 2], []), [1, 2]);
+});
+
+const ix = new MemPostings();
+const seriesByRef: Labels[] = [];
+for (const [ref, obj] of [
+  [1, { __name__: "up", job: "api", env: "prod" }],
+  [2, { __name__: "up", job: "api", env: "dev" }],
+  [3, { __name__: "up", job: "db" }],
+  [4, { __name__: "down", job: "db", env: "" }],
+  [5, { __name__: "up", job: "web", env: "prod", extra: "x" }],
+] as const) {
+  const l = Labels.fromObject(obj);
+  seriesByRef[ref] = l;
+  ix.add(ref, l);
+}
+
+const m = (type: MatchType, name: string, value: string) => new Matcher(type, name, value);
+const postingCases = [
+  { name: "no matchers: all", ms: [], want: [1, 2, 3, 4, 5] },
+  { name: "equal", ms: [m(MatchType.Equal, "job", "api")], want: [1, 2] },
+  { name: "equal on a missing value", ms: [m(MatchType.Equal, "job", "nope")], want: [] },
+  { name: "equal empty: series without the label", ms: [m(MatchType.Equal, "env", "")], want: [3, 4] },
+  { name: "not equal empty: series with the label", ms: [m(MatchType.NotEqual, "env", "")], want: [1, 2, 5] },
+  { name: "not equal a value keeps series without the label", ms: [m(MatchType.NotEqual, "env", "prod")], want: [2, 3, 4] },
+  { name: "regex", ms: [m(MatchType.Regexp, "job", "a.*|w.*")], want: [1, 2, 5] },
+  { name: "regex matching empty", ms: [m(MatchType.Regexp, "env", "prod|")], want: [1, 3, 4, 5] },
+  { name: "regex .* matches all", ms: [m(MatchType.Regexp, "env", ".*")], want: [1, 2, 3, 4, 5] },
+  { name: "regex .+ needs the label", ms: [m(MatchType.Regexp, "env", ".+")], want: [1, 2, 5] },
+  { name: "not regex", ms: [m(MatchType.NotRegexp, "job", "api|db")], want: [5] },
+  { name: "not regex rejecting empty", ms: [m(MatchType.NotRegexp, "env", "|dev")], want: [1, 5] },
+  {
+    name: "intersection of several",
+    ms: [m(MatchType.Equal, "__name__", "up"), m(MatchType.NotEqual, "env", "dev"), m(MatchType.Regexp, "job", ".*b")],
+    want: [3, 5],
+  },
+];
+for (const c of postingCases) {
+  test(`postingsForMatchers: ${c.name}`, () => {
+    const got = [...postingsForMatchers(ix, c.ms)];
+    assert.deepEqual(got, c.want);
+    // Cross-check against brute force over the label sets.
+    const brute = [1, 2, 3, 4, 5].filter((r) => c.ms.every((mm) => mm.matches(seriesByRef[r]!.get(mm.name))));
+    assert.deepEqual(got, brute);
+  });
+}
+
+test("rangeForTimestamp and computeChunkEndTime follow Prometheus", () => {
+  const h2 = 7_200_000;
+  assert.equal(rangeForTimestamp(0, h2), h2);
+  assert.equal(rangeForTimestamp(h2 - 1, h2), h2);
+  assert.equal(rangeForTimestamp(h2, h2), 2 * h2);
+  // 30 samples at 15s fill 435s of a 2h range: n = 7200000/(435001*4) = 4.13 -> 4 chunks of 30 min.
+  assert.equal(computeChunkEndTime(0, 435_000, h2, 4), 1_800_000);
+  // Sparse samples: the range end stays.
+  assert.equal(computeChunkEndTime(0, 3_000_000, h2, 4), h2);
+});
+
+async function appendSeries(head: Head, lset: Labels, n: number, stepMs: number, t0 = 0): Promise<void> {
+  const app = head.appender();
+  for (let i = 0; i < n; i++) assert.notEqual(app.append(0, lset, t0 + i * stepMs, i), 0);
+  await app.commit();
+}
+
+test("chunks are cut per Prometheus: 15s scrapes give 120-sample chunks, none crosses the 2h range", async () => {
+  const head = new Head();
+  const l = Labels.fromObject({ __name__: "x" });
+  // 3h of 15s samples = 720 samples.
+  await appendSeries(head, l, 720, 15_000);
+  const s = head.seriesByLabels(l)!;
+  const counts = [];
+  for (let i = 0; i <= s.lastChunk; i++) counts.push(s.chunk(i).numSamples());
+  assert.deepEqual(counts, [120, 120, 120, 120, 120, 120]);
+  for (let i = 0; i <= s.lastChunk; i++) {
+    assert.equal(rangeForTimestamp(s.chunkMinTime(i), head.chunkRange) >= s.chunkMaxTime(i), true, `chunk ${i} crosses a range`);
+  }
+});
+
+test("chunks are cut at 2 * samplesPerChunk when the rate jumps, and at 1 KiB", async () => {
+  const head = new Head();
+  const l = Labels.fromObject({ __name__: "fast" });
+  // 1 ms apart from the start: the prediction at 30 samples ends the chunk at t=120.
+  await appendSeries(head, l, 1000, 1);
+  assert.equal(head.seriesByLabels(l)!.chunk(0).numSamples(), 120);
+  // 60s apart, the prediction keeps the range end; then 1 ms apart: the 240-sample cap cuts.
+  const j = Labels.fromObject({ __name__: "jump" });
+  await appendSeries(head, j, 31, 60_000);
+  await appendSeries(head, j, 500, 1, 1_800_001);
+  assert.equal(head.seriesByLabels(j)!.chunk(0).numSamples(), 240);
+  const app = head.appender();
+  const r = Labels.fromObject({ __name__: "random" });
+  // Random values take ~8 bytes per sample: the 1 KiB limit cuts first.
+  for (let i = 0; i < 300; i++) app.append(0, r, i * 1000, Math.sin(i) * 1e6 + i / 7);
+  await app.commit();
+  const rs = head.seriesByLabels(r)!;
+  assert.ok(rs.chunk(0).bytes().length <= 1024);
+  assert.ok(rs.chunk(0).numSamples() < 120);
+});
+
+test("iterators cross chunk boundaries: next, seek and readInto agree", async () => {
+  const head = new Head();
+  const l = Labels.fromObject({ __name__: "x" });
+  await appendSeries(head, l, 1000, 1);
+  const q = await head.querier(100, 899);
+  const ss = await q.select(false, null);
+  assert.ok(ss.next());
+  const it = ss.at().iterator();
+  const seen: number[] = [];
+  while (it.next() === ValueType.Float) seen.push(it.atT());
+  assert.equal(seen.length, 800);
+  assert.equal(seen[0], 100);
+  assert.equal(seen[799], 899);
+  const it2 = ss.at().iterator(it);
+  assert.equal(it2.seek(239), ValueType.Float);
+  assert.equal(it2.atT(), 239);
+  const ts = new Float64Array(300);
+  const vs = new Float64Array(300);
+  assert.equal(it2.readInto(ts, vs, null, 10_000), 300);
+  assert.equal(ts[0], 240);
+  assert.equal(ts[299], 539);
+  assert.equal(vs[299], 539);
+  assert.equal(it2.next(), ValueType.Float);
+  assert.equal(it2.atT(), 540);
+  // readInto on an unpositioned iterator starts at mint.
+  const it3 = ss.at().iterator();
+  assert.equal(it3.readInto(ts, vs, null, 150), 51);
+  assert.equal(ts[0], 100);
+  assert.equal(it3.atT(), 150);
+});
+
+test("a query does not see samples committed after its select", async () => {
+  const head = new Head();
+  const l = Labels.fromObject({ __name__: "x" });
+  await appendSeries(head, l, 10, 1000);
+  const ss = await (await head.querier(0, 100_000)).select(false, null);
+  await appendSeries(head, l, 5, 1000, 20_000);
+  assert.ok(ss.next());
+  const it = ss.at().iterator();
+  let n = 0;
+  while (it.next() === ValueType.Float) n++;
+  assert.equal(n, 10);
+});
+
+test("rejections are counted by reason", async () => {
+  const head = new Head();
+  const l = Labels.fromObject({ __name__: "x" });
+  await appendSeries(head, l, 10, 1000, 10_000_000);
+  const app = head.appender();
+  assert.equal(app.append(0, l, 10_000_000 + 5000, 1), 0);
+  assert.equal(app.lastReject, RejectReason.OutOfOrder);
+  assert.equal(app.append(0, l, 10_000_000 + 9000, 42), 0);
+  assert.equal(app.lastReject, RejectReason.Duplicate);
+  assert.notEqual(app.append(0, l, 10_000_000 + 9000, 9), 0);
+  // Older than maxt - chunkRange/2 (1h): out of bounds, even for a new series.
+  assert.equal(app.append(0, Labels.fromObject({ __name__: "y" }), 10_000_000 - 3_700_000, 1), 0);
+  assert.equal(app.lastReject, RejectReason.OutOfBounds);
+  // Within the batch: order is checked against the batch's own samples.
+  assert.notEqual(app.append(0, l, 10_000_000 + 20_000, 1), 0);
+  assert.equal(app.append(0, l, 10_000_000 + 15_000, 1), 0);
+  await app.commit();
+  assert.equal(head.stats.outOfOrderSamples, 2);
+  assert.equal(head.stats.duplicateSamples, 1);
+  assert.equal(head.stats.outOfBoundSamples, 1);
+  assert.equal(head.stats.samplesAppended, 11);
+});

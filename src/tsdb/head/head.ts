@@ -1,0 +1,503 @@
+import { compareLabels, type Labels, type Matcher } from "../../model/index.ts";
+import {
+  ArraySeriesSet,
+  StorageError,
+  type AppendOptions,
+  type Appendable,
+  type Appender,
+  type Querier,
+  type Queryable,
+  type SelectHints,
+  type SeriesRef,
+  type SeriesSet,
+} from "../../storage/index.ts";
+import { DecodeError, Encbuf } from "../encoding/index.ts";
+import { nopLogger, type Logger } from "../../util/index.ts";
+import {
+  RecordType,
+  RefSamples,
+  decodeSamples,
+  decodeSeries,
+  encodeSamples,
+  encodeSeries,
+  recordType,
+  type RefSeries,
+} from "../record/index.ts";
+import {
+  WalCorruptionError,
+  WalDirReader,
+  lastCheckpoint,
+  listSegments,
+  type Wlog,
+} from "../wal/index.ts";
+import { MemPostings, postingsForMatchers } from "./postings.ts";
+import { HeadSeries, MemSeries, bits, valueBits } from "./series.ts";
+
+/** Default chunk range: 2h, Prometheus's minimum block duration. */
+export const DEFAULT_CHUNK_RANGE_MS = 2 * 60 * 60 * 1000;
+/** Target samples per XOR chunk, Prometheus's default (Gorilla's near-optimal size). */
+export const DEFAULT_SAMPLES_PER_CHUNK = 120;
+
+/** Why the last append() returned 0. */
+export const RejectReason = {
+  None: "",
+  /** Older than the newest sample of the series (Prometheus's ErrOutOfOrderSample). */
+  OutOfOrder: "out of order sample",
+  /** Same timestamp as the newest sample, other value (ErrDuplicateSampleForTimestamp). */
+  Duplicate: "duplicate sample for timestamp",
+  /** Older than the head accepts (ErrOutOfBounds). */
+  OutOfBounds: "out of bounds",
+} as const;
+export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
+
+/** Counters of a Head, after Prometheus's prometheus_tsdb_head_* and WAL replay metrics. */
+export class HeadStats {
+  /** Series created (head_series_created_total). */
+  seriesCreated = 0;
+  /** Samples committed to chunks (head_samples_appended_total). */
+  samplesAppended = 0;
+  /** Rejected as out of order, at append or commit (out_of_order_samples_total). */
+  outOfOrderSamples = 0;
+  /** Rejected as out of bounds (out_of_bound_samples_total). */
+  outOfBoundSamples = 0;
+  /** Rejected as duplicates with another value. */
+  duplicateSamples = 0;
+  /** Commits done. */
+  commits = 0;
+  /** WAL records replayed on open. */
+  replayedRecords = 0;
+  /** Samples replayed on open. */
+  replayedSamples = 0;
+  /** Replayed samples dropped: unknown series ref. */
+  replayUnknownRefs = 0;
+  /** Replayed samples dropped: out of order. */
+  replayOutOfOrder = 0;
+  /** Replayed records of types the head does not apply (tombstones, exemplars, metadata, histograms). */
+  replaySkippedRecords = 0;
+  /** WAL corruptions found on open (wal_corruptions_total). */
+  walCorruptions = 0;
+}
+
+/** Options of a Head. */
+export interface HeadOptions {
+  /** Chunk range in ms (the block duration); chunks never cross its boundaries. 2h if absent. */
+  chunkRangeMs?: number;
+  /** Target samples per chunk; 120 if absent. */
+  samplesPerChunk?: number;
+  logger?: Logger;
+}
+
+/** Where replay stopped on a corrupt WAL, for repair. */
+export interface ReplayCorruption {
+  error: WalCorruptionError;
+  /** Offset in error.segment after the last intact record. */
+  goodOffset: number;
+}
+
+/**
+ * The in-memory part of the TSDB, as Prometheus's Head: series by labels
+ * and by ref, an inverted index, XOR chunks per series, an Appender that
+ * writes the WAL before applying a commit, and a Querier. Samples must be
+ * appended in time order per series (no out-of-order window).
+ */
+export class Head implements Appendable, Queryable {
+  readonly stats: HeadStats;
+  readonly chunkRange: number;
+  readonly samplesPerChunk: number;
+  readonly #logger: Logger;
+  readonly #byKey: Map<string, MemSeries>;
+  readonly #byRef: Map<number, MemSeries>;
+  readonly postings: MemPostings;
+  #lastRef: number;
+  #wal: Wlog | null;
+  /** Oldest and newest sample times (Infinity / -Infinity while empty). */
+  minTime: number;
+  maxTime: number;
+  /** No sample older than this is accepted (set from persisted blocks; -Infinity without). */
+  minValidTime: number;
+  readonly #enc: Encbuf;
+  readonly #refSeries: RefSeries[];
+  /** Series refs of a WAL being replayed that duplicate another ref's labels. */
+  readonly #replayRefs: Map<number, MemSeries>;
+
+  constructor(opts: HeadOptions = {}) {
+    this.stats = new HeadStats();
+    this.chunkRange = opts.chunkRangeMs ?? DEFAULT_CHUNK_RANGE_MS;
+    this.samplesPerChunk = opts.samplesPerChunk ?? DEFAULT_SAMPLES_PER_CHUNK;
+    this.#logger = opts.logger ?? nopLogger;
+    this.#byKey = new Map();
+    this.#byRef = new Map();
+    this.postings = new MemPostings();
+    this.#lastRef = 0;
+    this.#wal = null;
+    this.minTime = Number.POSITIVE_INFINITY;
+    this.maxTime = Number.NEGATIVE_INFINITY;
+    this.minValidTime = Number.NEGATIVE_INFINITY;
+    this.#enc = new Encbuf(64 * 1024);
+    this.#refSeries = [];
+    this.#replayRefs = new Map();
+  }
+
+  /** Makes commits write to wal first (null: no WAL, commits are in memory only). */
+  setWal(wal: Wlog | null): void {
+    this.#wal = wal;
+  }
+
+  /** Number of series. */
+  get numSeries(): number {
+    return this.#byRef.size;
+  }
+
+  /** The series with this ref, or undefined. */
+  seriesByRef(ref: number): MemSeries | undefined {
+    return this.#byRef.get(ref);
+  }
+
+  /** The series with these labels, or undefined. */
+  seriesByLabels(lset: Labels): MemSeries | undefined {
+    return this.#byKey.get(lset.key);
+  }
+
+  /** Finds or creates the series; a new one gets the next ref, or `ref` when given (WAL replay). */
+  getOrCreate(lset: Labels, ref = 0): MemSeries {
+    let s = this.#byKey.get(lset.key);
+    if (s !== undefined) return s;
+    if (ref === 0) ref = ++this.#lastRef;
+    else if (ref > this.#lastRef) this.#lastRef = ref;
+    s = new MemSeries(ref, lset);
+    this.#byKey.set(lset.key, s);
+    this.#byRef.set(ref, s);
+    this.postings.add(ref, lset);
+    this.stats.seriesCreated++;
+    return s;
+  }
+
+  /** Lowest time an appender created now accepts: no sample more than half a chunk range behind the newest. */
+  appendableMinValidTime(): number {
+    return Math.max(this.maxTime - this.chunkRange / 2, this.minValidTime);
+  }
+
+  appender(): HeadAppender {
+    return new HeadAppender(this);
+  }
+
+  /**
+   * Logs the batch to the WAL (series records of series not logged yet,
+   * then the samples), then applies it, synchronously: the write and the
+   * apply of one commit never interleave with another's, so commits are
+   * applied in the order they were called. A WAL write error throws
+   * StorageError and nothing is applied.
+   */
+  commitBatch(newSeries: MemSeries[], samples: RefSamples): void {
+    const wal = this.#wal;
+    if (wal !== null) {
+      const recs: Uint8Array[] = [];
+      const rs = this.#refSeries;
+      rs.length = 0;
+      for (const s of newSeries) if (!s.logged) rs.push({ ref: s.ref, labels: s.labels });
+      if (rs.length > 0) {
+        this.#enc.reset();
+        encodeSeries(this.#enc, rs);
+        recs.push(this.#enc.copy());
+      }
+      if (samples.length > 0) {
+        this.#enc.reset();
+        encodeSamples(this.#enc, samples);
+        recs.push(this.#enc.get());
+      }
+      if (recs.length > 0) wal.log(...recs);
+      rs.length = 0;
+    }
+    for (const s of newSeries) s.logged = true;
+    this.#applySamples(samples, false);
+  }
+
+  /** Appends samples to their series; out-of-order ones are counted and dropped. */
+  #applySamples(b: RefSamples, replay: boolean): void {
+    const { refs, ts, vs, stale } = b;
+    const st = this.stats;
+    for (let i = 0; i < b.length; i++) {
+      const s = this.#byRef.get(refs[i]!) ?? this.#replayRefs.get(refs[i]!);
+      if (s === undefined) {
+        if (!replay) throw new Error("BUG: committed sample for an unknown series");
+        st.replayUnknownRefs++;
+        continue;
+      }
+      const t = ts[i]!;
+      valueBits(vs[i]!, stale[i] === 1);
+      if (t === s.headMaxt && bits.hi === s.lastHi && bits.lo === s.lastLo) continue; // exact duplicate: dropped silently
+      if (!s.append(t, bits.hi, bits.lo, this.chunkRange, this.samplesPerChunk)) {
+        if (replay) st.replayOutOfOrder++;
+        else st.outOfOrderSamples++;
+        continue;
+      }
+      if (replay) st.replayedSamples++;
+      else st.samplesAppended++;
+      if (t < this.minTime) this.minTime = t;
+      if (t > this.maxTime) this.maxTime = t;
+    }
+  }
+
+  /**
+   * Rebuilds series and samples from walDir: the last checkpoint, then the
+   * segments after it, as Prometheus's loadWAL. Logs progress per segment.
+   * Returns where a corruption stopped it (the caller repairs) or null.
+   * Throws StorageError when the checkpoint is corrupt or unreadable, and
+   * WalUnsupportedError on zstd records without zstd support.
+   */
+  async replayWal(walDir: string): Promise<ReplayCorruption | null> {
+    const started = Date.now();
+    const cp = lastCheckpoint(walDir);
+    let from = 0;
+    if (cp !== null) {
+      const r = new WalDirReader(cp.dir, listSegments(cp.dir));
+      const bad = this.#replay(r);
+      if (bad !== null) throw new StorageError(`backfill checkpoint ${cp.dir}: ${bad.error.message}`, { cause: bad.error });
+      from = cp.index + 1;
+      this.#logger.info("Replaying WAL checkpoint", "checkpoint", cp.dir, "duration", `${Date.now() - started}ms`);
+    }
+    const segs = listSegments(walDir).filter((s) => s.index >= from);
+    if (segs.length > 0) this.#logger.info("Replaying WAL, this may take a while", "segments", segs.length);
+    // One reader per segment so progress is logged and the event loop breathes between segments.
+    let result: ReplayCorruption | null = null;
+    for (const seg of segs) {
+      const bad = this.#replay(new WalDirReader(walDir, [seg]));
+      this.#logger.info("WAL segment loaded", "segment", seg.index, "maxSegment", segs[segs.length - 1]!.index);
+      if (bad !== null) {
+        result = bad;
+        break;
+      }
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    this.#replayRefs.clear();
+    this.#logger.info("WAL replay completed", "duration", `${Date.now() - started}ms`, "series", this.numSeries);
+    return result;
+  }
+
+  #replay(r: WalDirReader): ReplayCorruption | null {
+    const series: RefSeries[] = [];
+    const samples = new RefSamples(1024);
+    for (;;) {
+      const prevSeg = r.goodSegment;
+      const prevOff = r.goodOffset;
+      if (!r.next()) break;
+      const rec = r.record();
+      this.stats.replayedRecords++;
+      try {
+        switch (recordType(rec)) {
+          case RecordType.Series:
+            series.length = 0;
+            decodeSeries(rec, series);
+            for (const { ref, labels } of series) {
+              const s = this.getOrCreate(labels, ref);
+              // NOTE: matches Prometheus: a second ref for the same labels maps to the first series.
+              if (s.ref !== ref) this.#replayRefs.set(ref, s);
+              s.logged = true;
+            }
+            break;
+          case RecordType.Samples:
+            samples.clear();
+            decodeSamples(rec, samples);
+            this.#applySamples(samples, true);
+            break;
+          default:
+            this.stats.replaySkippedRecords++;
+        }
+      } catch (e) {
+        if (!(e instanceof DecodeError)) throw e;
+        const seg = r.segment;
+        const err = new WalCorruptionError(seg, r.goodOffset, `decode record: ${e.message}`);
+        return { error: err, goodOffset: prevSeg === seg ? prevOff : 0 };
+      }
+    }
+    const err = r.err();
+    return err === null ? null : { error: err, goodOffset: r.repairOffset() };
+  }
+
+  async querier(mint: number, maxt: number): Promise<Querier> {
+    return new HeadQuerier(this, mint, maxt);
+  }
+
+  /** Series matching the matchers (all series without matchers), in ref order. */
+  select(matchers: readonly Matcher[]): MemSeries[] {
+    const refs = postingsForMatchers(this.postings, matchers);
+    const out: MemSeries[] = [];
+    for (let i = 0; i < refs.length; i++) out.push(this.#byRef.get(refs[i]!)!);
+    return out;
+  }
+}
+
+/**
+ * Batches appends to a Head. Samples are checked against the committed
+ * head and this batch on append (so a rejected sample returns 0 right
+ * away) and again on commit. Series are created on append, as Prometheus
+ * does, and logged to the WAL on commit or rollback.
+ */
+export class HeadAppender implements Appender {
+  readonly #head: Head;
+  readonly #samples: RefSamples;
+  readonly #series: MemSeries[];
+  #minValidTime: number;
+  #closed: boolean;
+  /** Why the last append() returned 0 (RejectReason.None after an accepted sample). */
+  lastReject: RejectReason;
+
+  constructor(head: Head) {
+    this.#head = head;
+    this.#samples = new RefSamples(256);
+    this.#series = [];
+    // NOTE: matches Prometheus's initAppender: an empty head takes the first sample's time as its start.
+    this.#minValidTime = head.maxTime === Number.NEGATIVE_INFINITY ? Number.NaN : head.appendableMinValidTime();
+    this.#closed = false;
+    this.lastReject = RejectReason.None;
+  }
+
+  /**
+   * Adds a sample; returns the series ref, or 0 when rejected (reason in
+   * lastReject, counted in the head's stats). `ref` must come from this
+   * head; 0 looks the series up by labels. Allocation-free for known series.
+   */
+  append(ref: SeriesRef, lset: Labels, t: number, v: number, opts?: AppendOptions): SeriesRef {
+    if (this.#closed) throw new StorageError("append to a closed appender");
+    const head = this.#head;
+    if (this.#minValidTime !== this.#minValidTime) {
+      this.#minValidTime = Math.max(t - head.chunkRange / 2, head.minValidTime);
+    }
+    if (t < this.#minValidTime) {
+      head.stats.outOfBoundSamples++;
+      this.lastReject = RejectReason.OutOfBounds;
+      return 0;
+    }
+    let s = ref !== 0 ? head.seriesByRef(ref) : undefined;
+    if (s === undefined) {
+      s = head.seriesByLabels(lset);
+      if (s === undefined) s = head.getOrCreate(lset);
+    }
+    if (!s.logged && s.logOwner !== this) {
+      // Whichever appender commits (or rolls back) first logs the series record.
+      s.logOwner = this;
+      this.#series.push(s);
+    }
+    valueBits(v, opts?.stale === true);
+    // The newest sample this series would have after this batch so far.
+    const mine = s.pendingOwner === this;
+    const lastT = mine ? s.pendingT : s.headMaxt;
+    if (t <= lastT) {
+      const hi = mine ? s.pendingHi : s.lastHi;
+      const lo = mine ? s.pendingLo : s.lastLo;
+      if (t < lastT) {
+        head.stats.outOfOrderSamples++;
+        this.lastReject = RejectReason.OutOfOrder;
+        return 0;
+      }
+      if (bits.hi !== hi || bits.lo !== lo) {
+        head.stats.duplicateSamples++;
+        this.lastReject = RejectReason.Duplicate;
+        return 0;
+      }
+      // NOTE: matches Prometheus: the same sample again is accepted and dropped at commit.
+      this.lastReject = RejectReason.None;
+      return s.ref;
+    }
+    s.pendingOwner = this;
+    s.pendingT = t;
+    s.pendingHi = bits.hi;
+    s.pendingLo = bits.lo;
+    this.#samples.push(s.ref, t, v, opts?.stale === true);
+    this.lastReject = RejectReason.None;
+    return s.ref;
+  }
+
+  #release(): void {
+    const { refs } = this.#samples;
+    for (let i = 0; i < this.#samples.length; i++) {
+      const s = this.#head.seriesByRef(refs[i]!);
+      if (s !== undefined && s.pendingOwner === this) s.pendingOwner = null;
+    }
+    this.#samples.clear();
+    this.#series.length = 0;
+    this.#closed = true;
+  }
+
+  /**
+   * Writes the WAL records, then applies the batch (see Head.commitBatch).
+   * Rejects with StorageError when the WAL write fails; the batch is then
+   * dropped. The appender cannot be used afterwards.
+   */
+  async commit(): Promise<void> {
+    if (this.#closed) throw new StorageError("commit of a closed appender");
+    try {
+      this.#head.commitBatch(this.#series, this.#samples);
+      this.#head.stats.commits++;
+    } finally {
+      this.#release();
+    }
+  }
+
+  /**
+   * Drops the samples. Series created by this appender stay in the head
+   * and are still logged to the WAL, as Prometheus does, so later samples
+   * for them replay.
+   */
+  rollback(): void {
+    if (this.#closed) return;
+    this.#samples.clear();
+    try {
+      if (this.#series.length > 0) this.#head.commitBatch(this.#series, this.#samples);
+    } finally {
+      this.#release();
+    }
+  }
+}
+
+/** Reads the head over [mint, maxt]. */
+class HeadQuerier implements Querier {
+  readonly #head: Head;
+  readonly #mint: number;
+  readonly #maxt: number;
+
+  constructor(head: Head, mint: number, maxt: number) {
+    this.#head = head;
+    this.#mint = mint;
+    this.#maxt = maxt;
+  }
+
+  async select(sorted: boolean, hints: SelectHints | null, ...matchers: Matcher[]): Promise<SeriesSet> {
+    const mint = hints === null ? this.#mint : Math.max(this.#mint, hints.start);
+    const maxt = hints === null ? this.#maxt : Math.min(this.#maxt, hints.end);
+    const out: HeadSeries[] = [];
+    if (mint <= maxt) {
+      for (const s of this.#head.select(matchers)) {
+        if (s.minTime <= maxt && s.maxTime >= mint) out.push(new HeadSeries(s, mint, maxt));
+      }
+    }
+    if (sorted) out.sort((a, b) => compareLabels(a.labels, b.labels));
+    return new ArraySeriesSet(out);
+  }
+
+  /** NOTE: matches Prometheus: without matchers the head's index answers for any overlapping range. */
+  #overlaps(): boolean {
+    return this.#head.minTime <= this.#maxt && this.#head.maxTime >= this.#mint;
+  }
+
+  async labelValues(name: string, ...matchers: Matcher[]): Promise<string[]> {
+    if (!this.#overlaps()) return [];
+    if (matchers.length === 0) return this.#head.postings.labelValues(name).filter((v) => v !== "");
+    const vals = new Set<string>();
+    for (const s of this.#head.select(matchers)) {
+      const v = s.labels.get(name);
+      if (v !== "") vals.add(v);
+    }
+    return [...vals].sort();
+  }
+
+  async labelNames(...matchers: Matcher[]): Promise<string[]> {
+    if (!this.#overlaps()) return [];
+    if (matchers.length === 0) return this.#head.postings.labelNames();
+    const names = new Set<string>();
+    for (const s of this.#head.select(matchers)) s.labels.forEach((n) => names.add(n));
+    return [...names].sort();
+  }
+
+  close(): void {}
+}
