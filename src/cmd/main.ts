@@ -7,6 +7,10 @@
 export type CommandMain = (argv: string[]) => Promise<number>;
 
 const commands: Record<string, { summary: string; load: () => Promise<CommandMain> }> = {
+  prometheus: {
+    summary: "The Prometheus monitoring server.",
+    load: async () => (await import("./prometheus.ts")).main,
+  },
   promtool: {
     summary: "Tooling for the Prometheus monitoring system (checks, rule tests, PromQL tests).",
     load: async () => (await import("./promtool.ts")).main,

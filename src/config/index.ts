@@ -24,3 +24,8 @@ export { OPAQUE_SD_MECHANISMS } from "./discovery.ts";
 export type { SDConfig, StaticSDConfig, TargetGroup, FileSDConfig, HTTPSDConfig, DNSSDConfig, KubernetesSDConfig, OpaqueSDConfig } from "./discovery.ts";
 export { parseURL, redactedURL } from "./http-client.ts";
 export type { ConfigURL, HTTPClientConfig, TLSConfig, BasicAuth, Authorization, OAuth2, ProxyConfig, HTTPHeader } from "./http-client.ts";
+// Building blocks for other YAML configurations with go-yaml v2 strict semantics (Alertmanager's alertmanager.yml).
+export { Decoder, goQuote } from "./yaml-decode.ts";
+export type { YNode } from "./yaml-decode.ts";
+export { httpClientFields, validateHTTPClientConfig, newHTTPClientConfig, newTLSConfig, isZeroTLS } from "./http-client.ts";
+export { decodeStringMap, decodeStringList, httpClientSetDirectory, joinDir } from "./http-client.ts";

@@ -69,6 +69,8 @@ const valueFlags: Record<string, StringFlag> = {
   "collector.netclass.ignored-devices": { kind: "string", help: "Regexp of net devices to ignore for netclass collector.", def: "^$", apply: (s, v) => (s.netclassIgnoredDevices = v) },
   "collector.hwmon.chip-include": { kind: "string", help: "Regexp of hwmon chip to include (mutually exclusive to device-exclude).", def: "", apply: (s, v) => (s.hwmonChipInclude = v === "" ? null : v) },
   "collector.hwmon.chip-exclude": { kind: "string", help: "Regexp of hwmon chip to exclude (mutually exclusive to device-include).", def: "", apply: (s, v) => (s.hwmonChipExclude = v === "" ? null : v) },
+  "collector.hwmon.sensor-include": { kind: "string", help: "Regexp of hwmon sensor to include (mutually exclusive to sensor-exclude).", def: "", apply: (s, v) => (s.hwmonSensorInclude = v === "" ? null : v) },
+  "collector.hwmon.sensor-exclude": { kind: "string", help: "Regexp of hwmon sensor to exclude (mutually exclusive to sensor-include).", def: "", apply: (s, v) => (s.hwmonSensorExclude = v === "" ? null : v) },
   "collector.powersupply.ignored-supplies": { kind: "string", help: "Regexp of power supplies to ignore for powersupplyclass collector.", def: "^$", apply: (s, v) => (s.powersupplyIgnoredSupplies = v) },
   "collector.tapestats.ignored-devices": { kind: "string", help: "Regexp of devices to ignore for tapestats.", def: "^$", apply: (s, v) => (s.tapestatsIgnoredDevices = v) },
   "log.level": { kind: "string", help: "Only log messages with the given severity or above. One of: [debug, info, warn, error]", def: "info" },

@@ -95,6 +95,9 @@ export interface CollectorSettings {
   /** --collector.hwmon.chip-include / chip-exclude (Go regexps), default none. */
   hwmonChipInclude: string | null;
   hwmonChipExclude: string | null;
+  /** --collector.hwmon.sensor-include / sensor-exclude (Go regexps on "<chip>;<sensor>"), default none. */
+  hwmonSensorInclude: string | null;
+  hwmonSensorExclude: string | null;
   /** --collector.powersupply.ignored-supplies (Go regexp), default "^$". */
   powersupplyIgnoredSupplies: string;
   /** --collector.bcache.priorityStats, default false. */
@@ -146,6 +149,8 @@ export const DEFAULT_SETTINGS: Readonly<CollectorSettings> = {
   netclassIgnoreInvalidSpeed: false,
   hwmonChipInclude: null,
   hwmonChipExclude: null,
+  hwmonSensorInclude: null,
+  hwmonSensorExclude: null,
   powersupplyIgnoredSupplies: "^$",
   bcachePriorityStats: false,
   raplEnableZoneLabel: false,

@@ -14,9 +14,12 @@ import { cpuCollector } from "./cpu.ts";
 import { cpuVulnerabilitiesCollector } from "./cpu-vulnerabilities.ts";
 import { cpufreqCollector } from "./cpufreq.ts";
 import { diskstatsCollector } from "./diskstats.ts";
+import { dmiCollector } from "./dmi.ts";
+import { edacCollector } from "./edac.ts";
 import { entropyCollector } from "./entropy.ts";
 import { filefdCollector } from "./filefd.ts";
 import { filesystemCollector } from "./filesystem.ts";
+import { hwmonCollector } from "./hwmon.ts";
 import { interruptsCollector } from "./interrupts.ts";
 import { ipvsCollector } from "./ipvs.ts";
 import { ksmdCollector } from "./ksmd.ts";
@@ -28,9 +31,13 @@ import { netdevCollector } from "./netdev.ts";
 import { netstatCollector } from "./netstat.ts";
 import { nfsCollector } from "./nfs.ts";
 import { nfsdCollector } from "./nfsd.ts";
+import { nvmeCollector } from "./nvme.ts";
 import { osCollector } from "./os.ts";
+import { powersupplyclassCollector } from "./powersupplyclass.ts";
 import { pressureCollector } from "./pressure.ts";
 import { processesCollector } from "./processes.ts";
+import { raplCollector } from "./rapl.ts";
+import { schedstatCollector } from "./schedstat.ts";
 import { selinuxCollector } from "./selinux.ts";
 import { slabinfoCollector } from "./slabinfo.ts";
 import { sockstatCollector } from "./sockstat.ts";
@@ -39,10 +46,12 @@ import { softnetCollector } from "./softnet.ts";
 import { statCollector } from "./stat.ts";
 import { sysctlCollector } from "./sysctl.ts";
 import { textfileCollector } from "./textfile.ts";
+import { thermalZoneCollector } from "./thermal-zone.ts";
 import { timeCollector } from "./time.ts";
 import { udpQueuesCollector } from "./udp-queues.ts";
 import { unameCollector } from "./uname.ts";
 import { vmstatCollector } from "./vmstat.ts";
+import { watchdogCollector } from "./watchdog.ts";
 import { xfsCollector } from "./xfs.ts";
 import { zfsCollector } from "./zfs.ts";
 
@@ -57,9 +66,12 @@ export const COLLECTORS: readonly CollectorFactory[] = [
   cpuVulnerabilitiesCollector,
   cpufreqCollector,
   diskstatsCollector,
+  dmiCollector,
+  edacCollector,
   entropyCollector,
   filefdCollector,
   filesystemCollector,
+  hwmonCollector,
   interruptsCollector,
   ipvsCollector,
   ksmdCollector,
@@ -71,9 +83,13 @@ export const COLLECTORS: readonly CollectorFactory[] = [
   netstatCollector,
   nfsCollector,
   nfsdCollector,
+  nvmeCollector,
   osCollector,
+  powersupplyclassCollector,
   pressureCollector,
   processesCollector,
+  raplCollector,
+  schedstatCollector,
   selinuxCollector,
   slabinfoCollector,
   sockstatCollector,
@@ -82,10 +98,12 @@ export const COLLECTORS: readonly CollectorFactory[] = [
   statCollector,
   sysctlCollector,
   textfileCollector,
+  thermalZoneCollector,
   timeCollector,
   udpQueuesCollector,
   unameCollector,
   vmstatCollector,
+  watchdogCollector,
   xfsCollector,
   zfsCollector,
 ];
@@ -109,12 +127,12 @@ export const UNSUPPORTED_COLLECTORS: Readonly<Record<string, string>> = {
 /** Upstream Linux collectors not implemented yet, with upstream's default state. */
 export const UNIMPLEMENTED_COLLECTORS: Readonly<Record<string, boolean>> = {
   bcache: true, bcachefs: false, btrfs: true,
-  dmi: true, dmmultipath: false, drbd: false, edac: true,
-  ethtool: false, fibrechannel: true, hwmon: true, infiniband: true,
+  dmmultipath: false, drbd: false, 
+  ethtool: false, fibrechannel: true, infiniband: true,
   kernel_hung: false, lnstat: false, logind: false, mdadm: true, mountstats: false,
-  network_route: false, ntp: false, nvme: true, pcidevice: false,
-  perf: false, powersupplyclass: true, qdisc: false, rapl: true, runit: false, schedstat: true,
+  network_route: false, ntp: false, pcidevice: false,
+  perf: false, qdisc: false, runit: false, 
   supervisord: false, systemd: false,
-  tapestats: true, tcpstat: false, thermal_zone: true, timex: true, watchdog: true, wifi: false,
+  tapestats: true, tcpstat: false, timex: true, wifi: false,
   xfrm: false, zoneinfo: false,
 };

@@ -76,10 +76,13 @@ function execError(e: unknown): ApiError {
 }
 
 /** An AbortSignal that fires when the client goes away before the response is sent. */
-function clientSignal(req: FastifyRequest, reply: FastifyReply): AbortSignal {
+function clientSignal(reply: FastifyReply): AbortSignal {
   const ac = new AbortController();
-  req.raw.on("close", () => {
-    if (!reply.raw.headersSent) ac.abort();
+  // The response's "close" fires when the connection goes away or the
+  // response is done; only the first means the client gave up.
+  // (The request's own "close" fires as soon as its body has been read.)
+  reply.raw.on("close", () => {
+    if (!reply.raw.writableFinished) ac.abort();
   });
   return ac.signal;
 }
@@ -108,7 +111,7 @@ function queryOptions(form: URLSearchParams): { lookbackDeltaMs?: number; timeou
 async function runQuery(req: FastifyRequest, reply: FastifyReply, form: URLSearchParams, q: Query): Promise<FastifyReply> {
   let res: QueryResult;
   try {
-    res = await q.exec(clientSignal(req, reply));
+    res = await q.exec(clientSignal(reply));
   } catch (e) {
     throw execError(e);
   }

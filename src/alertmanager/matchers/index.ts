@@ -1,0 +1,1 @@
+export { MatcherParseError, parseMatcher, parseMatchers, compareMatchers, formatMatcher, formatMatchers, matchesAll } from "./matchers.ts";

@@ -1,0 +1,97 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PrometheusServer, externalURLAndPrefix } from "./index.ts";
+
+const goodConfig = "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['localhost:9090']\n";
+
+async function withServer(opts: { lifecycle: boolean; prefix?: string }, fn: (base: string, s: PrometheusServer, dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "promstack-server-"));
+  writeFileSync(join(dir, "prometheus.yml"), goodConfig);
+  const s = new PrometheusServer({
+    configFile: join(dir, "prometheus.yml"),
+    storagePath: join(dir, "data"),
+    listenAddress: "127.0.0.1:0",
+    externalUrl: "",
+    routePrefix: opts.prefix ?? "",
+    enableLifecycle: opts.lifecycle,
+    lookbackDeltaMs: 300_000,
+    queryTimeoutMs: 120_000,
+    queryMaxSamples: 50_000_000,
+    flags: { "web.enable-lifecycle": String(opts.lifecycle) },
+  });
+  await s.start();
+  try {
+    await fn(`http://127.0.0.1:${s.address.port}${opts.prefix ?? ""}`, s, dir);
+  } finally {
+    await s.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+test("server: health, readiness and the API answer", async () => {
+  await withServer({ lifecycle: false }, async (base) => {
+    assert.equal(await (await fetch(`${base}/-/healthy`)).text(), "Prometheus Server is Healthy.\n");
+    assert.equal(await (await fetch(`${base}/-/ready`)).text(), "Prometheus Server is Ready.\n");
+    const r = await fetch(`${base}/api/v1/query?query=vector(3)&time=10`);
+    assert.equal(await r.text(), '{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[10,"3"]}]}}');
+    const nf = await fetch(`${base}/nope`);
+    assert.equal(nf.status, 404);
+  });
+});
+
+test("server: lifecycle endpoints are refused unless enabled", async () => {
+  await withServer({ lifecycle: false }, async (base) => {
+    const r = await fetch(`${base}/-/reload`, { method: "POST" });
+    assert.equal(r.status, 403);
+    assert.equal(await r.text(), "Lifecycle API is not enabled.\n");
+  });
+});
+
+test("server: a broken config is rejected on reload and the old one keeps running", async () => {
+  await withServer({ lifecycle: true }, async (base, _s, dir) => {
+    assert.equal((await fetch(`${base}/-/reload`, { method: "POST" })).status, 200);
+    writeFileSync(join(dir, "prometheus.yml"), "global:\n  scrape_interval: 15s\n  bogus_field: 1\n");
+    const r = await fetch(`${base}/-/reload`, { method: "POST" });
+    assert.equal(r.status, 500);
+    assert.match(await r.text(), /^failed to reload config: .*field bogus_field not found/s);
+    const m = await (await fetch(`${base}/metrics`)).text();
+    assert.match(m, /^prometheus_config_last_reload_successful 0$/m);
+    assert.match(m, /^prometheus_config_reloads_total 2$/m);
+    const cfg = (await (await fetch(`${base}/api/v1/status/config`)).json()) as { data: { yaml: string } };
+    assert.match(cfg.data.yaml, /job_name: self/);
+  });
+});
+
+test("server: routes live under the route prefix", async () => {
+  await withServer({ lifecycle: false, prefix: "/prom" }, async (base) => {
+    assert.equal((await fetch(`${base}/-/healthy`)).status, 200);
+    assert.equal((await fetch(`${base}/api/v1/query?query=1`)).status, 200);
+    assert.equal((await fetch(base.replace("/prom", "") + "/-/healthy")).status, 404);
+  });
+});
+
+const promtool = "/usr/bin/promtool";
+test("server: Debian's promtool queries it", { skip: existsSync(promtool) ? false : `${promtool} is not installed (apt-get install prometheus)` }, async () => {
+  await withServer({ lifecycle: false }, async (base) => {
+    // The server runs in this process: promtool must run without blocking the event loop.
+    const run = promisify(execFile);
+    const out = await run(promtool, ["query", "instant", "--time=100", base, "vector(7) + 1"]);
+    assert.equal(out.stdout.trim(), "{} => 8 @[100]");
+    const range = await run(promtool, ["query", "range", "--start=0", "--end=120", "--step=60s", base, "vector(2)"]);
+    assert.equal(range.stdout.trim(), "{} =>\n2 @[0]\n2 @[60]\n2 @[120]");
+  });
+});
+
+const urlCases = [
+  { name: "derived from the host", ext: "", prefix: "", want: "/" },
+  { name: "path of the external URL", ext: "http://example.com/prometheus/", prefix: "", want: "/prometheus" },
+  { name: "explicit prefix wins", ext: "http://example.com/a", prefix: "b/", want: "/b" },
+];
+for (const c of urlCases) {
+  test(`route prefix: ${c.name}`, () => assert.equal(externalURLAndPrefix(c.ext, c.prefix, ":9090").prefix, c.want));
+}

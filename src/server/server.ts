@@ -1,0 +1,238 @@
+import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { type Config, configToYAML, loadConfigFile } from "../config/index.ts";
+import { CounterVec, GaugeVec, Registry, TEXT_CONTENT_TYPE, writeText } from "../exposition/index.ts";
+import { Engine } from "../promql/engine/index.ts";
+import { type DB, openDB } from "../tsdb/index.ts";
+import { type Logger, nopLogger } from "../util/index.ts";
+import { type BuildInfo, addFormParser, registerApiV1 } from "../web/index.ts";
+
+/** promstack's version, reported by --version and /api/v1/status/buildinfo. */
+export const VERSION = "0.1.0";
+
+/** How a server runs; durations in ms, as the flags give them. */
+export interface ServerOptions {
+  configFile: string;
+  storagePath: string;
+  /** `host:port`; an empty host listens on every interface. */
+  listenAddress: string;
+  /** --web.external-url; derived from the host name and port when empty. */
+  externalUrl: string;
+  /** --web.route-prefix; the path of the external URL when empty. */
+  routePrefix: string;
+  enableLifecycle: boolean;
+  lookbackDeltaMs: number;
+  queryTimeoutMs: number;
+  queryMaxSamples: number;
+  /** Every flag and its value, for /api/v1/status/flags. */
+  flags: Record<string, string>;
+  logger?: Logger;
+  /** Called when /-/quit is requested (the CLI stops the process). */
+  onQuit?: () => void;
+}
+
+/** Splits `host:port` (IPv6 in brackets) as Go's net.SplitHostPort. */
+export function splitHostPort(addr: string): { host: string; port: number } {
+  const m = /^(?:\[([^\]]*)\]|([^:]*)):(\d+)$/.exec(addr);
+  if (m === null) throw new Error(`address ${addr}: missing port in address`);
+  return { host: m[1] ?? m[2] ?? "", port: Number(m[3]) };
+}
+
+/**
+ * The external URL and route prefix, as Prometheus computes them: the
+ * external URL defaults to http://<hostname>:<port>/, the route prefix to
+ * its path; the prefix never ends in a slash (except "/").
+ */
+export function externalURLAndPrefix(externalUrl: string, routePrefix: string, listenAddress: string): { url: URL; prefix: string } {
+  let url: URL;
+  if (externalUrl === "") {
+    const { port } = splitHostPort(listenAddress);
+    url = new URL(`http://${hostname()}:${port}/`);
+  } else {
+    url = new URL(externalUrl);
+  }
+  let prefix = routePrefix === "" ? url.pathname : routePrefix;
+  if (!prefix.startsWith("/")) prefix = "/" + prefix;
+  if (prefix.length > 1 && prefix.endsWith("/")) prefix = prefix.slice(0, -1);
+  return { url, prefix };
+}
+
+/**
+ * The embeddable Prometheus server: HTTP endpoints, TSDB, PromQL engine and
+ * configuration reload. start() listens at once (so /-/healthy answers
+ * during WAL replay), then opens the TSDB and becomes ready.
+ */
+export class PrometheusServer {
+  readonly #o: ServerOptions;
+  readonly #log: Logger;
+  readonly #app: FastifyInstance;
+  readonly #registry: Registry;
+  readonly #engine: Engine;
+  readonly #reloadSuccess: GaugeVec;
+  readonly #reloads: CounterVec;
+  readonly #startMs: number;
+  #db: DB | null;
+  #config: Config | null;
+  #ready: boolean;
+  #reloading: Promise<void> | null;
+
+  constructor(o: ServerOptions) {
+    this.#o = o;
+    this.#log = o.logger ?? nopLogger;
+    this.#app = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024 });
+    this.#registry = new Registry();
+    this.#engine = new Engine({
+      lookbackDeltaMs: o.lookbackDeltaMs,
+      timeoutMs: o.queryTimeoutMs,
+      maxSamples: o.queryMaxSamples,
+    });
+    this.#reloadSuccess = new GaugeVec("prometheus_config_last_reload_successful", "Whether the last configuration reload attempt was successful.");
+    this.#reloads = new CounterVec("prometheus_config_reloads_total", "Number of configuration reload attempts.", []);
+    for (const c of [this.#reloadSuccess, this.#reloads]) this.#registry.register(c);
+    this.#startMs = Date.now();
+    this.#db = null;
+    this.#config = null;
+    this.#ready = false;
+    this.#reloading = null;
+  }
+
+  /** The address the server listens on (after start). */
+  get address(): AddressInfo {
+    return this.#app.server.address() as AddressInfo;
+  }
+
+  /** Whether the TSDB is open and the configuration loaded. */
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  /** Loads the configuration, listens, opens the TSDB. A bad configuration rejects before anything starts. */
+  async start(): Promise<void> {
+    this.#config = await loadConfigFile(this.#o.configFile);
+    this.#reloadSuccess.with().set(1);
+    const { prefix } = externalURLAndPrefix(this.#o.externalUrl, this.#o.routePrefix, this.#o.listenAddress);
+    await this.#routes(prefix);
+    const { host, port } = splitHostPort(this.#o.listenAddress);
+    await this.#app.listen({ host: host === "" ? "0.0.0.0" : host, port });
+    this.#log.info("Listening", "address", this.#o.listenAddress);
+    this.#db = await openDB(this.#o.storagePath, { logger: this.#log.with("component", "tsdb") });
+    this.#ready = true;
+    this.#log.info("Server is ready to receive web requests.");
+  }
+
+  /**
+   * Reloads the configuration file. A broken file is rejected and the
+   * running configuration stays; concurrent reloads are serialized.
+   */
+  async reload(): Promise<void> {
+    const run = async (): Promise<void> => {
+      this.#reloads.with().inc();
+      this.#log.info("Loading configuration file", "filename", this.#o.configFile);
+      try {
+        this.#config = await loadConfigFile(this.#o.configFile);
+      } catch (e) {
+        this.#reloadSuccess.with().set(0);
+        this.#log.error("Error reloading config", "err", e);
+        throw e;
+      }
+      this.#reloadSuccess.with().set(1);
+      this.#log.info("Completed loading of configuration file", "filename", this.#o.configFile);
+    };
+    const prev = this.#reloading ?? Promise.resolve();
+    const next = prev.catch(() => {}).then(run);
+    this.#reloading = next;
+    return next;
+  }
+
+  /** Stops listening and closes the TSDB (flushing the WAL). */
+  async stop(): Promise<void> {
+    this.#ready = false;
+    await this.#app.close();
+    if (this.#db !== null) await this.#db.close();
+    this.#db = null;
+    this.#log.info("See you next time!");
+  }
+
+  async #routes(prefix: string): Promise<void> {
+    const app = this.#app;
+    addFormParser(app);
+    const p = prefix === "/" ? "" : prefix;
+    app.setNotFoundHandler((_req, reply) => reply.code(404).type("text/plain; charset=utf-8").send("404 page not found\n"));
+    app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
+      const path = req.url.split("?")[0]!;
+      if (this.#ready || path === `${p}/-/healthy` || path === `${p}/-/ready` || path === `${p}/metrics`) return;
+      // NOTE: matches Prometheus, whose handlers answer 503 until the TSDB is open.
+      return reply.code(503).type("text/plain; charset=utf-8").send("Service Unavailable");
+    });
+    app.get(`${p}/-/healthy`, async (_req, reply) => reply.type("text/plain; charset=utf-8").send("Prometheus Server is Healthy.\n"));
+    app.get(`${p}/-/ready`, async (_req, reply) =>
+      this.#ready
+        ? reply.type("text/plain; charset=utf-8").send("Prometheus Server is Ready.\n")
+        : reply.code(503).type("text/plain; charset=utf-8").send("Service Unavailable"),
+    );
+    const lifecycle = (fn: (reply: FastifyReply) => Promise<FastifyReply>) => async (_req: FastifyRequest, reply: FastifyReply) => {
+      if (!this.#o.enableLifecycle) return reply.code(403).type("text/plain; charset=utf-8").send("Lifecycle API is not enabled.\n");
+      return fn(reply);
+    };
+    const reload = lifecycle(async (reply) => {
+      try {
+        await this.reload();
+      } catch (e) {
+        const msg = e instanceof Error ? e.message : String(e);
+        return reply.code(500).type("text/plain; charset=utf-8").send(`failed to reload config: ${msg}\n`);
+      }
+      return reply.send();
+    });
+    app.post(`${p}/-/reload`, reload);
+    app.put(`${p}/-/reload`, reload);
+    const quit = lifecycle(async (reply) => {
+      setImmediate(() => this.#o.onQuit?.());
+      return reply.type("text/plain; charset=utf-8").send("Requesting termination... Goodbye!");
+    });
+    app.post(`${p}/-/quit`, quit);
+    app.put(`${p}/-/quit`, quit);
+    app.get(`${p}/metrics`, async (_req, reply) => {
+      const { families } = await this.#registry.gather();
+      return reply.type(TEXT_CONTENT_TYPE).send(writeText(families));
+    });
+    const buildInfo: BuildInfo = {
+      version: VERSION,
+      revision: "",
+      branch: "",
+      buildUser: "",
+      buildDate: "",
+      goVersion: `node${process.versions.node}`,
+    };
+    await app.register(
+      async (api) =>
+        registerApiV1(api, {
+          queryable: {
+            querier: (mint, maxt) => {
+              if (this.#db === null) throw new Error("BUG: query before the TSDB is open");
+              return this.#db.querier(mint, maxt);
+            },
+          },
+          engine: this.#engine,
+          now: () => Date.now(),
+          configYAML: () => (this.#config === null ? "" : configToYAML(this.#config)),
+          flags: this.#o.flags,
+          buildInfo,
+          runtimeInfo: () => ({
+            startTime: new Date(this.#startMs).toISOString(),
+            CWD: process.cwd(),
+            reloadConfigSuccess: this.#reloadSuccess.with().value === 1,
+            lastConfigTime: new Date(this.#startMs).toISOString(),
+            corruptionCount: 0,
+            goroutineCount: 0,
+            GOMAXPROCS: 1,
+            GOMEMLIMIT: 0,
+            GOGC: "",
+            GODEBUG: "",
+            storageRetention: this.#o.flags["storage.tsdb.retention.time"] || "15d",
+          }),
+        }),
+      { prefix: `${p}/api/v1` },
+    );
+  }
+}
