@@ -5,3 +5,13 @@
 export { MetricType, newDesc, FamilyBuilder, Registry, GatherError } from "./registry.ts";
 export type { Desc, Emit, Collector, Metric, MetricFamily, MetricValue, SummaryValue, HistogramValue, GatherResult } from "./registry.ts";
 export { TEXT_CONTENT_TYPE, escapeHelp, escapeLabelValue, writeFamily, writeText } from "./writer.ts";
+export { Entry, MetadataType, ExpositionParseError, isSeriesPartOfFamily } from "./parser.ts";
+export type { Parser, Exemplar } from "./parser.ts";
+export { TextParser } from "./text-parser.ts";
+export { OpenMetricsParser } from "./openmetrics-parser.ts";
+export type { OpenMetricsParserOptions } from "./openmetrics-parser.ts";
+export { NumberSyntaxError, parseGoFloat, formatOpenMetricsFloat } from "./parse-float.ts";
+export { ScrapeProtocol, SCRAPE_PROTOCOL_HEADERS, DEFAULT_SCRAPE_PROTOCOLS, DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS, isScrapeProtocol } from "./content-type.ts";
+export { EscapingScheme, acceptHeader, MediaTypeError, parseMediaType, protocolMediaType, ContentTypeError, extractMediaType, parserFor, decodeExposition } from "./content-type.ts";
+export type { ParserForOptions } from "./content-type.ts";
+export { CounterChild, CounterVec, DEFAULT_BUCKETS, GaugeChild, GaugeFunc, GaugeVec, HistogramChild, HistogramVec } from "./metrics.ts";
