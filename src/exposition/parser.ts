@@ -224,16 +224,18 @@ export function isLChar(c: number): boolean {
  * Prometheus's lvalReplacer; other backslash sequences stay as written.
  */
 export function unescapeLabelValue(s: string, a: number, b: number): string {
-  const at = s.indexOf("\\", a);
-  if (at < 0 || at >= b) return s.slice(a, b);
-  return unescapeSlow(s, a, b, true);
+  return hasBackslash(s, a, b) ? unescapeSlow(s, a, b, true) : s.slice(a, b);
 }
 
 /** Undoes HELP escaping of the text format (`\\`, `\n`; not `\"`), as Prometheus's helpReplacer. */
 export function unescapeHelp(s: string, a: number, b: number): string {
-  const at = s.indexOf("\\", a);
-  if (at < 0 || at >= b) return s.slice(a, b);
-  return unescapeSlow(s, a, b, false);
+  return hasBackslash(s, a, b) ? unescapeSlow(s, a, b, false) : s.slice(a, b);
+}
+
+// Not indexOf: that would search the rest of the body when s[a:b] has none.
+function hasBackslash(s: string, a: number, b: number): boolean {
+  for (let k = a; k < b; k++) if (s.charCodeAt(k) === 92) return true;
+  return false;
 }
 
 function unescapeSlow(s: string, a: number, b: number, quote: boolean): string {
