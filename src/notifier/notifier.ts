@@ -304,7 +304,7 @@ export class Notifier {
         signal: AbortSignal.timeout(s.cfg.timeoutMs),
       });
       const text = await res.body.text();
-      if (res.statusCode / 100 !== 2 && Math.floor(res.statusCode / 100) !== 2) {
+      if (res.statusCode < 200 || res.statusCode >= 300) {
         throw new Error(`bad response status ${res.statusCode}: ${text.slice(0, 200)}`);
       }
       this.#sent.with(url).inc(n);

@@ -22,6 +22,10 @@ async function withServer(opts: { lifecycle: boolean; prefix?: string }, fn: (ba
     lookbackDeltaMs: 300_000,
     queryTimeoutMs: 120_000,
     queryMaxSamples: 50_000_000,
+    outageToleranceMs: 3_600_000,
+    forGracePeriodMs: 600_000,
+    resendDelayMs: 60_000,
+    notificationQueueCapacity: 10_000,
     flags: { "web.enable-lifecycle": String(opts.lifecycle) },
   });
   await s.start();

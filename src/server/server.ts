@@ -2,8 +2,13 @@ import type { AddressInfo } from "node:net";
 import { hostname } from "node:os";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { type Config, configToYAML, loadConfigFile } from "../config/index.ts";
+import { DiscoveryManager } from "../discovery/index.ts";
 import { CounterVec, GaugeVec, Registry, TEXT_CONTENT_TYPE, writeText } from "../exposition/index.ts";
+import { globFiles } from "../config/index.ts";
+import { Notifier } from "../notifier/index.ts";
 import { Engine } from "../promql/engine/index.ts";
+import { Manager as RuleManager, engineQueryFunc } from "../rules/index.ts";
+import type { Queryable } from "../storage/index.ts";
 import { type DB, openDB } from "../tsdb/index.ts";
 import { type Logger, nopLogger } from "../util/index.ts";
 import { type BuildInfo, addFormParser, registerApiV1 } from "../web/index.ts";
@@ -25,6 +30,12 @@ export interface ServerOptions {
   lookbackDeltaMs: number;
   queryTimeoutMs: number;
   queryMaxSamples: number;
+  /** --rules.alert.for-outage-tolerance, --rules.alert.for-grace-period, --rules.alert.resend-delay. */
+  outageToleranceMs: number;
+  forGracePeriodMs: number;
+  resendDelayMs: number;
+  /** --alertmanager.notification-queue-capacity. */
+  notificationQueueCapacity: number;
   /** Every flag and its value, for /api/v1/status/flags. */
   flags: Record<string, string>;
   logger?: Logger;
@@ -72,6 +83,11 @@ export class PrometheusServer {
   readonly #reloadSuccess: GaugeVec;
   readonly #reloads: CounterVec;
   readonly #startMs: number;
+  readonly #queryable: Queryable;
+  readonly #rules: RuleManager;
+  readonly #notifier: Notifier;
+  readonly #notifyDiscovery: DiscoveryManager;
+  #externalURL: string;
   #db: DB | null;
   #config: Config | null;
   #ready: boolean;
@@ -91,6 +107,35 @@ export class PrometheusServer {
     this.#reloads = new CounterVec("prometheus_config_reloads_total", "Number of configuration reload attempts.", []);
     for (const c of [this.#reloadSuccess, this.#reloads]) this.#registry.register(c);
     this.#startMs = Date.now();
+    this.#queryable = {
+      querier: (mint, maxt) => {
+        if (this.#db === null) throw new Error("BUG: query before the TSDB is open");
+        return this.#db.querier(mint, maxt);
+      },
+    };
+    this.#notifier = new Notifier({
+      queueCapacity: o.notificationQueueCapacity,
+      logger: this.#log.with("component", "notifier"),
+      registry: this.#registry,
+    });
+    this.#notifyDiscovery = new DiscoveryManager({ name: "notify", logger: this.#log.with("component", "discovery manager notify") });
+    this.#notifyDiscovery.subscribe((sets) => this.#notifier.sync(sets));
+    this.#rules = new RuleManager({
+      queryFn: engineQueryFunc(this.#engine, this.#queryable),
+      appendable: {
+        appender: () => {
+          if (this.#db === null) throw new Error("BUG: rule evaluation before the TSDB is open");
+          return this.#db.appender();
+        },
+      },
+      queryable: this.#queryable,
+      notify: (alerts) => this.#notifier.send(alerts),
+      logger: this.#log.with("component", "rule manager"),
+      outageToleranceMs: o.outageToleranceMs,
+      forGracePeriodMs: o.forGracePeriodMs,
+      resendDelayMs: o.resendDelayMs,
+    });
+    this.#externalURL = "";
     this.#db = null;
     this.#config = null;
     this.#ready = false;
@@ -109,16 +154,39 @@ export class PrometheusServer {
 
   /** Loads the configuration, listens, opens the TSDB. A bad configuration rejects before anything starts. */
   async start(): Promise<void> {
-    this.#config = await loadConfigFile(this.#o.configFile);
-    this.#reloadSuccess.with().set(1);
-    const { prefix } = externalURLAndPrefix(this.#o.externalUrl, this.#o.routePrefix, this.#o.listenAddress);
+    const cfg = await loadConfigFile(this.#o.configFile);
+    const { url, prefix } = externalURLAndPrefix(this.#o.externalUrl, this.#o.routePrefix, this.#o.listenAddress);
+    this.#externalURL = url.toString().replace(/\/$/, "");
     await this.#routes(prefix);
     const { host, port } = splitHostPort(this.#o.listenAddress);
     await this.#app.listen({ host: host === "" ? "0.0.0.0" : host, port });
     this.#log.info("Listening", "address", this.#o.listenAddress);
     this.#db = await openDB(this.#o.storagePath, { logger: this.#log.with("component", "tsdb") });
+    await this.#apply(cfg);
+    this.#reloadSuccess.with().set(1);
+    this.#notifier.start();
+    this.#notifyDiscovery.start();
+    this.#rules.start();
     this.#ready = true;
     this.#log.info("Server is ready to receive web requests.");
+  }
+
+  /**
+   * Hands a loaded configuration to every component. Rule files are loaded
+   * first: a broken one rejects the whole configuration before anything
+   * changes.
+   */
+  async #apply(cfg: Config): Promise<void> {
+    const files = (cfg.ruleFiles ?? []).flatMap((pat) => globFiles(pat));
+    await this.#rules.update(files, {
+      evaluationIntervalMs: cfg.global.evaluationIntervalMs,
+      queryOffsetMs: cfg.global.ruleQueryOffsetMs,
+      externalLabels: cfg.global.externalLabels,
+      externalURL: this.#externalURL,
+    });
+    this.#notifier.applyConfig(cfg);
+    this.#notifyDiscovery.applyConfig(this.#notifier.sdConfigs(cfg));
+    this.#config = cfg;
   }
 
   /**
@@ -130,7 +198,7 @@ export class PrometheusServer {
       this.#reloads.with().inc();
       this.#log.info("Loading configuration file", "filename", this.#o.configFile);
       try {
-        this.#config = await loadConfigFile(this.#o.configFile);
+        await this.#apply(await loadConfigFile(this.#o.configFile));
       } catch (e) {
         this.#reloadSuccess.with().set(0);
         this.#log.error("Error reloading config", "err", e);
@@ -148,6 +216,9 @@ export class PrometheusServer {
   /** Stops listening and closes the TSDB (flushing the WAL). */
   async stop(): Promise<void> {
     this.#ready = false;
+    await this.#rules.stop();
+    await this.#notifyDiscovery.stop();
+    await this.#notifier.stop();
     await this.#app.close();
     if (this.#db !== null) await this.#db.close();
     this.#db = null;
@@ -207,13 +278,11 @@ export class PrometheusServer {
     await app.register(
       async (api) =>
         registerApiV1(api, {
-          queryable: {
-            querier: (mint, maxt) => {
-              if (this.#db === null) throw new Error("BUG: query before the TSDB is open");
-              return this.#db.querier(mint, maxt);
-            },
-          },
+          queryable: this.#queryable,
           engine: this.#engine,
+          ruleGroups: () => this.#rules.ruleGroups(),
+          alertingRules: () => this.#rules.alertingRules(),
+          alertmanagers: () => this.#notifier.alertmanagers(),
           now: () => Date.now(),
           configYAML: () => (this.#config === null ? "" : configToYAML(this.#config)),
           flags: this.#o.flags,

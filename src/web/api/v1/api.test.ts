@@ -28,6 +28,9 @@ async function newApp(): Promise<FastifyInstance> {
         flags: { "web.listen-address": ":9090" },
         buildInfo: { version: "0.1.0", revision: "", branch: "", buildUser: "", buildDate: "", goVersion: "node" },
         runtimeInfo: () => ({ storageRetention: "15d" }),
+        ruleGroups: () => [],
+        alertingRules: () => [],
+        alertmanagers: () => ({ active: ["http://am:9093/api/v2/alerts"], dropped: [] }),
       }),
     { prefix: "/api/v1" },
   );
@@ -162,6 +165,24 @@ const cases = [
     url: "/api/v1/format_query?query=sum(rate(foo[5m]))by(job)",
     status: 200,
     body: '{"status":"success","data":"sum by (job) (rate(foo[5m]))"}',
+  },
+  {
+    name: "rules without any loaded",
+    url: "/api/v1/rules",
+    status: 200,
+    body: '{"status":"success","data":{"groups":[]}}',
+  },
+  {
+    name: "rules with a bad type",
+    url: "/api/v1/rules?type=foo",
+    status: 400,
+    body: '{"status":"error","errorType":"bad_data","error":"invalid parameter \\"type\\": not supported value \\"foo\\""}',
+  },
+  {
+    name: "alertmanagers",
+    url: "/api/v1/alertmanagers",
+    status: 200,
+    body: '{"status":"success","data":{"activeAlertmanagers":[{"url":"http://am:9093/api/v2/alerts"}],"droppedAlertmanagers":[]}}',
   },
   {
     name: "buildinfo",

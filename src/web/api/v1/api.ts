@@ -9,6 +9,7 @@ import {
   QueryTimeoutError,
 } from "../../../promql/engine/index.ts";
 import { formatExpr, parseExpr } from "../../../promql/parser/index.ts";
+import { type AlertingRule, type Group, RulesAPIParamError, alertsAPIData, rulesAPIData } from "../../../rules/index.ts";
 import { type Querier, type Queryable, StorageError } from "../../../storage/index.ts";
 import { ApiError, ErrorType, invalidParam } from "../../errors.ts";
 import { formValues } from "../../form.ts";
@@ -47,6 +48,12 @@ export interface ApiV1Options {
   buildInfo: BuildInfo;
   /** /status/runtimeinfo data, as upstream's RuntimeInfo fields. */
   runtimeInfo: () => Record<string, unknown>;
+  /** The loaded rule groups (/rules). */
+  ruleGroups: () => readonly Group[];
+  /** The alerting rules (/alerts). */
+  alertingRules: () => readonly AlertingRule[];
+  /** URLs of the discovered Alertmanagers (/alertmanagers). */
+  alertmanagers: () => { active: string[]; dropped: string[] };
 }
 
 /** Most points a range query may return per series, as Prometheus. */
@@ -308,6 +315,40 @@ export function registerApiV1(app: FastifyInstance, o: ApiV1Options): void {
   };
   app.get("/format_query", handle(formatQuery));
   app.post("/format_query", handle(formatQuery));
+
+  app.get(
+    "/rules",
+    handle(async (req, reply) => {
+      const form = formValues(req);
+      const matchValues = form.getAll("match[]");
+      let data;
+      try {
+        data = rulesAPIData(o.ruleGroups(), {
+          type: form.get("type") ?? "",
+          ruleNames: form.getAll("rule_name[]"),
+          ruleGroups: form.getAll("rule_group[]"),
+          files: form.getAll("file[]"),
+          matcherSets: matchValues.length > 0 ? parseMatchersParam(matchValues) : [],
+          excludeAlerts: form.get("exclude_alerts") === "true",
+        });
+      } catch (e) {
+        if (e instanceof RulesAPIParamError) throw new ApiError(ErrorType.BadData, e.message);
+        throw e;
+      }
+      return sendApiData(req, reply, data);
+    }),
+  );
+  app.get("/alerts", handle(async (req, reply) => sendApiData(req, reply, alertsAPIData(o.alertingRules()))));
+  app.get(
+    "/alertmanagers",
+    handle(async (req, reply) => {
+      const { active, dropped } = o.alertmanagers();
+      return sendApiData(req, reply, {
+        activeAlertmanagers: active.map((url) => ({ url })),
+        droppedAlertmanagers: dropped.map((url) => ({ url })),
+      });
+    }),
+  );
 
   app.get("/status/buildinfo", handle(async (req, reply) => sendApiData(req, reply, o.buildInfo)));
   app.get("/status/runtimeinfo", handle(async (req, reply) => sendApiData(req, reply, o.runtimeInfo())));
