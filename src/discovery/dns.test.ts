@@ -5,8 +5,10 @@ import { Resolver } from "node:dns/promises";
 import type { AddressInfo } from "node:net";
 import type { DNSSDConfig } from "../config/index.ts";
 import { VirtualClock, nopLogger } from "../util/index.ts";
-import { DNSDiscoverer, DiscoveryMetrics, nameList, parseResolvConf } from "./index.ts";
-import type { ResolvConf, TargetGroup } from "./index.ts";
+import { DNSDiscoverer, nameList, parseResolvConf } from "./dns.ts";
+import type { ResolvConf } from "./dns.ts";
+import { DiscoveryMetrics } from "./index.ts";
+import type { TargetGroup } from "./index.ts";
 
 // ---- a tiny authoritative DNS server on UDP -------------------------------------
 

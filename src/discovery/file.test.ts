@@ -6,7 +6,8 @@ import { join } from "node:path";
 import type { FileSDConfig } from "../config/index.ts";
 import { VirtualClock, nopLogger, systemClock } from "../util/index.ts";
 import type { Clock } from "../util/index.ts";
-import { DiscoveryManager, DiscoveryMetrics, FileDiscoverer } from "./index.ts";
+import { FileDiscoverer } from "./file.ts";
+import { DiscoveryManager, DiscoveryMetrics } from "./index.ts";
 import type { TargetGroup, TargetSets } from "./index.ts";
 
 /** Collects sends; `next()` waits for the next one (bounded, so a missing event fails instead of hanging). */

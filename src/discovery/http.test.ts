@@ -6,7 +6,8 @@ import type { AddressInfo } from "node:net";
 import { newHTTPClientConfig } from "../config/index.ts";
 import type { HTTPSDConfig } from "../config/index.ts";
 import { VirtualClock, nopLogger } from "../util/index.ts";
-import { DiscoveryMetrics, HTTPDiscoverer } from "./index.ts";
+import { HTTPDiscoverer } from "./http.ts";
+import { DiscoveryMetrics } from "./index.ts";
 import type { TargetGroup } from "./index.ts";
 
 interface Reply {

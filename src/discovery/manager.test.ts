@@ -2,8 +2,8 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import type { SDConfig, StaticSDConfig } from "../config/index.ts";
 import { Labels } from "../model/index.ts";
-import { VirtualClock } from "../util/index.ts";
-import { DiscoveryManager, DiscoveryMetrics } from "./index.ts";
+import { VirtualClock, newLogger, nopLogger } from "../util/index.ts";
+import { DiscoveryManager, DiscoveryMetrics, UnsupportedMechanismError, newDiscoverer } from "./index.ts";
 import type { Discoverer, SendFunc, TargetGroup, TargetSets } from "./index.ts";
 
 /** A discoverer driven by the test: `send` is captured, stops are observed. */
@@ -173,4 +173,20 @@ test("manager: counts updates and discovered targets", () => {
   assert.equal(metrics.value("prometheus_sd_received_updates_total", "scrape"), 1);
   assert.equal(metrics.value("prometheus_sd_updates_total", "scrape"), 2);
   assert.equal(metrics.value("prometheus_sd_discovered_targets", "scrape", "job"), 2);
+});
+
+test("manager: the built-in registry refuses mechanisms promstack does not implement", () => {
+  const logs: string[] = [];
+  const logger = newLogger({ write: (l) => logs.push(l) });
+  const metrics = new DiscoveryMetrics();
+  const m = new DiscoveryManager({ name: "notify", clock: new VirtualClock(0), metrics, logger });
+  let got: TargetSets = {};
+  m.subscribe((s) => {
+    got = s;
+  });
+  m.applyConfig({ "config-0": [{ mechanism: "consul", opaque: { server: "localhost:8500" } }, staticCfg("am:9093")] });
+  assert.deepEqual(addrs(got, "config-0"), ["am:9093"]);
+  assert.equal(metrics.value("prometheus_sd_failed_configs", "notify"), 1);
+  assert.match(logs.join(""), /Cannot create service discovery.*consul_sd_configs is not supported by promstack/);
+  assert.throws(() => newDiscoverer({ mechanism: "ec2", opaque: {} }, { logger: nopLogger, clock: new VirtualClock(0), metrics, setName: "x" }), UnsupportedMechanismError);
 });

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { decodeTargetGroupsJSON, decodeTargetGroupsYAML } from "./index.ts";
+import { decodeTargetGroupsJSON, decodeTargetGroupsYAML } from "./target-group.ts";
 import type { TargetGroup } from "./index.ts";
 
 const extra = ["__meta_filepath", "/sd/a.json"] as const;

@@ -4,7 +4,10 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import { type Config, configToYAML, loadConfigFile } from "../config/index.ts";
 import { DiscoveryManager } from "../discovery/index.ts";
 import { CounterVec, GaugeVec, Registry, TEXT_CONTENT_TYPE, writeText } from "../exposition/index.ts";
-import { globFiles } from "../config/index.ts";
+import { getScrapeConfigs, globFiles } from "../config/index.ts";
+import { Labels } from "../model/index.ts";
+import { ScrapeManager } from "../scrape/index.ts";
+import { AlertTemplateData, expandAlertField, prometheusFuncs } from "../template/index.ts";
 import { Notifier } from "../notifier/index.ts";
 import { Engine } from "../promql/engine/index.ts";
 import { Manager as RuleManager, engineQueryFunc } from "../rules/index.ts";
@@ -87,6 +90,8 @@ export class PrometheusServer {
   readonly #rules: RuleManager;
   readonly #notifier: Notifier;
   readonly #notifyDiscovery: DiscoveryManager;
+  readonly #scrape: ScrapeManager;
+  readonly #scrapeDiscovery: DiscoveryManager;
   #externalURL: string;
   #db: DB | null;
   #config: Config | null;
@@ -120,16 +125,43 @@ export class PrometheusServer {
     });
     this.#notifyDiscovery = new DiscoveryManager({ name: "notify", logger: this.#log.with("component", "discovery manager notify") });
     this.#notifyDiscovery.subscribe((sets) => this.#notifier.sync(sets));
+    const appendable = {
+      appender: () => {
+        if (this.#db === null) throw new Error("BUG: append before the TSDB is open");
+        return this.#db.appender();
+      },
+    };
+    this.#scrape = new ScrapeManager({
+      appendable,
+      logger: this.#log.with("component", "scrape manager"),
+      registry: this.#registry,
+      userAgent: `Prometheus/${VERSION}`,
+    });
+    this.#scrapeDiscovery = new DiscoveryManager({ name: "scrape", logger: this.#log.with("component", "discovery manager scrape") });
+    this.#scrapeDiscovery.subscribe((sets) => this.#scrape.sync(sets));
     this.#rules = new RuleManager({
       queryFn: engineQueryFunc(this.#engine, this.#queryable),
-      appendable: {
-        appender: () => {
-          if (this.#db === null) throw new Error("BUG: rule evaluation before the TSDB is open");
-          return this.#db.appender();
-        },
-      },
+      appendable,
       queryable: this.#queryable,
       notify: (alerts) => this.#notifier.send(alerts),
+      expandTemplate: async (text, data, ctx) => {
+        const funcs = prometheusFuncs({
+          query: async (q, tMs) => {
+            const res = await this.#engine.newInstantQuery(this.#queryable, q, tMs).exec();
+            if (res.value.type !== "vector") throw new Error(`query ${JSON.stringify(q)} did not return a vector`);
+            return res.value.vector.map((s) => ({ metric: s.metric, value: s.f }));
+          },
+          tMs: ctx.t,
+          externalURL: new URL(this.#externalURL + "/"),
+        });
+        const r = await expandAlertField(text, {
+          ruleName: ctx.name,
+          data: new AlertTemplateData(Labels.fromObject(data.labels), Labels.fromObject(data.externalLabels), data.externalURL, data.value),
+          funcs,
+        });
+        if (r.error !== null) throw r.error;
+        return r.text;
+      },
       logger: this.#log.with("component", "rule manager"),
       outageToleranceMs: o.outageToleranceMs,
       forGracePeriodMs: o.forGracePeriodMs,
@@ -166,6 +198,7 @@ export class PrometheusServer {
     this.#reloadSuccess.with().set(1);
     this.#notifier.start();
     this.#notifyDiscovery.start();
+    this.#scrapeDiscovery.start();
     this.#rules.start();
     this.#ready = true;
     this.#log.info("Server is ready to receive web requests.");
@@ -186,6 +219,8 @@ export class PrometheusServer {
     });
     this.#notifier.applyConfig(cfg);
     this.#notifyDiscovery.applyConfig(this.#notifier.sdConfigs(cfg));
+    await this.#scrape.applyConfig(cfg);
+    this.#scrapeDiscovery.applyConfig(Object.fromEntries(getScrapeConfigs(cfg).map((sc) => [sc.jobName, sc.serviceDiscoveryConfigs])));
     this.#config = cfg;
   }
 
@@ -216,6 +251,8 @@ export class PrometheusServer {
   /** Stops listening and closes the TSDB (flushing the WAL). */
   async stop(): Promise<void> {
     this.#ready = false;
+    await this.#scrapeDiscovery.stop();
+    await this.#scrape.stop();
     await this.#rules.stop();
     await this.#notifyDiscovery.stop();
     await this.#notifier.stop();
@@ -283,6 +320,8 @@ export class PrometheusServer {
           ruleGroups: () => this.#rules.ruleGroups(),
           alertingRules: () => this.#rules.alertingRules(),
           alertmanagers: () => this.#notifier.alertmanagers(),
+          targets: () => this.#scrape.targets(),
+          targetsMetadata: () => this.#scrape.targetsMetadata(),
           now: () => Date.now(),
           configYAML: () => (this.#config === null ? "" : configToYAML(this.#config)),
           flags: this.#o.flags,

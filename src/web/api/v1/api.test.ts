@@ -31,6 +31,35 @@ async function newApp(): Promise<FastifyInstance> {
         ruleGroups: () => [],
         alertingRules: () => [],
         alertmanagers: () => ({ active: ["http://am:9093/api/v2/alerts"], dropped: [] }),
+        targets: () => ({
+          activeTargets: [
+            {
+              discoveredLabels: { __address__: "x:1", job: "a" },
+              labels: { instance: "x:1", job: "a" },
+              scrapePool: "a",
+              scrapeUrl: "http://x:1/metrics",
+              globalUrl: "http://x:1/metrics",
+              lastError: "",
+              lastScrape: "2026-01-01T00:00:00Z",
+              lastScrapeDuration: 0.01,
+              health: "up",
+              scrapeInterval: "15s",
+              scrapeTimeout: "10s",
+            },
+          ],
+          droppedTargets: [{ discoveredLabels: { __address__: "z:9", job: "a" }, scrapePool: "a" }],
+          droppedTargetCounts: { a: 1 },
+        }),
+        targetsMetadata: () => [
+          {
+            scrapePool: "a",
+            labels: Labels.fromObject({ instance: "x:1", job: "a" }),
+            metadata: [
+              { metricFamily: "up", type: "gauge", help: "Up.", unit: "" },
+              { metricFamily: "http_requests_total", type: "counter", help: "Requests.", unit: "" },
+            ],
+          },
+        ],
       }),
     { prefix: "/api/v1" },
   );
@@ -183,6 +212,36 @@ const cases = [
     url: "/api/v1/alertmanagers",
     status: 200,
     body: '{"status":"success","data":{"activeAlertmanagers":[{"url":"http://am:9093/api/v2/alerts"}],"droppedAlertmanagers":[]}}',
+  },
+  {
+    name: "active targets only",
+    url: "/api/v1/targets?state=active",
+    status: 200,
+    body: '{"status":"success","data":{"activeTargets":[{"discoveredLabels":{"__address__":"x:1","job":"a"},"labels":{"instance":"x:1","job":"a"},"scrapePool":"a","scrapeUrl":"http://x:1/metrics","globalUrl":"http://x:1/metrics","lastError":"","lastScrape":"2026-01-01T00:00:00Z","lastScrapeDuration":0.01,"health":"up","scrapeInterval":"15s","scrapeTimeout":"10s"}],"droppedTargets":[]}}',
+  },
+  {
+    name: "dropped targets with counts",
+    url: "/api/v1/targets?state=dropped",
+    status: 200,
+    body: '{"status":"success","data":{"activeTargets":[],"droppedTargets":[{"discoveredLabels":{"__address__":"z:9","job":"a"},"scrapePool":"a"}],"droppedTargetCounts":{"a":1}}}',
+  },
+  {
+    name: "targets metadata for one metric",
+    url: '/api/v1/targets/metadata?metric=up&match_target={job="a"}',
+    status: 200,
+    body: '{"status":"success","data":[{"target":{"instance":"x:1","job":"a"},"type":"gauge","help":"Up.","unit":""}]}',
+  },
+  {
+    name: "targets metadata not found",
+    url: "/api/v1/targets/metadata?metric=nope",
+    status: 404,
+    body: '{"status":"error","errorType":"not_found","error":"specified metadata not found"}',
+  },
+  {
+    name: "metadata",
+    url: "/api/v1/metadata",
+    status: 200,
+    body: '{"status":"success","data":{"up":[{"type":"gauge","help":"Up.","unit":""}],"http_requests_total":[{"type":"counter","help":"Requests.","unit":""}]}}',
   },
   {
     name: "buildinfo",

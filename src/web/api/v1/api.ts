@@ -10,6 +10,7 @@ import {
 } from "../../../promql/engine/index.ts";
 import { formatExpr, parseExpr } from "../../../promql/parser/index.ts";
 import { type AlertingRule, type Group, RulesAPIParamError, alertsAPIData, rulesAPIData } from "../../../rules/index.ts";
+import type { TargetMetadata, TargetsInfo } from "../../../scrape/index.ts";
 import { type Querier, type Queryable, StorageError } from "../../../storage/index.ts";
 import { ApiError, ErrorType, invalidParam } from "../../errors.ts";
 import { formValues } from "../../form.ts";
@@ -54,6 +55,10 @@ export interface ApiV1Options {
   alertingRules: () => readonly AlertingRule[];
   /** URLs of the discovered Alertmanagers (/alertmanagers). */
   alertmanagers: () => { active: string[]; dropped: string[] };
+  /** The scrape targets (/targets). */
+  targets: () => TargetsInfo;
+  /** The metadata of every active target (/targets/metadata, /metadata). */
+  targetsMetadata: () => TargetMetadata[];
 }
 
 /** Most points a range query may return per series, as Prometheus. */
@@ -347,6 +352,86 @@ export function registerApiV1(app: FastifyInstance, o: ApiV1Options): void {
         activeAlertmanagers: active.map((url) => ({ url })),
         droppedAlertmanagers: dropped.map((url) => ({ url })),
       });
+    }),
+  );
+
+  app.get(
+    "/targets",
+    handle(async (req, reply) => {
+      const form = formValues(req);
+      const state = (form.get("state") ?? "").trim().toLowerCase();
+      const pool = form.get("scrapePool") ?? "";
+      const showActive = state === "" || state === "any" || state === "active";
+      const showDropped = state === "" || state === "any" || state === "dropped";
+      const t = o.targets();
+      const inPool = (p: string): boolean => pool === "" || p === pool;
+      const data: Record<string, unknown> = {
+        activeTargets: showActive ? t.activeTargets.filter((a) => inPool(a.scrapePool)) : [],
+        droppedTargets: showDropped ? t.droppedTargets.filter((d) => inPool(d.scrapePool)) : [],
+      };
+      if (showDropped) data.droppedTargetCounts = t.droppedTargetCounts;
+      return sendApiData(req, reply, data);
+    }),
+  );
+  app.get(
+    "/targets/metadata",
+    handle(async (req, reply) => {
+      const form = formValues(req);
+      const limitText = form.get("limit") ?? "";
+      const limit = limitText === "" ? -1 : Number(limitText);
+      if (!Number.isInteger(limit)) throw new ApiError(ErrorType.BadData, "limit must be a number");
+      const matchTarget = form.get("match_target") ?? "";
+      const matchers = matchTarget === "" ? [] : parseMatchersParam([matchTarget])[0]!;
+      const metric = form.get("metric") ?? "";
+      const out: Record<string, unknown>[] = [];
+      for (const t of o.targetsMetadata()) {
+        if (limit >= 0 && out.length >= limit) break;
+        if (!matchers.every((m) => m.matches(t.labels.get(m.name)))) continue;
+        for (const md of t.metadata) {
+          if (metric !== "" && md.metricFamily !== metric) continue;
+          const row: Record<string, unknown> = { target: t.labels.toObject() };
+          if (metric === "") row.metric = md.metricFamily;
+          row.type = md.type;
+          row.help = md.help;
+          row.unit = md.unit;
+          out.push(row);
+        }
+      }
+      if (out.length === 0) throw new ApiError(ErrorType.NotFound, "specified metadata not found");
+      return sendApiData(req, reply, out);
+    }),
+  );
+  app.get(
+    "/metadata",
+    handle(async (req, reply) => {
+      const form = formValues(req);
+      const num = (name: string): number => {
+        const v = form.get(name) ?? "";
+        if (v === "") return -1;
+        const n = Number(v);
+        if (!Number.isInteger(n)) throw new ApiError(ErrorType.BadData, `${name} must be a number`);
+        return n;
+      };
+      const limit = num("limit");
+      const perMetric = num("limit_per_metric");
+      const metric = form.get("metric") ?? "";
+      // Unique metadata per metric family, in the order targets report it.
+      const byMetric = new Map<string, Map<string, { type: string; help: string; unit: string }>>();
+      for (const t of o.targetsMetadata()) {
+        for (const md of t.metadata) {
+          if (metric !== "" && md.metricFamily !== metric) continue;
+          let m = byMetric.get(md.metricFamily);
+          if (m === undefined) byMetric.set(md.metricFamily, (m = new Map()));
+          m.set(`${md.type}\u0000${md.help}\u0000${md.unit}`, { type: md.type, help: md.help, unit: md.unit });
+        }
+      }
+      const data: Record<string, unknown[]> = {};
+      for (const [name, m] of byMetric) {
+        if (limit >= 0 && Object.keys(data).length >= limit) break;
+        const list = [...m.values()];
+        data[name] = perMetric > 0 ? list.slice(0, perMetric) : list;
+      }
+      return sendApiData(req, reply, data);
     }),
   );
 
