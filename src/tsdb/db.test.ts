@@ -100,11 +100,11 @@ for (const walCompression of [true, false]) {
 
 test("restart without close(): every committed sample is in the files", async () => {
   const dir = tmpDir();
-  const db = await openDB(dir);
+  const db = await openDB(dir, { noLockfile: true });
   await fill(db, 20, 40);
   const before = await dump(db);
   // Simulate a crash: never close db, open a second DB on the same files.
-  const db2 = await openDB(dir);
+  const db2 = await openDB(dir, { noLockfile: true });
   assert.deepEqual(await dump(db2), before);
   assert.equal(db2.stats.walCorruptions, 0);
   await db2.close();
@@ -130,7 +130,7 @@ test("segments rotate at the configured size and replay in order", async () => {
 test("torn tail: a segment cut mid-record is repaired, earlier records kept, later segments deleted", async () => {
   const dir = tmpDir();
   const walDir = path.join(dir, "wal");
-  const db = await openDB(dir, { walCompression: false });
+  const db = await openDB(dir, { walCompression: false, noLockfile: true });
   await fill(db, 10, 5);
   const good = await dump(db);
   const seg = db.wal.segment;
@@ -151,7 +151,7 @@ test("torn tail: a segment cut mid-record is repaired, earlier records kept, lat
       return logger;
     },
   };
-  const db2 = await openDB(dir, { logger });
+  const db2 = await openDB(dir, { logger, noLockfile: true });
   assert.equal(db2.stats.walCorruptions, 1);
   assert.ok(logs.includes("Starting corruption repair"), logs.join("; "));
   assert.deepEqual(await dump(db2), good);

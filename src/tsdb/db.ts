@@ -1,13 +1,36 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
-import type { Appendable, Appender, Querier, Queryable } from "../storage/index.ts";
-import { StorageError } from "../storage/index.ts";
-import { Head, type HeadStats } from "./head/index.ts";
-import { nopLogger, type Logger } from "../util/index.ts";
-import { WalCompression, Wlog, type WlogStats } from "./wal/index.ts";
+import { compareLabels, type Labels, type Matcher } from "../model/index.ts";
+import type { Appendable, Appender, AppendOptions, Querier, Queryable, SelectHints, Series, SeriesRef, SeriesSet } from "../storage/index.ts";
+import { ArraySeriesSet, StorageError } from "../storage/index.ts";
+import {
+  Block,
+  MergedSeries,
+  TMP_FOR_CREATION_SUFFIX,
+  TMP_FOR_DELETION_SUFFIX,
+  deleteBlockDir,
+  listBlockDirs,
+  writeBlock,
+  writeMeta,
+  type BlockMeta,
+} from "./block/index.ts";
+import { blocksSeriesChunks, compactBlocks, compactionRanges, headSeriesChunks, planCompaction } from "./compact/index.ts";
+import { PageCache, dirSize, syncDir } from "./fileutil/index.ts";
+import { Head, rangeForTimestamp, type HeadStats } from "./head/index.ts";
+import { DirLock } from "./lock.ts";
+import { nopLogger, systemClock, type Clock, type Logger, type Timer } from "../util/index.ts";
+import { WalCompression, Wlog, checkpoint, deleteCheckpoints, listSegments, type WlogStats } from "./wal/index.ts";
 
 /** Name of the WAL directory inside a data directory, as Prometheus. */
 export const WAL_DIR = "wal";
+/** Prometheus's defaults. */
+export const DEFAULT_MIN_BLOCK_DURATION_MS = 2 * 60 * 60 * 1000;
+export const DEFAULT_RETENTION_MS = 15 * 24 * 60 * 60 * 1000;
+const MAX_BLOCK_DURATION_CAP_MS = 31 * 24 * 60 * 60 * 1000;
+/** How often the background loop looks for compaction work, as Prometheus's 1m. */
+const COMPACTION_INTERVAL_MS = 60_000;
+/** Default bound of the block page cache. */
+const DEFAULT_BLOCK_CACHE_BYTES = 64 * 1024 * 1024;
 
 /** Options of openDB. */
 export interface DBOptions {
@@ -16,26 +39,91 @@ export interface DBOptions {
   walCompression?: boolean;
   /** WAL segment size in bytes, a multiple of 32 KiB (--storage.tsdb.wal-segment-size); 128 MiB if absent. */
   walSegmentSizeBytes?: number;
-  /** Chunk range in ms (--storage.tsdb.min-block-duration); 2h if absent. */
+  /** Block duration and head chunk range in ms (--storage.tsdb.min-block-duration); 2h if absent. */
+  minBlockDurationMs?: number;
+  /** Deprecated alias of minBlockDurationMs. */
   chunkRangeMs?: number;
+  /** Largest compacted block (--storage.tsdb.max-block-duration); min(retention / 10, 31d) if absent. */
+  maxBlockDurationMs?: number;
+  /** Time retention (--storage.tsdb.retention.time); 15d if absent, 0 disables it. */
+  retentionMs?: number;
+  /** Size retention in bytes (--storage.tsdb.retention.size): blocks + WAL; 0 or absent disables it. */
+  retentionSizeBytes?: number;
+  /** Skip the lock file (--storage.tsdb.no-lockfile). */
+  noLockfile?: boolean;
+  /** Lock file staleness (see DirLock); 60s if absent. */
+  lockStaleMs?: number;
+  /** Bound of the cache of block file pages; 64 MiB if absent. */
+  blockCacheBytes?: number;
+  /** Run compaction from a timer and after commits (true if absent); tests call compact() themselves. */
+  backgroundCompaction?: boolean;
+  clock?: Clock;
+}
+
+/** Counters of a DB, after Prometheus's prometheus_tsdb_* metrics. */
+export class DBStats {
+  /** Blocks written from the head (head compactions). */
+  headCompactions = 0;
+  /** Block compactions done (compactions_total). */
+  compactions = 0;
+  compactionsFailed = 0;
+  /** Blocks deleted by time retention (time_retentions_total counts runs that deleted). */
+  timeRetentionDeletions = 0;
+  /** Blocks deleted by size retention. */
+  sizeRetentionDeletions = 0;
+  /** WAL checkpoints written on head truncation. */
+  checkpoints = 0;
 }
 
 /**
- * A TSDB over a data directory: the head, made durable by the WAL in
- * <dir>/wal (Prometheus's format, so the directory moves between promstack
- * and Prometheus). Appendable and Queryable; close() when done.
+ * A TSDB over a data directory in Prometheus's layout: persisted blocks
+ * (<ulid>/ with meta.json, index, chunks/, tombstones), the head made
+ * durable by <dir>/wal, and a `lock` file. Appendable and Queryable;
+ * queries merge blocks and head. The head is cut into blocks of
+ * minBlockDuration once it spans 1.5 of them, blocks are compacted into
+ * larger ranges and deleted by retention, all in compact(). close() when done.
  */
 export class DB implements Appendable, Queryable {
   readonly dir: string;
   readonly head: Head;
   readonly wal: Wlog;
+  /** Compaction and retention counters. */
+  readonly dbStats: DBStats;
+  readonly cache: PageCache;
+  readonly minBlockDurationMs: number;
+  readonly retentionMs: number;
+  readonly retentionSizeBytes: number;
+  readonly ranges: number[];
+  #blocks: Block[];
+  readonly #lock: DirLock | null;
+  readonly #logger: Logger;
+  readonly #clock: Clock;
+  readonly #walCompression: WalCompression;
+  #compacting: Promise<void>;
+  #compactPending: boolean;
+  #timer: Timer | null;
   #closed: boolean;
 
-  constructor(dir: string, head: Head, wal: Wlog) {
+  constructor(dir: string, head: Head, wal: Wlog, blocks: Block[], lock: DirLock | null, opts: ResolvedOptions) {
     this.dir = dir;
     this.head = head;
     this.wal = wal;
+    this.dbStats = opts.stats;
+    this.cache = opts.cache;
+    this.minBlockDurationMs = opts.minBlockDurationMs;
+    this.retentionMs = opts.retentionMs;
+    this.retentionSizeBytes = opts.retentionSizeBytes;
+    this.ranges = opts.ranges;
+    this.#blocks = blocks;
+    this.#lock = lock;
+    this.#logger = opts.logger;
+    this.#clock = opts.clock;
+    this.#walCompression = opts.walCompression;
+    this.#compacting = Promise.resolve();
+    this.#compactPending = false;
+    this.#timer = null;
     this.#closed = false;
+    if (opts.background) this.#schedule(COMPACTION_INTERVAL_MS);
   }
 
   /** Head counters (appends, rejections, replay, corruptions). */
@@ -48,55 +136,472 @@ export class DB implements Appendable, Queryable {
     return this.wal.stats;
   }
 
-  /** An appender; commit() writes the WAL, then applies to the head. Throws StorageError after close(). */
+  /** The persisted blocks, oldest first. Do not close them. */
+  get blocks(): readonly Block[] {
+    return this.#blocks;
+  }
+
+  #schedule(ms: number): void {
+    this.#timer?.cancel();
+    this.#timer = this.#clock.setTimeout(() => {
+      this.#timer = null;
+      if (this.#closed) return;
+      this.compact()
+        .catch((e: unknown) => this.#logger.error("compaction failed", "err", e instanceof Error ? e.message : String(e)))
+        .finally(() => {
+          if (!this.#closed) this.#schedule(COMPACTION_INTERVAL_MS);
+        });
+    }, ms);
+  }
+
+  /**
+   * An appender; commit() writes the WAL, then applies to the head, and
+   * schedules a compaction when the head became compactable. Throws
+   * StorageError after close().
+   */
   appender(): Appender {
     if (this.#closed) throw new StorageError("DB is closed");
-    return this.head.appender();
+    return new DBAppender(this, this.head.appender());
   }
 
-  /** A querier over [mint, maxt] (ms, inclusive). */
+  /** Called after each commit. */
+  afterCommit(): void {
+    if (this.#timer !== null && this.headCompactable()) this.#schedule(0);
+  }
+
+  /** Whether the head spans more than 1.5 block durations (Prometheus's compactable()). */
+  headCompactable(): boolean {
+    return this.head.maxTime - this.head.minTime > (this.head.chunkRange / 2) * 3;
+  }
+
+  /** A querier over [mint, maxt] (ms, inclusive) merging the overlapping blocks and the head. */
   async querier(mint: number, maxt: number): Promise<Querier> {
     if (this.#closed) throw new StorageError("DB is closed");
-    return this.head.querier(mint, maxt);
+    const qs: Querier[] = [];
+    for (const b of this.#blocks) if (b.overlaps(mint, maxt)) qs.push(b.querier(mint, maxt));
+    qs.push(await this.head.querier(mint, maxt));
+    return qs.length === 1 ? qs[0]! : new MergedQuerier(qs);
   }
 
-  /** Flushes and fsyncs the WAL and closes it. Idempotent. */
+  /**
+   * Runs the compaction work that is due, one run at a time: cuts the head
+   * into blocks while it is compactable (then truncates it and
+   * checkpoints the WAL), compacts blocks as planned, and applies
+   * retention. Rejects with StorageError on I/O errors.
+   */
+  compact(): Promise<void> {
+    if (this.#compactPending) return this.#compacting;
+    this.#compactPending = true;
+    const run = this.#compacting.then(async () => {
+      this.#compactPending = false;
+      if (this.#closed) return;
+      await this.#compactOnce();
+    });
+    this.#compacting = run.catch(() => {});
+    return run;
+  }
+
+  async #compactOnce(): Promise<void> {
+    while (this.headCompactable() && !this.#closed) {
+      const mint = this.head.minTime;
+      const maxt = rangeForTimestamp(mint, this.head.chunkRange);
+      this.#persistHead(mint, maxt);
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    for (;;) {
+      if (this.#closed) return;
+      const plan = planCompaction(
+        this.#blocks.map((b) => ({ dir: b.dir, meta: b.meta })),
+        this.ranges,
+      );
+      if (plan.length === 0) break;
+      const blocks = this.#blocks.filter((b) => plan.includes(b.dir));
+      try {
+        const meta = compactBlocks(this.dir, blocks, this.#clock.now());
+        this.dbStats.compactions++;
+        if (meta === null) {
+          for (const b of blocks) this.#markDeletable(b);
+        }
+        this.#logger.info("compact blocks", "count", blocks.length, "ulid", meta?.ulid ?? "(empty)");
+      } catch (e) {
+        this.dbStats.compactionsFailed++;
+        throw e;
+      }
+      this.reloadBlocks();
+      await new Promise<void>((r) => setImmediate(r));
+    }
+    this.reloadBlocks();
+  }
+
+  #markDeletable(b: Block): void {
+    b.meta = { ...b.meta, compaction: { ...b.meta.compaction, deletable: true } };
+    writeMeta(b.dir, b.meta);
+  }
+
+  /** Writes the head's [mint, maxt) as a block, then truncates the head and the WAL at maxt. */
+  #persistHead(mint: number, maxt: number): void {
+    const started = Date.now();
+    const meta = writeBlock(
+      this.dir,
+      headSeriesChunks(this.head, mint, maxt - 1),
+      mint,
+      maxt,
+      { level: 1, sources: null, parents: [], deletable: false, failed: false },
+      { now: this.#clock.now() },
+    );
+    this.dbStats.headCompactions++;
+    this.#logger.info("write block", "mint", mint, "maxt", maxt, "ulid", meta?.ulid ?? "(empty)", "duration", `${Date.now() - started}ms`);
+    this.reloadBlocks();
+    this.head.truncateMemory(maxt);
+    this.#truncateWal(maxt);
+  }
+
+  /**
+   * Checkpoints and truncates the WAL after the head was truncated at
+   * mint, as Prometheus's truncateWAL: start a new segment, then
+   * checkpoint the first two thirds of the older segments (keeping series
+   * still in the head and samples from mint on) and delete them.
+   */
+  #truncateWal(mint: number): void {
+    const walDir = this.wal.dir;
+    const segs = listSegments(walDir);
+    if (segs.length === 0) return;
+    const first = segs[0]!.index;
+    let last = segs[segs.length - 1]!.index;
+    this.wal.nextSegment();
+    last--; // never the segment being written
+    if (last < 0) return;
+    last = first + Math.trunc(((last - first) * 2) / 3);
+    if (last <= first) return;
+    checkpoint(walDir, first, last, (ref) => this.head.hasSeries(ref), mint, {
+      compression: this.#walCompression,
+      logger: this.#logger,
+    });
+    this.dbStats.checkpoints++;
+    this.wal.truncate(last + 1);
+    deleteCheckpoints(walDir, last);
+  }
+
+  /**
+   * Opens block directories not loaded yet and deletes the blocks that are
+   * no longer needed, as Prometheus's reloadBlocks: parents of other blocks
+   * (compacted), blocks marked deletable, and those beyond the time and
+   * size retention. Then the head rejects samples older than the newest block.
+   */
+  reloadBlocks(): void {
+    const loaded = new Map(this.#blocks.map((b) => [b.dir, b]));
+    const blocks: Block[] = [];
+    for (const d of listBlockDirs(this.dir)) {
+      const b = loaded.get(d) ?? Block.open(d, this.cache);
+      loaded.delete(d);
+      blocks.push(b);
+    }
+    for (const b of loaded.values()) b.close(); // removed from disk by someone else
+    const deletable = deletableBlocks(blocks, this.retentionMs, this.retentionSizeBytes, dirSize(this.wal.dir), this.dbStats);
+    const keep: Block[] = [];
+    for (const b of blocks) {
+      if (!deletable.has(b.ulid)) {
+        keep.push(b);
+        continue;
+      }
+      b.close();
+      deleteBlockDir(b.dir);
+      this.#logger.info("Deleting obsolete block", "block", b.ulid);
+    }
+    keep.sort((a, b) => a.minTime - b.minTime);
+    this.#blocks = keep;
+    if (keep.length > 0) {
+      const maxt = Math.max(...keep.map((b) => b.maxTime));
+      if (maxt > this.head.minValidTime) this.head.minValidTime = maxt;
+    }
+  }
+
+  /**
+   * Deletes the samples of series matching the matchers in [mint, maxt]
+   * (ms, inclusive) with tombstones, in the blocks and the head. Cleaned
+   * from disk by cleanTombstones() or compaction.
+   */
+  async deleteSeries(matchers: readonly Matcher[], mint: number, maxt: number): Promise<void> {
+    if (this.#closed) throw new StorageError("DB is closed");
+    await this.#compacting;
+    for (const b of this.#blocks) if (b.overlaps(mint, maxt)) b.delete(matchers, mint, maxt);
+    this.head.deleteSeries(matchers, mint, maxt);
+  }
+
+  /** Rewrites every block that has tombstones without the deleted data, then deletes the old block. */
+  async cleanTombstones(): Promise<void> {
+    if (this.#closed) throw new StorageError("DB is closed");
+    await this.#compacting;
+    for (const b of this.#blocks) {
+      if (b.tombstones.size === 0) continue;
+      const meta = writeBlock(
+        this.dir,
+        blocksSeriesChunks([b]),
+        b.minTime,
+        b.maxTime,
+        {
+          level: b.meta.compaction.level,
+          sources: b.meta.compaction.sources.slice(),
+          parents: [{ ulid: b.ulid, minTime: b.minTime, maxTime: b.maxTime }],
+          deletable: false,
+          failed: false,
+        },
+        { now: this.#clock.now() },
+      );
+      if (meta === null) this.#markDeletable(b);
+    }
+    this.reloadBlocks();
+  }
+
+  /**
+   * Writes a snapshot into dir: hard links of every block's files and,
+   * with withHead, the head persisted as a block. Throws StorageError.
+   */
+  async snapshot(dir: string, withHead: boolean): Promise<void> {
+    if (this.#closed) throw new StorageError("DB is closed");
+    await this.#compacting;
+    try {
+      fs.mkdirSync(dir, { recursive: true });
+      for (const b of this.#blocks) linkTree(b.dir, path.join(dir, path.basename(b.dir)));
+      syncDir(dir);
+    } catch (e) {
+      throw new StorageError(`snapshot into ${dir}`, { cause: e });
+    }
+    if (withHead && this.head.numSeries > 0 && this.head.maxTime >= this.head.minTime) {
+      writeBlock(
+        dir,
+        headSeriesChunks(this.head, this.head.minTime, this.head.maxTime),
+        this.head.minTime,
+        this.head.maxTime + 1,
+        { level: 1, sources: null, parents: [], deletable: false, failed: false },
+        { now: this.#clock.now() },
+      );
+    }
+  }
+
+  /** Waits for a running compaction, flushes and fsyncs the WAL, closes blocks, releases the lock. Idempotent. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#timer?.cancel();
+    this.#timer = null;
+    await this.#compacting;
     this.head.setWal(null);
     this.wal.close();
+    for (const b of this.#blocks) b.close();
+    this.#lock?.release();
+  }
+}
+
+interface ResolvedOptions {
+  stats: DBStats;
+  cache: PageCache;
+  minBlockDurationMs: number;
+  retentionMs: number;
+  retentionSizeBytes: number;
+  ranges: number[];
+  logger: Logger;
+  clock: Clock;
+  walCompression: WalCompression;
+  background: boolean;
+}
+
+/**
+ * The ULIDs of blocks to delete, as Prometheus's deletableBlocks: parents
+ * of loaded blocks, blocks marked deletable, then (newest first) blocks
+ * whose maxTime is more than retentionMs behind the newest block's, and
+ * blocks past the size budget (headBytes counted first).
+ */
+export function deletableBlocks(blocks: readonly Block[], retentionMs: number, retentionSizeBytes: number, headBytes: number, stats?: DBStats): Set<string> {
+  const out = new Set<string>();
+  for (const b of blocks) {
+    if (b.meta.compaction.deletable) out.add(b.ulid);
+    for (const p of b.meta.compaction.parents) out.add(p.ulid);
+  }
+  const live = blocks.filter((b) => !out.has(b.ulid)).sort((a, b) => b.maxTime - a.maxTime);
+  if (retentionMs > 0 && live.length > 0) {
+    for (let i = 1; i < live.length; i++) {
+      if (live[0]!.maxTime - live[i]!.maxTime > retentionMs) {
+        for (const b of live.slice(i)) {
+          out.add(b.ulid);
+          if (stats !== undefined) stats.timeRetentionDeletions++;
+        }
+        break;
+      }
+    }
+  }
+  if (retentionSizeBytes > 0) {
+    let size = headBytes;
+    const rest = live.filter((b) => !out.has(b.ulid));
+    for (let i = 0; i < rest.length; i++) {
+      size += rest[i]!.size;
+      if (size > retentionSizeBytes) {
+        for (const b of rest.slice(i)) {
+          out.add(b.ulid);
+          if (stats !== undefined) stats.sizeRetentionDeletions++;
+        }
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Hard-links every file of src into dst (directories recreated). */
+function linkTree(src: string, dst: string): void {
+  fs.mkdirSync(dst, { recursive: true });
+  for (const e of fs.readdirSync(src, { withFileTypes: true })) {
+    const s = path.join(src, e.name);
+    const d = path.join(dst, e.name);
+    if (e.isDirectory()) linkTree(s, d);
+    else fs.linkSync(s, d);
+  }
+}
+
+/** Appender of a DB: the head's, plus a compaction check after commit. */
+class DBAppender implements Appender {
+  readonly #db: DB;
+  readonly #app: Appender;
+
+  constructor(db: DB, app: Appender) {
+    this.#db = db;
+    this.#app = app;
+  }
+
+  append(ref: SeriesRef, lset: Labels, t: number, v: number, opts?: AppendOptions): SeriesRef {
+    return this.#app.append(ref, lset, t, v, opts);
+  }
+
+  async commit(): Promise<void> {
+    await this.#app.commit();
+    this.#db.afterCommit();
+  }
+
+  rollback(): void {
+    this.#app.rollback();
   }
 }
 
 /**
- * Opens (creating if needed) the TSDB in dir: replays <dir>/wal (last
- * checkpoint, then segments) into the head; a corrupt or torn tail is
- * repaired (cut at the last intact record, later segments deleted), logged
- * and counted in stats.walCorruptions; then a new WAL segment is started.
- * Throws StorageError on I/O errors or a corrupt checkpoint, and
- * WalUnsupportedError on a zstd-compressed WAL this runtime cannot read.
+ * Merges queriers (blocks oldest first, then the head): series with the
+ * same labels are merged sample by sample, the earlier querier winning on
+ * equal timestamps.
+ */
+export class MergedQuerier implements Querier {
+  readonly #qs: Querier[];
+
+  constructor(qs: Querier[]) {
+    this.#qs = qs;
+  }
+
+  async select(sorted: boolean, hints: SelectHints | null, ...matchers: Matcher[]): Promise<SeriesSet> {
+    const sets = await Promise.all(this.#qs.map((q) => q.select(false, hints, ...matchers)));
+    const byKey = new Map<string, Series[]>();
+    const warnings: string[] = [];
+    for (const ss of sets) {
+      while (ss.next()) {
+        const s = ss.at();
+        const list = byKey.get(s.labels.key);
+        if (list === undefined) byKey.set(s.labels.key, [s]);
+        else list.push(s);
+      }
+      const err = ss.err();
+      if (err !== null) throw err;
+      warnings.push(...ss.warnings());
+    }
+    const out: Series[] = [];
+    for (const list of byKey.values()) out.push(list.length === 1 ? list[0]! : new MergedSeries(list[0]!.labels, list));
+    if (sorted) out.sort((a, b) => compareLabels(a.labels, b.labels));
+    return new ArraySeriesSet(out, warnings);
+  }
+
+  async labelValues(name: string, ...matchers: Matcher[]): Promise<string[]> {
+    const all = await Promise.all(this.#qs.map((q) => q.labelValues(name, ...matchers)));
+    return [...new Set(all.flat())].sort();
+  }
+
+  async labelNames(...matchers: Matcher[]): Promise<string[]> {
+    const all = await Promise.all(this.#qs.map((q) => q.labelNames(...matchers)));
+    return [...new Set(all.flat())].sort();
+  }
+
+  close(): void {
+    for (const q of this.#qs) q.close();
+  }
+}
+
+/** Removes leftovers of interrupted block writes and deletions (and WAL checkpoint temp dirs). */
+function removeTmpDirs(dir: string, logger: Logger): void {
+  for (const n of fs.readdirSync(dir)) {
+    if (n.endsWith(TMP_FOR_CREATION_SUFFIX) || n.endsWith(TMP_FOR_DELETION_SUFFIX) || n.endsWith(".tmp")) {
+      fs.rmSync(path.join(dir, n), { recursive: true, force: true });
+      logger.info("Removed temporary directory", "dir", n);
+    }
+  }
+}
+
+/**
+ * Opens (creating if needed) the TSDB in dir: takes the lock, removes
+ * temporary directories of interrupted writes, opens the blocks (and
+ * deletes compacted or expired ones), replays <dir>/wal (last checkpoint,
+ * then segments; samples older than the newest block are dropped) into the
+ * head. A corrupt or torn WAL tail is repaired (cut at the last intact
+ * record, later segments deleted), logged and counted in
+ * stats.walCorruptions; then a new WAL segment is started. Throws
+ * LockError when another process holds the directory, StorageError on I/O
+ * errors or a corrupt block or checkpoint, and WalUnsupportedError on a
+ * zstd-compressed WAL this runtime cannot read.
  */
 export async function openDB(dir: string, opts: DBOptions = {}): Promise<DB> {
   const logger = opts.logger ?? nopLogger;
+  const clock = opts.clock ?? systemClock;
   const walDir = path.join(dir, WAL_DIR);
   try {
     fs.mkdirSync(walDir, { recursive: true });
   } catch (e) {
     throw new StorageError(`create ${walDir}`, { cause: e });
   }
-  const head = new Head({ chunkRangeMs: opts.chunkRangeMs, logger });
-  const bad = await head.replayWal(walDir);
-  if (bad !== null) {
-    head.stats.walCorruptions++;
-    logger.warn("Encountered WAL read error, attempting repair", "err", bad.error.message);
-    Wlog.repair(walDir, bad.error, bad.goodOffset, logger);
+  const lock = opts.noLockfile === true ? null : DirLock.acquire(dir, { clock, staleMs: opts.lockStaleMs });
+  try {
+    removeTmpDirs(dir, logger);
+    const minBlock = opts.minBlockDurationMs ?? opts.chunkRangeMs ?? DEFAULT_MIN_BLOCK_DURATION_MS;
+    const retentionMs = opts.retentionMs ?? DEFAULT_RETENTION_MS;
+    let maxBlock = opts.maxBlockDurationMs ?? MAX_BLOCK_DURATION_CAP_MS;
+    if (opts.maxBlockDurationMs === undefined && retentionMs !== 0 && retentionMs / 10 < maxBlock) maxBlock = retentionMs / 10;
+    const cache = new PageCache(opts.blockCacheBytes ?? DEFAULT_BLOCK_CACHE_BYTES);
+    const head = new Head({ chunkRangeMs: minBlock, logger });
+    const walCompression = opts.walCompression === false ? WalCompression.None : WalCompression.Snappy;
+    const resolved: ResolvedOptions = {
+      stats: new DBStats(),
+      cache,
+      minBlockDurationMs: minBlock,
+      retentionMs,
+      retentionSizeBytes: opts.retentionSizeBytes ?? 0,
+      ranges: compactionRanges(minBlock, maxBlock),
+      logger,
+      clock,
+      walCompression,
+      background: opts.backgroundCompaction !== false,
+    };
+    // Blocks first: they bound which WAL samples replay.
+    const blocks: Block[] = [];
+    for (const d of listBlockDirs(dir)) blocks.push(Block.open(d, cache));
+    for (const b of blocks) if (b.maxTime > head.minValidTime) head.minValidTime = b.maxTime;
+    const bad = await head.replayWal(walDir);
+    if (bad !== null) {
+      head.stats.walCorruptions++;
+      logger.warn("Encountered WAL read error, attempting repair", "err", bad.error.message);
+      Wlog.repair(walDir, bad.error, bad.goodOffset, logger);
+    }
+    const wal = Wlog.open(walDir, { compression: walCompression, segmentSizeBytes: opts.walSegmentSizeBytes, logger });
+    head.setWal(wal);
+    const db = new DB(dir, head, wal, blocks, lock, resolved);
+    db.reloadBlocks();
+    return db;
+  } catch (e) {
+    lock?.release();
+    throw e;
   }
-  const wal = Wlog.open(walDir, {
-    compression: opts.walCompression === false ? WalCompression.None : WalCompression.Snappy,
-    segmentSizeBytes: opts.walSegmentSizeBytes,
-    logger,
-  });
-  head.setWal(wal);
-  return new DB(dir, head, wal);
 }
+
+export type { BlockMeta };

@@ -57,5 +57,50 @@ export {
   DEFAULT_SAMPLES_PER_CHUNK,
 } from "./head/index.ts";
 export type { HeadOptions, Postings } from "./head/index.ts";
-export { DB, openDB, WAL_DIR } from "./db.ts";
+export {
+  DB,
+  DBStats,
+  MergedQuerier,
+  openDB,
+  deletableBlocks,
+  WAL_DIR,
+  DEFAULT_MIN_BLOCK_DURATION_MS,
+  DEFAULT_RETENTION_MS,
+} from "./db.ts";
 export type { DBOptions } from "./db.ts";
+export { DirLock, LockError, LOCK_FILENAME, DEFAULT_LOCK_REFRESH_MS, DEFAULT_LOCK_STALE_MS } from "./lock.ts";
+export type { LockOptions } from "./lock.ts";
+export { IndexWriter, IndexReader, INDEX_MAGIC, INDEX_VERSION, ALL_POSTINGS_NAME } from "./index/index.ts";
+export type { ChunkMeta } from "./index/index.ts";
+export {
+  Block,
+  BlockQuerier,
+  ChunkWriter,
+  ChunkReader,
+  MergeIterator,
+  writeBlock,
+  readMeta,
+  writeMeta,
+  encodeMeta,
+  decodeMeta,
+  listBlockDirs,
+  newULID,
+  isULID,
+  ulidTime,
+  chunkRef,
+  META_FILENAME,
+  DEFAULT_CHUNK_SEGMENT_BYTES,
+} from "./block/index.ts";
+export type { BlockMeta, BlockDesc, BlockStats, SeriesChunks, ChunkData } from "./block/index.ts";
+export { exponentialBlockRanges, compactionRanges, planCompaction, compactBlocks, headSeriesChunks } from "./compact/index.ts";
+export type { DirMeta } from "./compact/index.ts";
+export {
+  MemTombstones,
+  readTombstones,
+  writeTombstones,
+  encodeTombstonesFile,
+  decodeTombstonesFile,
+  TOMBSTONES_FILENAME,
+} from "./tombstones/index.ts";
+export type { Interval } from "./tombstones/index.ts";
+export { PageCache } from "./fileutil/index.ts";

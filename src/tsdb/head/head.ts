@@ -18,11 +18,15 @@ import {
   RefSamples,
   decodeSamples,
   decodeSeries,
+  decodeTombstones,
   encodeSamples,
   encodeSeries,
+  encodeTombstones,
   recordType,
   type RefSeries,
+  type RefTombstone,
 } from "../record/index.ts";
+import { MemTombstones } from "../tombstones/index.ts";
 import {
   WalCorruptionError,
   WalDirReader,
@@ -76,6 +80,14 @@ export class HeadStats {
   replaySkippedRecords = 0;
   /** WAL corruptions found on open (wal_corruptions_total). */
   walCorruptions = 0;
+  /** Replayed samples dropped: older than the newest block (minValidTime). */
+  replayTooOld = 0;
+  /** Series removed by truncation (head_series_removed_total). */
+  seriesRemoved = 0;
+  /** Chunks removed by truncation (head_chunks_removed_total). */
+  chunksRemoved = 0;
+  /** Head truncations (head_truncations_total). */
+  truncations = 0;
 }
 
 /** Options of a Head. */
@@ -119,6 +131,8 @@ export class Head implements Appendable, Queryable {
   readonly #refSeries: RefSeries[];
   /** Series refs of a WAL being replayed that duplicate another ref's labels. */
   readonly #replayRefs: Map<number, MemSeries>;
+  /** Deleted intervals by series ref (deleteSeries), applied on read and when persisting. */
+  readonly tombstones: MemTombstones;
 
   constructor(opts: HeadOptions = {}) {
     this.stats = new HeadStats();
@@ -136,6 +150,7 @@ export class Head implements Appendable, Queryable {
     this.#enc = new Encbuf(64 * 1024);
     this.#refSeries = [];
     this.#replayRefs = new Map();
+    this.tombstones = new MemTombstones();
   }
 
   /** Makes commits write to wal first (null: no WAL, commits are in memory only). */
@@ -224,6 +239,10 @@ export class Head implements Appendable, Queryable {
         continue;
       }
       const t = ts[i]!;
+      if (replay && t < this.minValidTime) {
+        st.replayTooOld++;
+        continue;
+      }
       valueBits(vs[i]!, stale[i] === 1);
       if (t === s.headMaxt && bits.hi === s.lastHi && bits.lo === s.lastLo) continue; // exact duplicate: dropped silently
       if (!s.append(t, bits.hi, bits.lo, this.chunkRange, this.samplesPerChunk)) {
@@ -300,6 +319,12 @@ export class Head implements Appendable, Queryable {
             decodeSamples(rec, samples);
             this.#applySamples(samples, true);
             break;
+          case RecordType.Tombstones:
+            for (const ts of decodeTombstones(rec)) {
+              const s = this.#byRef.get(ts.ref) ?? this.#replayRefs.get(ts.ref);
+              if (s !== undefined) this.tombstones.add(s.ref, { mint: ts.mint, maxt: ts.maxt });
+            }
+            break;
           default:
             this.stats.replaySkippedRecords++;
         }
@@ -316,6 +341,61 @@ export class Head implements Appendable, Queryable {
 
   async querier(mint: number, maxt: number): Promise<Querier> {
     return new HeadQuerier(this, mint, maxt);
+  }
+
+  /**
+   * Marks the samples of matching series in [mint, maxt] deleted: logs a
+   * tombstones record to the WAL, then records them in memory. Returns the
+   * number of series affected. Throws StorageError when the WAL write fails.
+   */
+  deleteSeries(matchers: readonly Matcher[], mint: number, maxt: number): number {
+    const stones: RefTombstone[] = [];
+    for (const s of this.select(matchers)) {
+      const lo = Math.max(mint, s.minTime);
+      const hi = Math.min(maxt, s.maxTime);
+      if (lo <= hi) stones.push({ ref: s.ref, mint: lo, maxt: hi });
+    }
+    if (stones.length === 0) return 0;
+    if (this.#wal !== null) {
+      this.#enc.reset();
+      encodeTombstones(this.#enc, stones);
+      this.#wal.log(this.#enc.get());
+    }
+    for (const st of stones) this.tombstones.add(st.ref, { mint: st.mint, maxt: st.maxt });
+    return stones.length;
+  }
+
+  /**
+   * Drops everything before mint, as Prometheus's truncateMemory after a
+   * block is persisted: whole chunks ending before mint, then series left
+   * without chunks (unless an appender holds samples or an unlogged record
+   * for them), their postings and tombstones. No sample older than mint is
+   * accepted afterwards.
+   */
+  truncateMemory(mint: number): void {
+    if (mint > this.minValidTime) this.minValidTime = mint;
+    this.stats.truncations++;
+    let minTime = Number.POSITIVE_INFINITY;
+    for (const s of [...this.#byRef.values()]) {
+      const before = s.chunks.length + (s.headChunk === null ? 0 : 1);
+      const empty = s.truncateChunksBefore(mint);
+      this.stats.chunksRemoved += before - (s.chunks.length + (s.headChunk === null ? 0 : 1));
+      if (empty && s.pendingOwner === null && (s.logged || s.logOwner === null)) {
+        this.#byRef.delete(s.ref);
+        this.#byKey.delete(s.labels.key);
+        this.postings.delete(s.ref, s.labels);
+        this.tombstones.delete(s.ref);
+        this.stats.seriesRemoved++;
+        continue;
+      }
+      if (s.minTime < minTime) minTime = s.minTime;
+    }
+    this.minTime = minTime;
+  }
+
+  /** Series refs currently in the head (for the WAL checkpoint's keep function). */
+  hasSeries(ref: number): boolean {
+    return this.#byRef.has(ref);
   }
 
   /** Series matching the matchers (all series without matchers), in ref order. */
@@ -468,7 +548,7 @@ class HeadQuerier implements Querier {
     const out: HeadSeries[] = [];
     if (mint <= maxt) {
       for (const s of this.#head.select(matchers)) {
-        if (s.minTime <= maxt && s.maxTime >= mint) out.push(new HeadSeries(s, mint, maxt));
+        if (s.minTime <= maxt && s.maxTime >= mint) out.push(new HeadSeries(s, mint, maxt, this.#head.tombstones.get(s.ref) ?? null));
       }
     }
     if (sorted) out.sort((a, b) => compareLabels(a.labels, b.labels));

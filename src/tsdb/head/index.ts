@@ -8,5 +8,5 @@ export {
   type HeadOptions,
   type ReplayCorruption,
 } from "./head.ts";
-export { MemPostings, postingsForMatchers, intersect, merge, subtract, type Postings } from "./postings.ts";
-export { MemSeries, HeadSeries, HeadIterator, computeChunkEndTime, rangeForTimestamp } from "./series.ts";
+export { MemPostings, postingsForMatchers, intersect, merge, subtract, type Postings, type PostingsIndex } from "./postings.ts";
+export { MemSeries, HeadSeries, HeadIterator, computeChunkEndTime, rangeForTimestamp, type ChunkSource } from "./series.ts";

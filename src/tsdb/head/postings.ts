@@ -22,6 +22,22 @@ export class MemPostings {
     this.#all = [];
   }
 
+  /** Removes series ref (with labels lset) from the index. */
+  delete(ref: number, lset: Labels): void {
+    removeSorted(this.#all, ref);
+    const { names, values } = lset;
+    for (let i = 0; i < names.length; i++) {
+      const byValue = this.#m.get(names[i]!);
+      const list = byValue?.get(values[i]!);
+      if (byValue === undefined || list === undefined) continue;
+      removeSorted(list, ref);
+      if (list.length === 0) {
+        byValue.delete(values[i]!);
+        if (byValue.size === 0) this.#m.delete(names[i]!);
+      }
+    }
+  }
+
   /** Indexes series ref under each of its labels. Refs normally arrive increasing; others are inserted in order. */
   add(ref: number, lset: Labels): void {
     insertSorted(this.#all, ref);
@@ -70,6 +86,17 @@ export class MemPostings {
     const byValue = this.#m.get(name);
     return byValue === undefined ? EMPTY : merge([...byValue.values()]);
   }
+}
+
+function removeSorted(list: number[], ref: number): void {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < ref) lo = mid + 1;
+    else hi = mid;
+  }
+  if (list[lo] === ref) list.splice(lo, 1);
 }
 
 function insertSorted(list: number[], ref: number): void {
@@ -136,6 +163,14 @@ export function merge(lists: readonly Postings[]): Postings {
   return out;
 }
 
+/** What postingsForMatchers needs of an index: the head's MemPostings and a block's index both provide it. */
+export interface PostingsIndex {
+  get(name: string, value: string): Postings;
+  all(): Postings;
+  matching(name: string, pred: (v: string) => boolean): Postings;
+  withLabel(name: string): Postings;
+}
+
 /**
  * The refs of the series matching all matchers, as Prometheus's
  * PostingsForMatchers. A matcher that matches the empty string also
@@ -144,7 +179,7 @@ export function merge(lists: readonly Postings[]): Postings {
  * values they accept. Without any matcher that rejects the empty string
  * the result starts from all series.
  */
-export function postingsForMatchers(ix: MemPostings, matchers: readonly Matcher[]): Postings {
+export function postingsForMatchers(ix: PostingsIndex, matchers: readonly Matcher[]): Postings {
   const positive: Postings[] = [];
   const negative: Postings[] = [];
   for (const m of matchers) {

@@ -2,6 +2,7 @@ import type { Labels } from "../../model/index.ts";
 import type { Series, SeriesIterator } from "../../storage/index.ts";
 import { ValueType } from "../../storage/index.ts";
 import { XORChunk, XORIterator, type XORAppender } from "../chunkenc/index.ts";
+import { TombstoneIterator, type Interval } from "../tombstones/index.ts";
 import { GO_NAN_HI, GO_NAN_LO, STALE_NAN_HI, STALE_NAN_LO, floatBitsHi, floatBitsLo } from "../encoding/index.ts";
 
 /**
@@ -131,6 +132,27 @@ export class MemSeries {
     return i < this.chunks.length ? this.chunkMaxt[i]! : this.headMaxt;
   }
 
+  /**
+   * Drops the chunks that end before mint. Returns true when nothing is
+   * left (the series can be garbage collected).
+   */
+  truncateChunksBefore(mint: number): boolean {
+    let k = 0;
+    while (k < this.chunks.length && this.chunkMaxt[k]! < mint) k++;
+    if (k > 0) {
+      this.chunks.splice(0, k);
+      this.chunkMint.splice(0, k);
+      this.chunkMaxt.splice(0, k);
+    }
+    if (this.headChunk !== null && this.headMaxt < mint) {
+      if (this.chunks.length > 0) throw new Error("BUG: head chunk older than a complete chunk");
+      this.headChunk = null;
+      this.headApp = null;
+      this.headMint = Number.POSITIVE_INFINITY;
+    }
+    return this.chunks.length === 0 && this.headChunk === null;
+  }
+
   #cut(t: number, chunkRange: number): void {
     if (this.headChunk !== null) {
       // Freeze the full chunk into a right-sized copy of its bytes.
@@ -184,15 +206,23 @@ export class HeadSeries implements Series {
   readonly #s: MemSeries;
   readonly #mint: number;
   readonly #maxt: number;
+  readonly #deleted: readonly Interval[] | null;
 
-  constructor(s: MemSeries, mint: number, maxt: number) {
+  /** deleted: tombstoned intervals of the series (sorted), or null. */
+  constructor(s: MemSeries, mint: number, maxt: number, deleted: readonly Interval[] | null = null) {
     this.labels = s.labels;
     this.#s = s;
     this.#mint = mint;
     this.#maxt = Math.min(maxt, s.maxTime);
+    this.#deleted = deleted;
   }
 
   iterator(reuse?: SeriesIterator | null): SeriesIterator {
+    if (this.#deleted !== null) {
+      const inner = new HeadIterator();
+      inner.reset(this.#s, this.#mint, this.#maxt);
+      return new TombstoneIterator(inner, this.#deleted);
+    }
     const it = reuse instanceof HeadIterator ? reuse : new HeadIterator();
     it.reset(this.#s, this.#mint, this.#maxt);
     return it;
@@ -200,11 +230,23 @@ export class HeadSeries implements Series {
 }
 
 /**
- * Iterates a MemSeries' chunks over [mint, maxt], one XOR iterator reused
- * across chunks. Allocation-free per sample.
+ * A series' chunks in time order, without overlap, as HeadIterator reads
+ * them: MemSeries is one, and so is a block series' loaded chunks.
+ */
+export interface ChunkSource {
+  /** Index of the last chunk, -1 if none. */
+  readonly lastChunk: number;
+  chunk(i: number): { bytes(): Uint8Array };
+  chunkMinTime(i: number): number;
+  chunkMaxTime(i: number): number;
+}
+
+/**
+ * Iterates a ChunkSource's chunks over [mint, maxt], one XOR iterator
+ * reused across chunks. Allocation-free per sample.
  */
 export class HeadIterator implements SeriesIterator {
-  #s: MemSeries | null;
+  #s: ChunkSource | null;
   #mint: number;
   #maxt: number;
   /** Chunk loaded into #inner (-1 before the first). */
@@ -229,7 +271,7 @@ export class HeadIterator implements SeriesIterator {
   }
 
   /** Restarts over the samples of s within [mint, maxt]. */
-  reset(s: MemSeries, mint: number, maxt: number): void {
+  reset(s: ChunkSource, mint: number, maxt: number): void {
     this.#s = s;
     this.#mint = mint;
     this.#maxt = maxt;

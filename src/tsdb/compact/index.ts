@@ -1,0 +1,9 @@
+export {
+  exponentialBlockRanges,
+  compactionRanges,
+  headSeriesChunks,
+  blocksSeriesChunks,
+  planCompaction,
+  compactBlocks,
+  type DirMeta,
+} from "./compact.ts";
