@@ -129,6 +129,8 @@ scrape_configs:
     forGracePeriodMs: 600_000,
     resendDelayMs: 1_000,
     notificationQueueCapacity: 10_000,
+    tsdb: { retentionMs: 15 * 86_400_000, retentionSizeBytes: 0, minBlockDurationMs: 7_200_000, maxBlockDurationMs: 0, noLockfile: false, walCompression: true },
+    enableAdminApi: true,
     flags: {},
   });
   await server.start();

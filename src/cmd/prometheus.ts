@@ -1,6 +1,6 @@
 import { parseBase2Bytes } from "../config/index.ts";
 import { parseDuration } from "../model/index.ts";
-import { PrometheusServer, VERSION } from "../server/index.ts";
+import { PrometheusServer, type ServerOptions, VERSION } from "../server/index.ts";
 import { LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger } from "../util/index.ts";
 import { type FlagSpec, FlagKind, type ParsedFlags, runWithFlags } from "./flags.ts";
 
@@ -69,6 +69,33 @@ function intFlag(f: ParsedFlags, name: string): number {
   return n;
 }
 
+/**
+ * The TSDB settings of the flags. As Prometheus: retention defaults to 15d
+ * only when neither retention flag is set.
+ */
+function tsdbOptions(f: ParsedFlags): ServerOptions["tsdb"] {
+  const size = f.string("storage.tsdb.retention.size");
+  let retentionSizeBytes = 0;
+  if (size !== "") {
+    try {
+      retentionSizeBytes = parseBase2Bytes(size);
+    } catch (e) {
+      throw new FlagValueError(`invalid value "${size}" for flag --storage.tsdb.retention.size: ${(e as Error).message}`);
+    }
+  }
+  const time = f.string("storage.tsdb.retention.time");
+  let retentionMs = time === "" ? 0 : durationFlag(f, "storage.tsdb.retention.time");
+  if (retentionMs === 0 && retentionSizeBytes === 0) retentionMs = 15 * 24 * 3600 * 1000;
+  return {
+    retentionMs,
+    retentionSizeBytes,
+    minBlockDurationMs: durationFlag(f, "storage.tsdb.min-block-duration"),
+    maxBlockDurationMs: f.string("storage.tsdb.max-block-duration") === "" ? 0 : durationFlag(f, "storage.tsdb.max-block-duration"),
+    noLockfile: f.bool("storage.tsdb.no-lockfile"),
+    walCompression: f.bool("storage.tsdb.wal-compression"),
+  };
+}
+
 /** `promstack prometheus`: runs the server until SIGTERM or SIGINT. */
 export async function main(argv: string[]): Promise<number> {
   return runWithFlags(
@@ -91,14 +118,6 @@ export async function main(argv: string[]): Promise<number> {
       const logger = newLogger({ level: level as LogLevel, format: format as LogFormat });
       let server: PrometheusServer;
       try {
-        const size = f.string("storage.tsdb.retention.size");
-        if (size !== "") {
-          try {
-            parseBase2Bytes(size);
-          } catch (e) {
-            throw new FlagValueError(`invalid value "${size}" for flag --storage.tsdb.retention.size: ${(e as Error).message}`);
-          }
-        }
         server = new PrometheusServer({
           configFile: f.string("config.file"),
           storagePath: f.string("storage.tsdb.path"),
@@ -113,6 +132,8 @@ export async function main(argv: string[]): Promise<number> {
           forGracePeriodMs: durationFlag(f, "rules.alert.for-grace-period"),
           resendDelayMs: durationFlag(f, "rules.alert.resend-delay"),
           notificationQueueCapacity: intFlag(f, "alertmanager.notification-queue-capacity"),
+          tsdb: tsdbOptions(f),
+          enableAdminApi: f.bool("web.enable-admin-api"),
           flags: f.all(),
           logger,
           onQuit: () => process.kill(process.pid, "SIGTERM"),

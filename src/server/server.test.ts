@@ -26,6 +26,8 @@ async function withServer(opts: { lifecycle: boolean; prefix?: string }, fn: (ba
     forGracePeriodMs: 600_000,
     resendDelayMs: 60_000,
     notificationQueueCapacity: 10_000,
+    tsdb: { retentionMs: 15 * 86_400_000, retentionSizeBytes: 0, minBlockDurationMs: 7_200_000, maxBlockDurationMs: 0, noLockfile: false, walCompression: true },
+    enableAdminApi: true,
     flags: { "web.enable-lifecycle": String(opts.lifecycle) },
   });
   await s.start();
@@ -45,6 +47,21 @@ test("server: health, readiness and the API answer", async () => {
     assert.equal(await r.text(), '{"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[10,"3"]}]}}');
     const nf = await fetch(`${base}/nope`);
     assert.equal(nf.status, 404);
+  });
+});
+
+test("server: admin API snapshots and deletes series", async () => {
+  await withServer({ lifecycle: false }, async (base, _s, dir) => {
+    const snap = await fetch(`${base}/api/v1/admin/tsdb/snapshot`, { method: "POST" });
+    assert.equal(snap.status, 200);
+    const body = (await snap.json()) as { data: { name: string } };
+    assert.match(body.data.name, /^\d{8}T\d{6}Z-[0-9a-f]{16}$/);
+    assert.ok(existsSync(join(dir, "data", "snapshots", body.data.name)));
+    const del = await fetch(`${base}/api/v1/admin/tsdb/delete_series?match[]=up`, { method: "POST" });
+    assert.equal(del.status, 204);
+    const noMatch = await fetch(`${base}/api/v1/admin/tsdb/delete_series`, { method: "POST" });
+    assert.equal(noMatch.status, 400);
+    assert.equal((await fetch(`${base}/api/v1/admin/tsdb/clean_tombstones`, { method: "PUT" })).status, 204);
   });
 });
 

@@ -1,4 +1,6 @@
+import { randomBytes } from "node:crypto";
 import type { AddressInfo } from "node:net";
+import { join } from "node:path";
 import { hostname } from "node:os";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { type Config, configToYAML, loadConfigFile } from "../config/index.ts";
@@ -14,7 +16,7 @@ import { Manager as RuleManager, engineQueryFunc } from "../rules/index.ts";
 import type { Queryable } from "../storage/index.ts";
 import { type DB, openDB } from "../tsdb/index.ts";
 import { type Logger, nopLogger } from "../util/index.ts";
-import { type BuildInfo, addFormParser, registerApiV1 } from "../web/index.ts";
+import { type AdminOps, type BuildInfo, addFormParser, registerApiV1 } from "../web/index.ts";
 
 /** promstack's version, reported by --version and /api/v1/status/buildinfo. */
 export const VERSION = "0.1.0";
@@ -39,6 +41,17 @@ export interface ServerOptions {
   resendDelayMs: number;
   /** --alertmanager.notification-queue-capacity. */
   notificationQueueCapacity: number;
+  /** TSDB settings from the --storage.tsdb.* flags (retention, block durations, lock file, WAL compression). */
+  tsdb: {
+    retentionMs: number;
+    retentionSizeBytes: number;
+    minBlockDurationMs: number;
+    maxBlockDurationMs: number;
+    noLockfile: boolean;
+    walCompression: boolean;
+  };
+  /** --web.enable-admin-api. */
+  enableAdminApi: boolean;
   /** Every flag and its value, for /api/v1/status/flags. */
   flags: Record<string, string>;
   logger?: Logger;
@@ -193,7 +206,16 @@ export class PrometheusServer {
     const { host, port } = splitHostPort(this.#o.listenAddress);
     await this.#app.listen({ host: host === "" ? "0.0.0.0" : host, port });
     this.#log.info("Listening", "address", this.#o.listenAddress);
-    this.#db = await openDB(this.#o.storagePath, { logger: this.#log.with("component", "tsdb") });
+    const t = this.#o.tsdb;
+    this.#db = await openDB(this.#o.storagePath, {
+      logger: this.#log.with("component", "tsdb"),
+      retentionMs: t.retentionMs,
+      retentionSizeBytes: t.retentionSizeBytes,
+      minBlockDurationMs: t.minBlockDurationMs,
+      ...(t.maxBlockDurationMs > 0 ? { maxBlockDurationMs: t.maxBlockDurationMs } : {}),
+      noLockfile: t.noLockfile,
+      walCompression: t.walCompression,
+    });
     await this.#apply(cfg);
     this.#reloadSuccess.with().set(1);
     this.#notifier.start();
@@ -262,6 +284,25 @@ export class PrometheusServer {
     this.#log.info("See you next time!");
   }
 
+  /** The TSDB admin operations behind --web.enable-admin-api. */
+  #admin(): AdminOps {
+    const db = (): DB => {
+      if (this.#db === null) throw new Error("BUG: admin operation before the TSDB is open");
+      return this.#db;
+    };
+    return {
+      snapshot: async (skipHead) => {
+        const now = new Date();
+        const stamp = now.toISOString().replace(/[-:]/g, "").replace(/\.\d+Z$/, "Z");
+        const name = `${stamp}-${randomBytes(8).toString("hex")}`;
+        await db().snapshot(join(this.#o.storagePath, "snapshots", name), !skipHead);
+        return name;
+      },
+      deleteSeries: (matchers, mint, maxt) => db().deleteSeries(matchers, mint, maxt),
+      cleanTombstones: () => db().cleanTombstones(),
+    };
+  }
+
   async #routes(prefix: string): Promise<void> {
     const app = this.#app;
     addFormParser(app);
@@ -321,6 +362,7 @@ export class PrometheusServer {
           alertingRules: () => this.#rules.alertingRules(),
           alertmanagers: () => this.#notifier.alertmanagers(),
           targets: () => this.#scrape.targets(),
+          admin: this.#o.enableAdminApi ? this.#admin() : null,
           targetsMetadata: () => this.#scrape.targetsMetadata(),
           now: () => Date.now(),
           configYAML: () => (this.#config === null ? "" : configToYAML(this.#config)),

@@ -50,6 +50,7 @@ async function newApp(): Promise<FastifyInstance> {
           droppedTargets: [{ discoveredLabels: { __address__: "z:9", job: "a" }, scrapePool: "a" }],
           droppedTargetCounts: { a: 1 },
         }),
+        admin: null,
         targetsMetadata: () => [
           {
             scrapePool: "a",
@@ -258,6 +259,12 @@ for (const c of cases) {
     assert.equal(res.body, c.body);
   });
 }
+
+test("api v1: admin endpoints answer unavailable when disabled", async () => {
+  const res = await app.inject({ method: "POST", url: "/api/v1/admin/tsdb/snapshot" });
+  assert.equal(res.statusCode, 503);
+  assert.equal(res.body, '{"status":"error","errorType":"unavailable","error":"admin APIs disabled"}');
+});
 
 test("api v1: form POST, body values first", async () => {
   const res = await app.inject({

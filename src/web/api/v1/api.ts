@@ -59,6 +59,16 @@ export interface ApiV1Options {
   targets: () => TargetsInfo;
   /** The metadata of every active target (/targets/metadata, /metadata). */
   targetsMetadata: () => TargetMetadata[];
+  /** The TSDB admin operations, or null when --web.enable-admin-api is off. */
+  admin: AdminOps | null;
+}
+
+/** The TSDB operations of the admin API. Times in ms. */
+export interface AdminOps {
+  /** Writes a snapshot under <data>/snapshots and returns its directory name. */
+  snapshot(skipHead: boolean): Promise<string>;
+  deleteSeries(matchers: readonly Matcher[], mint: number, maxt: number): Promise<void>;
+  cleanTombstones(): Promise<void>;
 }
 
 /** Most points a range query may return per series, as Prometheus. */
@@ -434,6 +444,56 @@ export function registerApiV1(app: FastifyInstance, o: ApiV1Options): void {
       return sendApiData(req, reply, data);
     }),
   );
+
+  const admin = (fn: (ops: AdminOps, form: URLSearchParams, reply: FastifyReply) => Promise<FastifyReply>): Handler =>
+    handle(async (req, reply) => {
+      if (o.admin === null) throw new ApiError(ErrorType.Unavailable, "admin APIs disabled");
+      return fn(o.admin, formValues(req), reply);
+    });
+  const snapshot = admin(async (ops, form, reply) => {
+    const v = form.get("skip_head") ?? "";
+    let skipHead = false;
+    if (v !== "") {
+      if (!/^(1|t|T|TRUE|true|True|0|f|F|FALSE|false|False)$/.test(v)) {
+        throw new ApiError(ErrorType.BadData, `unable to parse boolean 'skip_head' argument: strconv.ParseBool: parsing ${JSON.stringify(v)}: invalid syntax`);
+      }
+      skipHead = /^(1|t|T|TRUE|true|True)$/.test(v);
+    }
+    let name: string;
+    try {
+      name = await ops.snapshot(skipHead);
+    } catch (e) {
+      throw new ApiError(ErrorType.Internal, `create snapshot: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    return sendApiData(reply.request, reply, { name });
+  });
+  const deleteSeries = admin(async (ops, form, reply) => {
+    const values = form.getAll("match[]");
+    if (values.length === 0) throw new ApiError(ErrorType.BadData, "no match[] parameter provided");
+    const start = parseTimeParam(form, "start", MIN_TIME_MS);
+    const end = parseTimeParam(form, "end", MAX_TIME_MS);
+    for (const ms of parseMatchersParam(values)) {
+      try {
+        await ops.deleteSeries(ms, start, end);
+      } catch (e) {
+        throw new ApiError(ErrorType.Internal, e instanceof Error ? e.message : String(e));
+      }
+    }
+    return reply.code(204).send();
+  });
+  const cleanTombstones = admin(async (ops, _form, reply) => {
+    try {
+      await ops.cleanTombstones();
+    } catch (e) {
+      throw new ApiError(ErrorType.Internal, e instanceof Error ? e.message : String(e));
+    }
+    return reply.code(204).send();
+  });
+  for (const m of ["POST", "PUT"] as const) {
+    app.route({ method: m, url: "/admin/tsdb/snapshot", handler: snapshot });
+    app.route({ method: m, url: "/admin/tsdb/delete_series", handler: deleteSeries });
+    app.route({ method: m, url: "/admin/tsdb/clean_tombstones", handler: cleanTombstones });
+  }
 
   app.get("/status/buildinfo", handle(async (req, reply) => sendApiData(req, reply, o.buildInfo)));
   app.get("/status/runtimeinfo", handle(async (req, reply) => sendApiData(req, reply, o.runtimeInfo())));
