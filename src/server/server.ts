@@ -16,7 +16,7 @@ import { Manager as RuleManager, engineQueryFunc } from "../rules/index.ts";
 import type { Queryable } from "../storage/index.ts";
 import { type DB, openDB } from "../tsdb/index.ts";
 import { type Logger, nopLogger } from "../util/index.ts";
-import { type AdminOps, type BuildInfo, addFormParser, registerApiV1 } from "../web/index.ts";
+import { type AdminOps, type BuildInfo, addFormParser, registerApiV1, registerFederate } from "../web/index.ts";
 
 /** promstack's version, reported by --version and /api/v1/status/buildinfo. */
 export const VERSION = "0.1.0";
@@ -341,6 +341,12 @@ export class PrometheusServer {
     });
     app.post(`${p}/-/quit`, quit);
     app.put(`${p}/-/quit`, quit);
+    registerFederate(app, `${p}/federate`, {
+      queryable: this.#queryable,
+      lookbackDeltaMs: this.#o.lookbackDeltaMs,
+      externalLabels: () => this.#config?.global.externalLabels ?? Labels.EMPTY,
+      now: () => Date.now(),
+    });
     app.get(`${p}/metrics`, async (_req, reply) => {
       const { families } = await this.#registry.gather();
       return reply.type(TEXT_CONTENT_TYPE).send(writeText(families));
