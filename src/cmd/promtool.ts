@@ -1,10 +1,28 @@
-import { testPromQL } from "../promtool/index.ts";
+import { existsSync } from "node:fs";
+import { writeFile } from "node:fs/promises";
+import { parseDuration } from "../model/index.ts";
+import {
+  checkConfig,
+  checkMetrics,
+  checkRules,
+  checkWebConfig,
+  newConfigLintConfig,
+  newRulesLintConfig,
+  queryInstant,
+  queryLabels,
+  queryRange,
+  querySeries,
+  QueryFormat,
+  testPromQL,
+  testRules,
+} from "../promtool/index.ts";
+import type { QueryClientOptions, Streams } from "../promtool/index.ts";
 
 /**
  * `promstack promtool ...`: a small command tree in the style of promtool's
- * kingpin CLI (context-sensitive --help, `help <command>`), wired to the
- * functions of src/promtool. Exit codes: what the command returns, 2 for a
- * usage error.
+ * kingpin CLI (flags of a command and its parents, context-sensitive
+ * --help, `help <command>`), wired to the functions of src/promtool.
+ * Exit codes: what the command returns, 1 for a usage error (as kingpin).
  */
 
 /** A positional argument of a command. */
@@ -13,42 +31,202 @@ interface ArgSpec {
   help: string;
   /** Takes one or more values (`<name>...`). */
   repeated: boolean;
+  required: boolean;
+  /** Each value must name an existing path (kingpin's ExistingFile(s)). */
+  existing: boolean;
 }
+
+/** The kinds of flag values, as kingpin's Bool, String, Strings, Enum, Duration, StringMap. */
+type FlagKind = "bool" | "string" | "strings" | "enum" | "duration" | "map";
+
+/** A flag of a command. */
+interface FlagSpec {
+  name: string;
+  help: string;
+  kind: FlagKind;
+  /** Default value text; null for none. */
+  def: string | null;
+  short: string | null;
+  /** Allowed values of an enum. */
+  values: readonly string[];
+  required: boolean;
+}
+
+/** Parsed flag values by name: booleans, strings, lists, maps and durations (ms). */
+type FlagValues = Map<string, boolean | string | string[] | Record<string, string> | number>;
 
 /** A command: a leaf with `run`, or a group with `sub` commands. */
 interface CommandSpec {
   name: string;
   help: string;
   args: ArgSpec[];
+  flags: FlagSpec[];
   sub: CommandSpec[];
-  run: ((args: string[]) => Promise<number>) | null;
+  run: ((args: Map<string, string[]>, flags: FlagValues) => Promise<number>) | null;
 }
 
-const app: CommandSpec = {
-  name: "promtool",
-  help: "Tooling for the Prometheus monitoring system.",
-  args: [],
-  run: null,
-  sub: [
-    {
-      name: "test",
-      help: "Unit testing.",
-      args: [],
-      run: null,
-      sub: [
-        {
-          name: "promql",
-          help: "Run PromQL test scripts (load/clear/eval/expect, the language of Prometheus's promqltest) against promstack's engine.",
-          args: [{ name: "test-file", help: "The PromQL test files, e.g. ../shared/reference/promql-tests/*.test.", repeated: true }],
-          sub: [],
-          run: (files) => testPromQL(files, process.stdout),
-        },
-      ],
-    },
-  ],
-};
-
 const prog = "promstack promtool";
+const io: Streams = { stdout: process.stdout, stderr: process.stderr };
+
+function arg(name: string, help: string, o: Partial<ArgSpec> = {}): ArgSpec {
+  return { name, help, repeated: false, required: true, existing: false, ...o };
+}
+
+function flag(name: string, kind: FlagKind, help: string, o: Partial<FlagSpec> = {}): FlagSpec {
+  return { name, help, kind, def: null, short: null, values: [], required: false, ...o };
+}
+
+function cmd(name: string, help: string, o: Partial<CommandSpec>): CommandSpec {
+  return { name, help, args: [], flags: [], sub: [], run: null, ...o };
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+const str = (f: FlagValues, n: string): string => (f.get(n) as string | undefined) ?? "";
+const bool = (f: FlagValues, n: string): boolean => (f.get(n) as boolean | undefined) ?? false;
+const strs = (f: FlagValues, n: string): string[] => (f.get(n) as string[] | undefined) ?? [];
+const ms = (f: FlagValues, n: string): number => (f.get(n) as number | undefined) ?? 0;
+
+function queryOpts(a: Map<string, string[]>, f: FlagValues, headers: Record<string, string> = {}): QueryClientOptions {
+  return { server: a.get("server")![0]!, format: str(f, "format") as QueryFormat, headers };
+}
+
+const lintHelp = (opts: string): string => `Linting checks to apply. Available options are: ${opts}. Use --lint=none to disable linting`;
+const ignoreUnknownHelp =
+  "Ignore unknown fields in the rule files. This is useful when you want to extend rule files with custom metadata. Ensure that those fields are removed before loading them into the Prometheus server as it performs strict checks by default.";
+
+const app: CommandSpec = cmd("promtool", "Tooling for the Prometheus monitoring system.", {
+  sub: [
+    cmd("check", "Check the resources for validity.", {
+      flags: [flag("query.lookback-delta", "duration", "The server's maximum query lookback duration.", { def: "5m" })],
+      sub: [
+        cmd("config", "Check if the config files are valid or not.", {
+          args: [arg("config-files", "The config files to check.", { repeated: true, existing: true })],
+          flags: [
+            flag("syntax-only", "bool", "Only check the config file syntax, ignoring file and content validation referenced in the config"),
+            flag("lint", "string", lintHelp("all, duplicate-rules, none, too-long-scrape-interval"), { def: "duplicate-rules" }),
+            flag("lint-fatal", "bool", "Make lint errors exit with exit code 3."),
+            flag("ignore-unknown-fields", "bool", ignoreUnknownHelp),
+            flag("agent", "bool", "Check config file for Prometheus in Agent mode."),
+          ],
+          run: (a, f) =>
+            checkConfig(
+              a.get("config-files")!,
+              {
+                agentMode: bool(f, "agent"),
+                syntaxOnly: bool(f, "syntax-only"),
+                lint: newConfigLintConfig(str(f, "lint"), bool(f, "lint-fatal"), bool(f, "ignore-unknown-fields"), ms(f, "query.lookback-delta"), io),
+              },
+              io,
+            ),
+        }),
+        cmd("web-config", "Check if the web config files are valid or not.", {
+          args: [arg("web-config-files", "The config files to check.", { repeated: true, existing: true })],
+          run: async (a) => checkWebConfig(a.get("web-config-files")!, io),
+        }),
+        cmd("rules", "Check if the rule files are valid or not.", {
+          args: [arg("rule-files", "The rule files to check, default is read from standard input.", { repeated: true, existing: true, required: false })],
+          flags: [
+            flag("lint", "string", lintHelp("all, duplicate-rules, none"), { def: "duplicate-rules" }),
+            flag("lint-fatal", "bool", "Make lint errors exit with exit code 3."),
+            flag("ignore-unknown-fields", "bool", ignoreUnknownHelp),
+          ],
+          run: (a, f) =>
+            checkRules(a.get("rule-files") ?? [], newRulesLintConfig(str(f, "lint"), bool(f, "lint-fatal"), bool(f, "ignore-unknown-fields"), io), io, readStdin),
+        }),
+        cmd("metrics", "Pass Prometheus metrics over stdin to lint them for consistency and correctness, and optionally perform cardinality analysis.", {
+          flags: [
+            flag("extended", "bool", "Print extended information related to the cardinality of the metrics."),
+            flag("lint", "string", "Linting checks to apply for metrics. Available options are: all, none. Use --lint=none to disable metrics linting.", { def: "all" }),
+          ],
+          run: (_a, f) => checkMetrics(bool(f, "extended"), str(f, "lint"), io, readStdin),
+        }),
+      ],
+    }),
+    cmd("query", "Run query against a Prometheus server.", {
+      flags: [flag("format", "enum", "Output format of the query.", { short: "o", def: "promql", values: ["promql", "json"] })],
+      sub: [
+        cmd("instant", "Run instant query.", {
+          args: [arg("server", "Prometheus server to query."), arg("expr", "PromQL query expression.")],
+          flags: [flag("time", "string", "Query evaluation time (RFC3339 or Unix timestamp).")],
+          run: (a, f) => queryInstant(queryOpts(a, f), a.get("expr")![0]!, str(f, "time"), io),
+        }),
+        cmd("range", "Run range query.", {
+          args: [arg("server", "Prometheus server to query."), arg("expr", "PromQL query expression.")],
+          flags: [
+            flag("header", "map", "Extra headers to send to server."),
+            flag("start", "string", "Query range start time (RFC3339 or Unix timestamp)."),
+            flag("end", "string", "Query range end time (RFC3339 or Unix timestamp)."),
+            flag("step", "duration", "Query step size (duration)."),
+          ],
+          run: (a, f) =>
+            queryRange(
+              queryOpts(a, f, (f.get("header") as Record<string, string> | undefined) ?? {}),
+              a.get("expr")![0]!,
+              str(f, "start"),
+              str(f, "end"),
+              ms(f, "step"),
+              io,
+            ),
+        }),
+        cmd("series", "Run series query.", {
+          args: [arg("server", "Prometheus server to query.")],
+          flags: [
+            flag("match", "strings", "Series selector. Can be specified multiple times.", { required: true }),
+            flag("start", "string", "Start time (RFC3339 or Unix timestamp)."),
+            flag("end", "string", "End time (RFC3339 or Unix timestamp)."),
+          ],
+          run: (a, f) => querySeries(queryOpts(a, f), strs(f, "match"), str(f, "start"), str(f, "end"), io),
+        }),
+        cmd("labels", "Run labels query.", {
+          args: [arg("server", "Prometheus server to query."), arg("name", "Label name to provide label values for.")],
+          flags: [
+            flag("start", "string", "Start time (RFC3339 or Unix timestamp)."),
+            flag("end", "string", "End time (RFC3339 or Unix timestamp)."),
+            flag("match", "strings", "Series selector. Can be specified multiple times."),
+          ],
+          run: (a, f) => queryLabels(queryOpts(a, f), a.get("name")![0]!, strs(f, "match"), str(f, "start"), str(f, "end"), io),
+        }),
+      ],
+    }),
+    cmd("test", "Unit testing.", {
+      flags: [flag("junit", "string", "File path to store JUnit XML test results.")],
+      sub: [
+        cmd("rules", "Unit tests for rules.", {
+          args: [arg("test-rule-file", "The unit test file.", { repeated: true, existing: true })],
+          flags: [
+            flag("run", "strings", "If set, will only run test groups whose names match the regular expression. Can be specified multiple times."),
+            flag("debug", "bool", "Enable unit test debugging."),
+            flag("diff", "bool", "[Experimental] Print colored differential output between expected & received output."),
+            flag("ignore-unknown-fields", "bool", ignoreUnknownHelp),
+          ],
+          run: (a, f) => {
+            const junit = str(f, "junit");
+            return testRules(
+              a.get("test-rule-file")!,
+              {
+                run: f.has("run") ? strs(f, "run") : null,
+                diff: bool(f, "diff"),
+                debug: bool(f, "debug"),
+                ignoreUnknownFields: bool(f, "ignore-unknown-fields"),
+                junit: junit === "" ? null : { write: (xml) => writeFile(junit, xml) },
+              },
+              io,
+            );
+          },
+        }),
+        cmd("promql", "Run PromQL test scripts (load/clear/eval/expect, the language of Prometheus's promqltest) against promstack's engine.", {
+          args: [arg("test-file", "The PromQL test files, e.g. ../shared/reference/promql-tests/*.test.", { repeated: true })],
+          run: (a) => testPromQL(a.get("test-file")!, process.stdout),
+        }),
+      ],
+    }),
+  ],
+});
 
 /** A bad command line; printed with a hint to use --help. */
 class UsageError extends Error {
@@ -59,7 +237,7 @@ class UsageError extends Error {
 }
 
 function argsUsage(c: CommandSpec): string {
-  return c.args.map((a) => `<${a.name}>${a.repeated ? "..." : ""}`).join(" ");
+  return c.args.map((a) => (a.required ? `<${a.name}>${a.repeated ? "..." : ""}` : `[<${a.name}>${a.repeated ? "..." : ""}]`)).join(" ");
 }
 
 /** Leaf commands under c with their full paths (relative to the app). */
@@ -82,16 +260,24 @@ function wrap(text: string, indent: string): string {
   return lines.map((l) => indent + l).join("\n");
 }
 
-/** Help text of the command at `path` (empty for the app). */
-function helpText(c: CommandSpec, path: string[]): string {
+function flagUsage(f: FlagSpec): string {
+  const long = f.kind === "bool" ? `--[no-]${f.name}` : `--${f.name}=${f.kind === "map" ? "KEY=VALUE" : f.name.toUpperCase()}`;
+  return f.short !== null ? `-${f.short}, ${long}` : `    ${long}`;
+}
+
+/** Help text of the command at `path` (empty for the app), with the flags of it and its parents. */
+function helpText(c: CommandSpec, path: string[], chain: CommandSpec[]): string {
   const full = [prog, ...path].join(" ");
   let s: string;
-  if (c.sub.length > 0) s = `usage: ${full}${path.length === 0 ? " [<flags>]" : ""} <command> [<args> ...]\n\n`;
-  else s = `usage: ${full} ${argsUsage(c)}\n\n`;
+  if (c.sub.length > 0) s = `usage: ${full} [<flags>] <command> [<args> ...]\n\n`;
+  else s = `usage: ${full} [<flags>]${c.args.length > 0 ? ` ${argsUsage(c)}` : ""}\n\n`;
   s += `${c.help}\n\nFlags:\n  -h, --help  Show context-sensitive help.\n`;
+  for (const f of chain.flatMap((x) => x.flags)) {
+    s += `  ${flagUsage(f)}\n${wrap(f.help + (f.def !== null && f.kind !== "bool" ? ` (default: ${f.def})` : ""), "      ")}\n`;
+  }
   if (c.sub.length === 0 && c.args.length > 0) {
     s += "\nArgs:\n";
-    for (const a of c.args) s += `  <${a.name}>\n${wrap(a.help, "    ")}\n`;
+    for (const a of c.args) s += `  ${a.required ? `<${a.name}>` : `[<${a.name}>]`}\n${wrap(a.help, "    ")}\n`;
   }
   if (c.sub.length > 0) {
     s += path.length === 0 ? "\nCommands:\n  help [<command>...]\n    Show help.\n\n" : "\nSubcommands:\n";
@@ -102,55 +288,156 @@ function helpText(c: CommandSpec, path: string[]): string {
   return s;
 }
 
-/** Finds the command at `words`; throws UsageError for an unknown one. */
-function resolve(words: string[]): { cmd: CommandSpec; path: string[]; rest: string[] } {
-  let cmd = app;
+/** Finds the command at `words` (help <command>); throws UsageError for an unknown one. */
+function resolve(words: string[]): { cmd: CommandSpec; path: string[]; chain: CommandSpec[] } {
+  let c = app;
   const path: string[] = [];
-  let i = 0;
-  while (cmd.sub.length > 0 && i < words.length) {
-    const next = cmd.sub.find((s) => s.name === words[i]);
-    if (next === undefined) throw new UsageError(`expected command but got ${JSON.stringify(words[i])}`);
-    cmd = next;
-    path.push(words[i]!);
-    i++;
+  const chain = [app];
+  for (const w of words) {
+    const next = c.sub.find((s) => s.name === w);
+    if (next === undefined) throw new UsageError(`expected command but got ${JSON.stringify(w)}`);
+    c = next;
+    path.push(w);
+    chain.push(c);
   }
-  return { cmd, path, rest: words.slice(i) };
+  return { cmd: c, path, chain };
+}
+
+/** Sets a flag's value, checking enums, durations and maps. */
+function setFlag(values: FlagValues, f: FlagSpec, raw: string): void {
+  switch (f.kind) {
+    case "bool":
+      values.set(f.name, raw === "true" || raw === "");
+      return;
+    case "enum":
+      if (!f.values.includes(raw)) throw new UsageError(`enum value must be one of ${f.values.join(",")}, got '${raw}'`);
+      values.set(f.name, raw);
+      return;
+    case "duration":
+      try {
+        values.set(f.name, parseDuration(raw));
+      } catch {
+        throw new UsageError(`time: invalid duration ${JSON.stringify(raw)}`);
+      }
+      return;
+    case "strings":
+      values.set(f.name, [...((values.get(f.name) as string[] | undefined) ?? []), raw]);
+      return;
+    case "map": {
+      const i = raw.indexOf("=");
+      if (i < 0) throw new UsageError(`expected KEY=VALUE got '${raw}'`);
+      values.set(f.name, { ...((values.get(f.name) as Record<string, string> | undefined) ?? {}), [raw.slice(0, i)]: raw.slice(i + 1) });
+      return;
+    }
+    default:
+      values.set(f.name, raw);
+  }
+}
+
+/** Parses argv against the command tree: resolves the command, its flags (and its parents') and its arguments. */
+function parse(argv: string[]): { chain: CommandSpec[]; path: string[]; help: boolean; positional: string[]; flags: FlagValues } {
+  let c = app;
+  const chain = [app];
+  const path: string[] = [];
+  const positional: string[] = [];
+  const flags: FlagValues = new Map();
+  let help = false;
+  let onlyArgs = false;
+  const visible = (): FlagSpec[] => chain.flatMap((x) => x.flags);
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (!onlyArgs && a === "--") {
+      onlyArgs = true;
+      continue;
+    }
+    if (!onlyArgs && (a === "-h" || a === "--help")) {
+      help = true;
+      continue;
+    }
+    if (!onlyArgs && a.startsWith("--")) {
+      const eq = a.indexOf("=");
+      let name = eq < 0 ? a.slice(2) : a.slice(2, eq);
+      let negated = false;
+      let f = visible().find((x) => x.name === name);
+      if (f === undefined && name.startsWith("no-")) {
+        f = visible().find((x) => x.name === name.slice(3) && x.kind === "bool");
+        negated = f !== undefined;
+        if (negated) name = name.slice(3);
+      }
+      if (f === undefined) throw new UsageError(`unknown long flag '--${name}'`);
+      if (f.kind === "bool") setFlag(flags, f, negated ? "false" : eq < 0 ? "true" : a.slice(eq + 1));
+      else if (eq >= 0) setFlag(flags, f, a.slice(eq + 1));
+      else {
+        if (i + 1 >= argv.length) throw new UsageError(`expected argument for flag '--${name}'`);
+        setFlag(flags, f, argv[++i]!);
+      }
+      continue;
+    }
+    if (!onlyArgs && a.startsWith("-") && a !== "-") {
+      const short = a[1]!;
+      const f = visible().find((x) => x.short === short);
+      if (f === undefined) throw new UsageError(`unknown short flag '-${short}'`);
+      if (f.kind === "bool") setFlag(flags, f, "true");
+      else if (a.length > 2) setFlag(flags, f, a.slice(2));
+      else {
+        if (i + 1 >= argv.length) throw new UsageError(`expected argument for flag '-${short}'`);
+        setFlag(flags, f, argv[++i]!);
+      }
+      continue;
+    }
+    if (c.sub.length > 0) {
+      const next = c.sub.find((s) => s.name === a);
+      if (next === undefined) throw new UsageError(`expected command but got ${JSON.stringify(a)}`);
+      c = next;
+      chain.push(c);
+      path.push(a);
+      continue;
+    }
+    positional.push(a);
+  }
+  return { chain, path, help, positional, flags };
 }
 
 /** Entry point: runs `promstack promtool <argv>`, resolves to the exit code. */
 export async function main(argv: string[]): Promise<number> {
   try {
-    let help = false;
-    const words: string[] = [];
-    let onlyArgs = false;
-    for (const a of argv) {
-      if (!onlyArgs && (a === "-h" || a === "--help")) help = true;
-      else if (!onlyArgs && a === "--") onlyArgs = true;
-      else if (!onlyArgs && a.startsWith("-") && a !== "-") throw new UsageError(`unknown long flag '${a}'`);
-      else words.push(a);
-    }
-    if (words[0] === "help") {
-      const { cmd, path } = resolve(words.slice(1));
-      process.stdout.write(helpText(cmd, path));
+    const first = argv.find((a) => !a.startsWith("-"));
+    if (first === "help") {
+      const { cmd: c, path, chain } = resolve(argv.slice(argv.indexOf("help") + 1).filter((a) => !a.startsWith("-")));
+      process.stdout.write(helpText(c, path, chain));
       return 0;
     }
-    const { cmd, path, rest } = resolve(words);
+    const { chain, path, help, positional, flags } = parse(argv);
+    const c = chain[chain.length - 1]!;
     if (help) {
-      process.stdout.write(helpText(cmd, path));
+      process.stdout.write(helpText(c, path, chain));
       return 0;
     }
-    if (cmd.run === null) {
-      throw new UsageError(path.length === 0 ? "expected command but got nothing" : `expected command after ${JSON.stringify(path.join(" "))}`);
+    if (c.run === null) {
+      throw new UsageError(path.length === 0 ? "expected command but got nothing" : `must select a subcommand of '${path.join(" ")}'`);
     }
-    for (const a of cmd.args) {
-      if (a.repeated && rest.length === 0) throw new UsageError(`required argument '${a.name}' not provided`);
+    const args = new Map<string, string[]>();
+    let i = 0;
+    for (const a of c.args) {
+      const vals = a.repeated ? positional.slice(i) : positional.slice(i, i + 1);
+      i += vals.length;
+      if (vals.length === 0) {
+        if (a.required) throw new UsageError(`required argument '${a.name}' not provided`);
+        continue;
+      }
+      if (a.existing) for (const v of vals) if (!existsSync(v)) throw new UsageError(`path '${v}' does not exist`);
+      args.set(a.name, vals);
     }
-    if (cmd.args.length === 0 && rest.length > 0) throw new UsageError(`unexpected ${rest[0]}`);
-    return await cmd.run(rest);
+    if (i < positional.length) throw new UsageError(`unexpected ${positional[i]}`);
+    for (const f of chain.flatMap((x) => x.flags)) {
+      if (f.required && !flags.has(f.name)) throw new UsageError(`required flag --${f.name} not provided`);
+      if (!flags.has(f.name) && f.def !== null) setFlag(flags, f, f.def);
+    }
+    return await c.run(args, flags);
   } catch (e) {
     if (e instanceof UsageError) {
       process.stderr.write(`${prog}: error: ${e.message}, try --help\n`);
-      return 2;
+      return 1;
     }
     throw e;
   }

@@ -15,3 +15,5 @@ export { ScrapeProtocol, SCRAPE_PROTOCOL_HEADERS, DEFAULT_SCRAPE_PROTOCOLS, DEFA
 export { EscapingScheme, acceptHeader, MediaTypeError, parseMediaType, protocolMediaType, ContentTypeError, extractMediaType, parserFor, decodeExposition } from "./content-type.ts";
 export type { ParserForOptions } from "./content-type.ts";
 export { CounterChild, CounterVec, DEFAULT_BUCKETS, GaugeChild, GaugeFunc, GaugeVec, HistogramChild, HistogramVec } from "./metrics.ts";
+export { ProcessCollector } from "./process.ts";
+export type { ProcFs } from "./process.ts";

@@ -80,12 +80,12 @@ test("CLI: a failing script exits 1 with the line and the diff", () => {
 });
 
 const usage = [
-  { name: "no files", args: ["test", "promql"], code: 2, stream: "stderr", want: /required argument 'test-file' not provided/ },
-  { name: "unknown command", args: ["frob"], code: 2, stream: "stderr", want: /expected command but got "frob"/ },
-  { name: "unknown flag", args: ["test", "promql", "--bogus", "x"], code: 2, stream: "stderr", want: /unknown long flag '--bogus'/ },
+  { name: "no files", args: ["test", "promql"], code: 1, stream: "stderr", want: /required argument 'test-file' not provided/ },
+  { name: "unknown command", args: ["frob"], code: 1, stream: "stderr", want: /expected command but got "frob"/ },
+  { name: "unknown flag", args: ["test", "promql", "--bogus", "x"], code: 1, stream: "stderr", want: /unknown long flag '--bogus'/ },
   { name: "top help", args: ["--help"], code: 0, stream: "stdout", want: /usage: promstack promtool \[<flags>\] <command>[\s\S]*test promql <test-file>\.\.\./ },
-  { name: "test help", args: ["test", "--help"], code: 0, stream: "stdout", want: /usage: promstack promtool test <command>[\s\S]*Subcommands:[\s\S]*test promql/ },
-  { name: "help command", args: ["help", "test", "promql"], code: 0, stream: "stdout", want: /usage: promstack promtool test promql <test-file>\.\.\./ },
+  { name: "test help", args: ["test", "--help"], code: 0, stream: "stdout", want: /usage: promstack promtool test \[<flags>\] <command>[\s\S]*Subcommands:[\s\S]*test promql/ },
+  { name: "help command", args: ["help", "test", "promql"], code: 0, stream: "stdout", want: /usage: promstack promtool test promql \[<flags>\] <test-file>\.\.\./ },
 ] as const;
 for (const c of usage) {
   test(`CLI: ${c.name}`, () => {

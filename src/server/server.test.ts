@@ -70,6 +70,7 @@ test("server: lifecycle endpoints are refused unless enabled", async () => {
     const r = await fetch(`${base}/-/reload`, { method: "POST" });
     assert.equal(r.status, 403);
     assert.equal(await r.text(), "Lifecycle API is not enabled.\n");
+    assert.equal((await fetch(`${base}/-/reload`)).status, 405);
   });
 });
 
@@ -83,6 +84,12 @@ test("server: a broken config is rejected on reload and the old one keeps runnin
     const m = await (await fetch(`${base}/metrics`)).text();
     assert.match(m, /^prometheus_config_last_reload_successful 0$/m);
     assert.match(m, /^prometheus_config_reloads_total 2$/m);
+    assert.match(m, /^prometheus_config_last_reload_success_timestamp_seconds \d/m);
+    assert.match(m, /^prometheus_http_requests_total\{code="200",handler="\/-\/reload"\} 1$/m);
+    assert.match(m, /^prometheus_http_requests_total\{code="500",handler="\/-\/reload"\} 1$/m);
+    assert.match(m, /^prometheus_tsdb_head_series 0$/m);
+    assert.match(m, /^process_resident_memory_bytes /m);
+    assert.match(m, /^prometheus_build_info\{/m);
     const cfg = (await (await fetch(`${base}/api/v1/status/config`)).json()) as { data: { yaml: string } };
     assert.match(cfg.data.yaml, /job_name: self/);
   });

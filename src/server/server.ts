@@ -5,7 +5,7 @@ import { hostname } from "node:os";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { type Config, configToYAML, loadConfigFile } from "../config/index.ts";
 import { DiscoveryManager } from "../discovery/index.ts";
-import { CounterVec, GaugeVec, Registry, TEXT_CONTENT_TYPE, writeText } from "../exposition/index.ts";
+import { CounterVec, GaugeVec, HistogramVec, ProcessCollector, Registry, TEXT_CONTENT_TYPE, writeText } from "../exposition/index.ts";
 import { getScrapeConfigs, globFiles } from "../config/index.ts";
 import { Labels } from "../model/index.ts";
 import { ScrapeManager } from "../scrape/index.ts";
@@ -14,7 +14,7 @@ import { Notifier } from "../notifier/index.ts";
 import { Engine } from "../promql/engine/index.ts";
 import { Manager as RuleManager, engineQueryFunc } from "../rules/index.ts";
 import type { Queryable } from "../storage/index.ts";
-import { type DB, openDB } from "../tsdb/index.ts";
+import { type DB, openDB, tsdbCollector } from "../tsdb/index.ts";
 import { type Logger, nopLogger } from "../util/index.ts";
 import { type AdminOps, type BuildInfo, addFormParser, registerApiV1, registerFederate } from "../web/index.ts";
 
@@ -98,6 +98,9 @@ export class PrometheusServer {
   readonly #engine: Engine;
   readonly #reloadSuccess: GaugeVec;
   readonly #reloads: CounterVec;
+  readonly #reloadTime: GaugeVec;
+  readonly #httpRequests: CounterVec;
+  readonly #httpDuration: HistogramVec;
   readonly #startMs: number;
   readonly #queryable: Queryable;
   readonly #rules: RuleManager;
@@ -123,7 +126,24 @@ export class PrometheusServer {
     });
     this.#reloadSuccess = new GaugeVec("prometheus_config_last_reload_successful", "Whether the last configuration reload attempt was successful.");
     this.#reloads = new CounterVec("prometheus_config_reloads_total", "Number of configuration reload attempts.", []);
-    for (const c of [this.#reloadSuccess, this.#reloads]) this.#registry.register(c);
+    this.#reloadTime = new GaugeVec("prometheus_config_last_reload_success_timestamp_seconds", "Timestamp of the last successful configuration reload.");
+    this.#httpRequests = new CounterVec("prometheus_http_requests_total", "Counter of HTTP requests.", ["code", "handler"]);
+    this.#httpDuration = new HistogramVec("prometheus_http_request_duration_seconds", "Histogram of latencies for HTTP requests.", ["handler"], [
+      0.1, 0.2, 0.4, 1, 3, 8, 20, 60, 120,
+    ]);
+    const buildInfo = new GaugeVec("prometheus_build_info", "A metric with a constant '1' value labeled by version, revision, branch, goversion from which prometheus was built, and the goos and goarch for the build.", [
+      "branch",
+      "goarch",
+      "goos",
+      "goversion",
+      "revision",
+      "tags",
+      "version",
+    ]);
+    buildInfo.with("", process.arch, process.platform, `node${process.versions.node}`, "", "", VERSION).set(1);
+    for (const c of [this.#reloadSuccess, this.#reloads, this.#reloadTime, this.#httpRequests, this.#httpDuration, buildInfo]) this.#registry.register(c);
+    this.#registry.register(new ProcessCollector());
+    this.#registry.register(tsdbCollector(() => this.#db));
     this.#startMs = Date.now();
     this.#queryable = {
       querier: (mint, maxt) => {
@@ -218,6 +238,7 @@ export class PrometheusServer {
     });
     await this.#apply(cfg);
     this.#reloadSuccess.with().set(1);
+    this.#reloadTime.with().set(Date.now() / 1000);
     this.#notifier.start();
     this.#notifyDiscovery.start();
     this.#scrapeDiscovery.start();
@@ -262,6 +283,7 @@ export class PrometheusServer {
         throw e;
       }
       this.#reloadSuccess.with().set(1);
+      this.#reloadTime.with().set(Date.now() / 1000);
       this.#log.info("Completed loading of configuration file", "filename", this.#o.configFile);
     };
     const prev = this.#reloading ?? Promise.resolve();
@@ -308,6 +330,13 @@ export class PrometheusServer {
     addFormParser(app);
     const p = prefix === "/" ? "" : prefix;
     app.setNotFoundHandler((_req, reply) => reply.code(404).type("text/plain; charset=utf-8").send("404 page not found\n"));
+    // prometheus_http_requests_total and _duration_seconds by route, as Prometheus instruments its handlers.
+    app.addHook("onResponse", async (req, reply) => {
+      const route = req.routeOptions.url;
+      const handler = route === undefined ? "other" : p !== "" && route.startsWith(p) ? route.slice(p.length) || "/" : route;
+      this.#httpRequests.with(String(reply.statusCode), handler).inc();
+      this.#httpDuration.with(handler).observe(reply.elapsedTime / 1000);
+    });
     app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
       const path = req.url.split("?")[0]!;
       if (this.#ready || path === `${p}/-/healthy` || path === `${p}/-/ready` || path === `${p}/metrics`) return;
@@ -335,6 +364,10 @@ export class PrometheusServer {
     });
     app.post(`${p}/-/reload`, reload);
     app.put(`${p}/-/reload`, reload);
+    const onlyPostPut = async (_req: FastifyRequest, reply: FastifyReply) =>
+      reply.code(405).type("text/plain; charset=utf-8").send("Only POST or PUT requests allowed\n");
+    app.get(`${p}/-/reload`, onlyPostPut);
+    app.get(`${p}/-/quit`, onlyPostPut);
     const quit = lifecycle(async (reply) => {
       setImmediate(() => this.#o.onQuit?.());
       return reply.type("text/plain; charset=utf-8").send("Requesting termination... Goodbye!");

@@ -104,3 +104,4 @@ export {
 } from "./tombstones/index.ts";
 export type { Interval } from "./tombstones/index.ts";
 export { PageCache } from "./fileutil/index.ts";
+export { tsdbCollector } from "./metrics.ts";

@@ -1,0 +1,63 @@
+import { type Collector, type Emit, MetricType, newDesc } from "../exposition/index.ts";
+import type { DB } from "./db.ts";
+
+const C = MetricType.Counter;
+const G = MetricType.Gauge;
+const d = {
+  headSeries: newDesc("prometheus_tsdb_head_series", "Total number of series in the head block.", G),
+  seriesCreated: newDesc("prometheus_tsdb_head_series_created_total", "Total number of series created in the head", C),
+  seriesRemoved: newDesc("prometheus_tsdb_head_series_removed_total", "Total number of series removed in the head", C),
+  samplesAppended: newDesc("prometheus_tsdb_head_samples_appended_total", "Total number of appended samples.", C, ["type"]),
+  outOfOrder: newDesc("prometheus_tsdb_out_of_order_samples_total", "Total number of out of order samples ingestion failed attempts due to out of order being disabled.", C, ["type"]),
+  outOfBound: newDesc("prometheus_tsdb_out_of_bound_samples_total", "Total number of out of bound samples ingestion failed attempts with out of order support disabled.", C, ["type"]),
+  headMin: newDesc("prometheus_tsdb_head_min_time", "Minimum time bound of the head block.", G),
+  headMax: newDesc("prometheus_tsdb_head_max_time", "Maximum timestamp of the head block.", G),
+  truncations: newDesc("prometheus_tsdb_head_truncations_total", "Total number of head truncations attempted.", C),
+  blocksLoaded: newDesc("prometheus_tsdb_blocks_loaded", "Number of currently loaded data blocks", G),
+  compactions: newDesc("prometheus_tsdb_compactions_total", "Total number of compactions that were executed for the partition.", C),
+  compactionsFailed: newDesc("prometheus_tsdb_compactions_failed_total", "Total number of compactions that failed for the partition.", C),
+  timeRetentions: newDesc("prometheus_tsdb_time_retentions_total", "The number of times that blocks were deleted because the maximum time limit was exceeded.", C),
+  sizeRetentions: newDesc("prometheus_tsdb_size_retentions_total", "The number of times that blocks were deleted because the maximum number of bytes was exceeded.", C),
+  retentionLimit: newDesc("prometheus_tsdb_retention_limit_seconds", "Max age in seconds blocks should be kept in the TSDB. 0 means no limit.", G),
+  retentionBytes: newDesc("prometheus_tsdb_retention_limit_bytes", "Max number of bytes to be retained in the tsdb blocks, configured 0 means disabled", G),
+  checkpoints: newDesc("prometheus_tsdb_checkpoint_creations_total", "Total number of checkpoint creations attempted.", C),
+  walCorruptions: newDesc("prometheus_tsdb_wal_corruptions_total", "Total number of WAL corruptions.", C),
+  walFsyncs: newDesc("prometheus_tsdb_wal_fsync_duration_seconds_count", "Number of WAL fsyncs.", C),
+  walWritesFailed: newDesc("prometheus_tsdb_wal_writes_failed_total", "Total number of write log writes that failed.", C),
+};
+
+/**
+ * The prometheus_tsdb_* self-metrics of a DB under Prometheus's names,
+ * read from its counters when gathered. `db()` is null until the DB is open.
+ */
+export function tsdbCollector(db: () => DB | null): Collector {
+  return {
+    async collect(emit: Emit): Promise<void> {
+      const x = db();
+      if (x === null) return;
+      const h = x.stats;
+      emit(d.headSeries, x.head.numSeries);
+      emit(d.seriesCreated, h.seriesCreated);
+      emit(d.seriesRemoved, h.seriesRemoved);
+      emit(d.samplesAppended, h.samplesAppended, "float");
+      emit(d.outOfOrder, h.outOfOrderSamples, "float");
+      emit(d.outOfBound, h.outOfBoundSamples, "float");
+      // NOTE: matches Prometheus, which reports MaxInt64 / MinInt64 for an empty head.
+      emit(d.headMin, Number.isFinite(x.head.minTime) ? x.head.minTime : 9223372036854775807);
+      emit(d.headMax, Number.isFinite(x.head.maxTime) ? x.head.maxTime : -9223372036854775808);
+      emit(d.truncations, h.truncations);
+      emit(d.blocksLoaded, x.blocks.length);
+      const s = x.dbStats;
+      emit(d.compactions, s.compactions + s.headCompactions);
+      emit(d.compactionsFailed, s.compactionsFailed);
+      emit(d.timeRetentions, s.timeRetentionDeletions);
+      emit(d.sizeRetentions, s.sizeRetentionDeletions);
+      emit(d.retentionLimit, x.retentionMs / 1000);
+      emit(d.retentionBytes, x.retentionSizeBytes);
+      emit(d.checkpoints, s.checkpoints);
+      emit(d.walCorruptions, h.walCorruptions);
+      emit(d.walFsyncs, x.walStats.fsyncs);
+      emit(d.walWritesFailed, x.walStats.writesFailed);
+    },
+  };
+}
