@@ -56,6 +56,8 @@ test("federation: /federate serves the newest samples, a real Prometheus federat
     lookbackDeltaMs: 300_000,
     queryTimeoutMs: 120_000,
     queryMaxSamples: 50_000_000,
+    queryMaxConcurrency: 20,
+    maxConnections: 512,
     outageToleranceMs: 3_600_000,
     forGracePeriodMs: 600_000,
     resendDelayMs: 60_000,

@@ -125,6 +125,8 @@ scrape_configs:
     lookbackDeltaMs: 300_000,
     queryTimeoutMs: 120_000,
     queryMaxSamples: 50_000_000,
+    queryMaxConcurrency: 20,
+    maxConnections: 512,
     outageToleranceMs: 3_600_000,
     forGracePeriodMs: 600_000,
     resendDelayMs: 1_000,

@@ -358,6 +358,8 @@ async function withServer(fn: (base: string) => Promise<void>): Promise<void> {
     lookbackDeltaMs: 300_000,
     queryTimeoutMs: 120_000,
     queryMaxSamples: 50_000_000,
+    queryMaxConcurrency: 20,
+    maxConnections: 512,
     outageToleranceMs: 3_600_000,
     forGracePeriodMs: 600_000,
     resendDelayMs: 60_000,

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import type { RequestListener, Server as HTTPServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { hostname } from "node:os";
@@ -11,12 +12,13 @@ import { Labels } from "../model/index.ts";
 import { ScrapeManager } from "../scrape/index.ts";
 import { AlertTemplateData, expandAlertField, prometheusFuncs } from "../template/index.ts";
 import { Notifier } from "../notifier/index.ts";
+import { RemoteWriteStorage, WriteHandler } from "../remote/index.ts";
 import { Engine } from "../promql/engine/index.ts";
 import { Manager as RuleManager, engineQueryFunc } from "../rules/index.ts";
 import type { Queryable } from "../storage/index.ts";
-import { type DB, openDB, tsdbCollector } from "../tsdb/index.ts";
+import { type DB, listSegments, openDB, tsdbCollector } from "../tsdb/index.ts";
 import { type Logger, nopLogger } from "../util/index.ts";
-import { type AdminOps, type BuildInfo, addFormParser, registerApiV1, registerFederate } from "../web/index.ts";
+import { type AdminOps, type BuildInfo, WebConfigSource, addFormParser, createWebServer, registerApiV1, registerFederate } from "../web/index.ts";
 
 /** promstack's version, reported by --version and /api/v1/status/buildinfo. */
 export const VERSION = "0.1.0";
@@ -35,6 +37,10 @@ export interface ServerOptions {
   lookbackDeltaMs: number;
   queryTimeoutMs: number;
   queryMaxSamples: number;
+  /** --query.max-concurrency. */
+  queryMaxConcurrency: number;
+  /** --web.max-connections (0: unlimited). */
+  maxConnections: number;
   /** --rules.alert.for-outage-tolerance, --rules.alert.for-grace-period, --rules.alert.resend-delay. */
   outageToleranceMs: number;
   forGracePeriodMs: number;
@@ -52,6 +58,15 @@ export interface ServerOptions {
   };
   /** --web.enable-admin-api. */
   enableAdminApi: boolean;
+  /**
+   * --web.config.file: TLS and basic auth for every endpoint (exporter-toolkit
+   * format); empty or absent: plain HTTP without authentication.
+   */
+  webConfigFile?: string;
+  /** --web.enable-remote-write-receiver: serve POST /api/v1/write. */
+  enableRemoteWriteReceiver?: boolean;
+  /** --storage.remote.flush-deadline (ms); 1m if absent. */
+  remoteFlushDeadlineMs?: number;
   /** Every flag and its value, for /api/v1/status/flags. */
   flags: Record<string, string>;
   logger?: Logger;
@@ -108,16 +123,26 @@ export class PrometheusServer {
   readonly #notifyDiscovery: DiscoveryManager;
   readonly #scrape: ScrapeManager;
   readonly #scrapeDiscovery: DiscoveryManager;
+  readonly #remoteWrite: RemoteWriteStorage;
+  readonly #writeHandler: WriteHandler;
   #externalURL: string;
   #db: DB | null;
   #config: Config | null;
   #ready: boolean;
   #reloading: Promise<void> | null;
 
+  /** Throws WebConfigError when --web.config.file is set and invalid. */
   constructor(o: ServerOptions) {
     this.#o = o;
     this.#log = o.logger ?? nopLogger;
-    this.#app = Fastify({ logger: false, bodyLimit: 32 * 1024 * 1024 });
+    const webLog = this.#log.with("component", "web");
+    const web = o.webConfigFile === undefined || o.webConfigFile === "" ? null : new WebConfigSource(o.webConfigFile, { logger: webLog });
+    // NOTE: matches Prometheus, whose web config wraps the whole handler: no endpoint answers without credentials.
+    this.#app = Fastify({
+      logger: false,
+      bodyLimit: 32 * 1024 * 1024,
+      ...(web === null ? {} : { serverFactory: (handler: RequestListener) => createWebServer(web, handler, { logger: webLog }) as HTTPServer }),
+    });
     this.#registry = new Registry();
     this.#engine = new Engine({
       lookbackDeltaMs: o.lookbackDeltaMs,
@@ -172,6 +197,15 @@ export class PrometheusServer {
     });
     this.#scrapeDiscovery = new DiscoveryManager({ name: "scrape", logger: this.#log.with("component", "discovery manager scrape") });
     this.#scrapeDiscovery.subscribe((sets) => this.#scrape.sync(sets));
+    this.#remoteWrite = new RemoteWriteStorage({
+      walDir: join(o.storagePath, "wal"),
+      positionDir: join(o.storagePath, "remote-write"),
+      registry: this.#registry,
+      logger: this.#log,
+      userAgent: `Prometheus/${VERSION}`,
+      flushDeadlineMs: o.remoteFlushDeadlineMs ?? 60_000,
+    });
+    this.#writeHandler = new WriteHandler({ appendable, logger: this.#log.with("component", "web"), registry: this.#registry });
     this.#rules = new RuleManager({
       queryFn: engineQueryFunc(this.#engine, this.#queryable),
       appendable,
@@ -224,6 +258,7 @@ export class PrometheusServer {
     this.#externalURL = url.toString().replace(/\/$/, "");
     await this.#routes(prefix);
     const { host, port } = splitHostPort(this.#o.listenAddress);
+    if (this.#o.maxConnections > 0) this.#app.server.maxConnections = this.#o.maxConnections;
     await this.#app.listen({ host: host === "" ? "0.0.0.0" : host, port });
     this.#log.info("Listening", "address", this.#o.listenAddress);
     const t = this.#o.tsdb;
@@ -264,6 +299,7 @@ export class PrometheusServer {
     this.#notifyDiscovery.applyConfig(this.#notifier.sdConfigs(cfg));
     await this.#scrape.applyConfig(cfg);
     this.#scrapeDiscovery.applyConfig(Object.fromEntries(getScrapeConfigs(cfg).map((sc) => [sc.jobName, sc.serviceDiscoveryConfigs])));
+    await this.#remoteWrite.applyConfig(cfg);
     this.#config = cfg;
   }
 
@@ -300,6 +336,7 @@ export class PrometheusServer {
     await this.#rules.stop();
     await this.#notifyDiscovery.stop();
     await this.#notifier.stop();
+    await this.#remoteWrite.stop();
     await this.#app.close();
     if (this.#db !== null) await this.#db.close();
     this.#db = null;
@@ -380,6 +417,24 @@ export class PrometheusServer {
       externalLabels: () => this.#config?.global.externalLabels ?? Labels.EMPTY,
       now: () => Date.now(),
     });
+    await app.register(async (sub) => {
+      // Remote write bodies are read raw, whatever their Content-Type: the handler negotiates.
+      sub.removeAllContentTypeParsers();
+      sub.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+      sub.post(`${p}/api/v1/write`, async (req, reply) => {
+        if (this.#o.enableRemoteWriteReceiver !== true) {
+          return reply.code(404).type("text/plain; charset=utf-8").send("remote write receiver needs to be enabled with --web.enable-remote-write-receiver\n");
+        }
+        const header = (v: string | string[] | undefined): string => (Array.isArray(v) ? (v[0] ?? "") : (v ?? ""));
+        const r = await this.#writeHandler.handle({
+          contentType: header(req.headers["content-type"]),
+          contentEncoding: header(req.headers["content-encoding"]),
+          body: Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0),
+        });
+        reply.code(r.status).headers(r.headers);
+        return r.body === "" ? reply.send() : reply.send(r.body);
+      });
+    });
     app.get(`${p}/metrics`, async (_req, reply) => {
       const { families } = await this.#registry.gather();
       return reply.type(TEXT_CONTENT_TYPE).send(writeText(families));
@@ -402,6 +457,17 @@ export class PrometheusServer {
           alertmanagers: () => this.#notifier.alertmanagers(),
           targets: () => this.#scrape.targets(),
           admin: this.#o.enableAdminApi ? this.#admin() : null,
+          maxConcurrency: this.#o.queryMaxConcurrency,
+          headStats: () => {
+            const h = this.#db!.head;
+            return { numSeries: h.numSeries, chunkCount: h.numChunks, minTime: h.minTime, maxTime: h.maxTime };
+          },
+          walReplay: () => {
+            const segs = listSegments(join(this.#o.storagePath, "wal"));
+            const first = segs.length > 0 ? segs[0]!.index : 0;
+            const last = segs.length > 0 ? segs[segs.length - 1]!.index : 0;
+            return { min: first, max: last, current: this.#ready ? last : first };
+          },
           targetsMetadata: () => this.#scrape.targetsMetadata(),
           now: () => Date.now(),
           configYAML: () => (this.#config === null ? "" : configToYAML(this.#config)),

@@ -7,3 +7,22 @@ export { formatTimestamp, formatValue } from "./api/v1/encode.ts";
 export { parseTime, parseDurationValue } from "./api/v1/params.ts";
 export { registerFederate } from "./federate.ts";
 export type { FederateOptions } from "./federate.ts";
+// The exporter-toolkit web configuration (--web.config.file): TLS, basic auth, headers, rate limit.
+export {
+  WebConfigError,
+  TLSVersion,
+  ClientAuthType,
+  EXTRA_HTTP_HEADERS,
+  defaultWebConfig,
+  parseWebConfig,
+  loadWebConfig,
+  validateWebConfig,
+  checkWebConfigFile,
+  bcryptCost,
+  tlsEnabled,
+  tlsServerSettings,
+  parseGoDuration,
+} from "./web-config.ts";
+export type { WebConfig, TLSServerConfig, HTTPServerConfig, RateLimitConfig, TLSServerSettings } from "./web-config.ts";
+export { WebConfigSource, STATUS_TEXT, webConfigHooks, applyWebDecision, webHandler, createWebServer, parseBasicAuth, certificateSANs } from "./web-server.ts";
+export type { WebConfigSourceOptions, WebDecision, WebHooks, WebHooksOptions, WebServerOptions } from "./web-server.ts";

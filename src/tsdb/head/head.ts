@@ -163,6 +163,13 @@ export class Head implements Appendable, Queryable {
     return this.#byRef.size;
   }
 
+  /** Number of chunks held, complete and open (head_chunks). Walks every series. */
+  get numChunks(): number {
+    let n = 0;
+    for (const s of this.#byRef.values()) n += s.chunks.length + (s.headChunk === null ? 0 : 1);
+    return n;
+  }
+
   /** The series with this ref, or undefined. */
   seriesByRef(ref: number): MemSeries | undefined {
     return this.#byRef.get(ref);

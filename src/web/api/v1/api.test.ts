@@ -51,6 +51,9 @@ async function newApp(): Promise<FastifyInstance> {
           droppedTargetCounts: { a: 1 },
         }),
         admin: null,
+        headStats: () => ({ numSeries: 3, chunkCount: 3, minTime: 0, maxTime: 600_000 }),
+        walReplay: () => ({ min: 0, max: 2, current: 2 }),
+        maxConcurrency: 2,
         targetsMetadata: () => [
           {
             scrapePool: "a",
@@ -243,6 +246,24 @@ const cases = [
     url: "/api/v1/metadata",
     status: 200,
     body: '{"status":"success","data":{"up":[{"type":"gauge","help":"Up.","unit":""}],"http_requests_total":[{"type":"counter","help":"Requests.","unit":""}]}}',
+  },
+  {
+    name: "tsdb status",
+    url: "/api/v1/status/tsdb?limit=2",
+    status: 200,
+    body: '{"status":"success","data":{"headStats":{"numSeries":3,"numLabelPairs":6,"chunkCount":3,"minTime":0,"maxTime":600000},"seriesCountByMetricName":[{"name":"up","value":2},{"name":"http_requests_total","value":1}],"labelValueCountByLabelName":[{"name":"__name__","value":2},{"name":"instance","value":2}],"memoryInBytesByLabelName":[{"name":"__name__","value":21},{"name":"instance","value":6}],"seriesCountByLabelValuePair":[{"name":"__name__=up","value":2},{"name":"job=a","value":2}]}}',
+  },
+  {
+    name: "wal replay",
+    url: "/api/v1/status/walreplay",
+    status: 200,
+    body: '{"status":"success","data":{"min":0,"max":2,"current":2}}',
+  },
+  {
+    name: "exemplars are empty",
+    url: "/api/v1/query_exemplars?query=up",
+    status: 200,
+    body: '{"status":"success","data":[]}',
   },
   {
     name: "buildinfo",

@@ -61,6 +61,12 @@ export interface ApiV1Options {
   targetsMetadata: () => TargetMetadata[];
   /** The TSDB admin operations, or null when --web.enable-admin-api is off. */
   admin: AdminOps | null;
+  /** Head block facts for /status/tsdb (the cardinality tables are computed here from the series). */
+  headStats: () => { numSeries: number; chunkCount: number; minTime: number; maxTime: number };
+  /** WAL replay progress by segment for /status/walreplay. */
+  walReplay: () => { min: number; max: number; current: number };
+  /** --query.max-concurrency: queries beyond it wait for a slot. */
+  maxConcurrency: number;
 }
 
 /** The TSDB operations of the admin API. Times in ms. */
@@ -130,10 +136,32 @@ function queryOptions(form: URLSearchParams): { lookbackDeltaMs?: number; timeou
   return out;
 }
 
-async function runQuery(req: FastifyRequest, reply: FastifyReply, form: URLSearchParams, q: Query): Promise<FastifyReply> {
+/** A counting semaphore: queries wait for a slot, as Prometheus's query gate. */
+class Gate {
+  readonly #max: number;
+  #active: number;
+  readonly #waiting: (() => void)[];
+  constructor(max: number) {
+    this.#max = max > 0 ? max : Number.POSITIVE_INFINITY;
+    this.#active = 0;
+    this.#waiting = [];
+  }
+  async run<T>(fn: () => Promise<T>): Promise<T> {
+    if (this.#active >= this.#max) await new Promise<void>((r) => this.#waiting.push(r));
+    this.#active++;
+    try {
+      return await fn();
+    } finally {
+      this.#active--;
+      this.#waiting.shift()?.();
+    }
+  }
+}
+
+async function runQuery(req: FastifyRequest, reply: FastifyReply, form: URLSearchParams, q: Query, gate: Gate): Promise<FastifyReply> {
   let res: QueryResult;
   try {
-    res = await q.exec(clientSignal(reply));
+    res = await gate.run(() => q.exec(clientSignal(reply)));
   } catch (e) {
     throw execError(e);
   }
@@ -220,6 +248,7 @@ async function labelQuery(
 
 /** Registers the HTTP API v1 under the plugin's prefix (e.g. `/api/v1`). */
 export function registerApiV1(app: FastifyInstance, o: ApiV1Options): void {
+  const gate = new Gate(o.maxConcurrency);
   const query: Handler = async (req, reply) => {
     const form = formValues(req);
     const t = parseTimeParam(form, "time", o.now());
@@ -230,7 +259,7 @@ export function registerApiV1(app: FastifyInstance, o: ApiV1Options): void {
       if (e instanceof ApiError) throw e;
       throw invalidParam("query", e);
     }
-    return runQuery(req, reply, form, q);
+    return runQuery(req, reply, form, q, gate);
   };
   app.get("/query", handle(query));
   app.post("/query", handle(query));
@@ -273,7 +302,7 @@ export function registerApiV1(app: FastifyInstance, o: ApiV1Options): void {
       if (e instanceof InvalidQueryError) throw new ApiError(ErrorType.BadData, e.message);
       throw invalidParam("query", e);
     }
-    return runQuery(req, reply, form, q);
+    return runQuery(req, reply, form, q, gate);
   };
   app.get("/query_range", handle(queryRange));
   app.post("/query_range", handle(queryRange));
@@ -494,6 +523,76 @@ export function registerApiV1(app: FastifyInstance, o: ApiV1Options): void {
     app.route({ method: m, url: "/admin/tsdb/delete_series", handler: deleteSeries });
     app.route({ method: m, url: "/admin/tsdb/clean_tombstones", handler: cleanTombstones });
   }
+
+  app.get(
+    "/status/tsdb",
+    handle(async (req, reply) => {
+      const form = formValues(req);
+      const limitText = form.get("limit") ?? "";
+      const limit = limitText === "" ? 10 : Number(limitText);
+      if (!Number.isInteger(limit) || limit < 1) throw new ApiError(ErrorType.BadData, "limit must be a positive number");
+      const h = o.headStats();
+      const q = await o.queryable.querier(h.minTime, h.maxTime);
+      const byName = new Map<string, number>();
+      const valuesByLabel = new Map<string, Set<string>>();
+      const bytesByLabel = new Map<string, number>();
+      const byPair = new Map<string, number>();
+      let pairs = 0;
+      try {
+        const ss = await q.select(false, { start: h.minTime, end: h.maxTime, step: 0, range: 0, func: "series" }, ...parseMatchersParam(['{__name__=~".+"}'])[0]!);
+        while (ss.next()) {
+          const l = ss.at().labels;
+          const name = l.get("__name__");
+          byName.set(name, (byName.get(name) ?? 0) + 1);
+          l.forEach((n, v) => {
+            let vs = valuesByLabel.get(n);
+            if (vs === undefined) valuesByLabel.set(n, (vs = new Set()));
+            if (!vs.has(v)) {
+              vs.add(v);
+              bytesByLabel.set(n, (bytesByLabel.get(n) ?? 0) + Buffer.byteLength(v));
+              pairs++;
+            }
+            const pair = `${n}=${v}`;
+            byPair.set(pair, (byPair.get(pair) ?? 0) + 1);
+          });
+        }
+      } finally {
+        q.close();
+      }
+      const top = (m: Map<string, number>): { name: string; value: number }[] =>
+        [...m].map(([name, value]) => ({ name, value })).sort((a, b) => b.value - a.value || (a.name < b.name ? -1 : 1)).slice(0, limit);
+      const empty = h.numSeries === 0;
+      return sendApiData(req, reply, {
+        headStats: {
+          numSeries: h.numSeries,
+          numLabelPairs: pairs,
+          chunkCount: h.chunkCount,
+          minTime: empty ? 9223372036854775807 : h.minTime,
+          maxTime: empty ? -9223372036854775808 : h.maxTime,
+        },
+        seriesCountByMetricName: top(byName),
+        labelValueCountByLabelName: top(new Map([...valuesByLabel].map(([n, vs]) => [n, vs.size]))),
+        memoryInBytesByLabelName: top(bytesByLabel),
+        seriesCountByLabelValuePair: top(byPair),
+      });
+    }),
+  );
+  app.get("/status/walreplay", handle(async (req, reply) => sendApiData(req, reply, o.walReplay())));
+  const exemplars: Handler = async (req, reply) => {
+    const form = formValues(req);
+    parseTimeParam(form, "start", MIN_TIME_MS);
+    parseTimeParam(form, "end", MAX_TIME_MS);
+    try {
+      parseExpr(form.get("query") ?? "");
+    } catch (e) {
+      throw invalidParam("query", e);
+    }
+    // NOTE: exemplar storage is not implemented: the answer is always empty,
+    // as Prometheus answers without --enable-feature=exemplar-storage.
+    return sendApiData(req, reply, []);
+  };
+  app.get("/query_exemplars", handle(exemplars));
+  app.post("/query_exemplars", handle(exemplars));
 
   app.get("/status/buildinfo", handle(async (req, reply) => sendApiData(req, reply, o.buildInfo)));
   app.get("/status/runtimeinfo", handle(async (req, reply) => sendApiData(req, reply, o.runtimeInfo())));
