@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import type { RequestListener, Server as HTTPServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
+import { getHeapStatistics } from "node:v8";
 import { hostname } from "node:os";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { type Config, configToYAML, loadConfigFile } from "../config/index.ts";
@@ -481,7 +482,8 @@ export class PrometheusServer {
             corruptionCount: 0,
             goroutineCount: 0,
             GOMAXPROCS: 1,
-            GOMEMLIMIT: 0,
+            // The V8 heap limit stands in for Go's memory limit (sized from the cgroup by bin/promstack).
+            GOMEMLIMIT: getHeapStatistics().heap_size_limit,
             GOGC: "",
             GODEBUG: "",
             storageRetention: this.#o.flags["storage.tsdb.retention.time"] || "15d",
