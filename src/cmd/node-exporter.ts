@@ -1,5 +1,6 @@
 /** `promstack node-exporter`: parses node_exporter's flags and runs the embeddable exporter until SIGINT/SIGTERM. */
-import { FlagError, NODE_EXPORTER_VERSION, UNSUPPORTED_COLLECTORS, createNodeExporter, newLogger, parseNodeExporterFlags } from "../node-exporter/index.ts";
+import { FlagError, NODE_EXPORTER_VERSION, UNSUPPORTED_COLLECTORS, createNodeExporter, parseNodeExporterFlags } from "../node-exporter/index.ts";
+import { newLogger } from "../util/index.ts";
 
 /** Runs the node exporter; resolves with the exit code once stopped. */
 export async function main(argv: string[]): Promise<number> {
@@ -17,7 +18,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(cmd.text);
     return 0;
   }
-  const logger = newLogger(cmd.logLevel, cmd.logFormat);
+  const logger = newLogger({ level: cmd.logLevel, format: cmd.logFormat });
   logger.info("Starting node_exporter", "version", NODE_EXPORTER_VERSION);
   for (const n of cmd.unimplemented) {
     const reason = UNSUPPORTED_COLLECTORS[n];

@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { gunzipSync } from "node:zlib";
 import http from "node:http";
-import { COLLECTORS, DEFAULT_SETTINGS, createNodeExporter, nopLogger, parseListenAddress } from "./index.ts";
+import { nopLogger } from "../util/index.ts";
+import { COLLECTORS, DEFAULT_SETTINGS, createNodeExporter, parseListenAddress } from "./index.ts";
 
 const PROC = path.resolve(process.cwd(), "../shared/reference/node-exporter/proc");
 

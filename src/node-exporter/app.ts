@@ -7,10 +7,10 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
-import { type Emit, FamilyBuilder, MetricType, TEXT_CONTENT_TYPE, newDesc, writeText } from "../exposition/index.ts";
+import { type Emit, FamilyBuilder, MetricType, ProcessCollector, TEXT_CONTENT_TYPE, newDesc, writeText } from "../exposition/index.ts";
 import { type CollectorFactory, type CollectorSettings, newCollectorContext } from "./collector/index.ts";
 import { NodeCollectorSet } from "./node-collector.ts";
-import type { Logger } from "./logger.ts";
+import type { Logger } from "../util/index.ts";
 
 const gzip = promisify(zlib.gzip);
 
@@ -27,7 +27,7 @@ export interface NodeExporterOptions {
   settings: CollectorSettings;
   /** The collectors to run, in any order. */
   collectors: readonly CollectorFactory[];
-  /** --web.disable-exporter-metrics: leave out promhttp_* and node_exporter_build_info. */
+  /** --web.disable-exporter-metrics: leave out promhttp_*, process_* and node_exporter_build_info. */
   disableExporterMetrics: boolean;
   /** --web.max-requests: concurrent scrapes allowed; 0 means no limit. */
   maxRequests: number;
@@ -107,7 +107,9 @@ export function createNodeExporter(opts: NodeExporterOptions): NodeExporter {
   const reqDesc = newDesc("promhttp_metric_handler_requests_total", "Total number of scrapes by HTTP status code.", MetricType.Counter, ["code"]);
   const inFlightDesc = newDesc("promhttp_metric_handler_requests_in_flight", "Current number of scrapes being served.", MetricType.Gauge);
   const errDesc = newDesc("promhttp_metric_handler_errors_total", "Total number of internal errors encountered by the promhttp metric handler.", MetricType.Counter, ["cause"]);
-  const exporterMetrics = (emit: Emit): void => {
+  const processMetrics = new ProcessCollector();
+  const exporterMetrics = async (emit: Emit): Promise<void> => {
+    await processMetrics.collect(emit);
     emit(buildInfo, 1, "", process.arch, process.platform, `node${process.versions.node}`, "", "", NODE_EXPORTER_VERSION);
     for (const [code, n] of requests) emit(reqDesc, n, code);
     emit(inFlightDesc, inFlight);
@@ -122,7 +124,7 @@ export function createNodeExporter(opts: NodeExporterOptions): NodeExporter {
     } else {
       await Promise.all([...only].map((n) => byName.get(n)!.collect(b.emit)));
     }
-    if (!opts.disableExporterMetrics) exporterMetrics(b.emit);
+    if (!opts.disableExporterMetrics) await exporterMetrics(b.emit);
     for (const e of b.errors) opts.logger.error("error gathering metrics", "err", e);
     return writeText(b.families());
   };

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { COLLECTORS, type CollectorFactory, type CollectorSettings, DEFAULT_SETTINGS, UNIMPLEMENTED_COLLECTORS } from "./collector/index.ts";
-import { type LogFormat, type LogLevel } from "./logger.ts";
+import { type LogFormat, type LogLevel, isLogFormat, isLogLevel } from "../util/index.ts";
 
 /** A bad command line; the message is what upstream prints after "node_exporter: error: ". */
 export class FlagError extends Error {
@@ -86,6 +86,7 @@ const boolFlags: Record<string, BoolFlag> = {
   "collector.arp.netlink": { kind: "bool", help: "Use netlink to gather stats instead of /proc/net/arp.", def: true, apply: (s, v) => (s.arpNetlink = v) },
   "collector.interrupts.include-zeros": { kind: "bool", help: "Include interrupts that have a zero value", def: true, apply: (s, v) => (s.interruptsIncludeZeros = v) },
   "collector.netclass.ignore-invalid-speed": { kind: "bool", help: "Ignore devices where the speed is invalid. This will be the default behavior in 2.x.", def: false, apply: (s, v) => (s.netclassIgnoreInvalidSpeed = v) },
+  "collector.netclass.netlink": { kind: "bool", help: "Use netlink to gather stats instead of /proc/net/dev.", def: false, apply: (s, v) => (s.netclassNetlink = v) },
   "collector.bcache.priorityStats": { kind: "bool", help: "Expose expensive priority stats.", def: false, apply: (s, v) => (s.bcachePriorityStats = v) },
   "collector.rapl.enable-zone-label": { kind: "bool", help: "Enables service unit metric unit_start_time_seconds", def: false, apply: (s, v) => (s.raplEnableZoneLabel = v) },
 };
@@ -209,9 +210,9 @@ export function parseNodeExporterFlags(argv: readonly string[], version: string)
   for (const [n, f] of Object.entries(boolFlags)) f.apply?.(settings, bools.get(n) ?? f.def);
 
   const logLevel = values.get("log.level") ?? "info";
-  if (!["debug", "info", "warn", "error"].includes(logLevel)) throw new FlagError(`unrecognized log level ${JSON.stringify(logLevel)}`);
+  if (!isLogLevel(logLevel)) throw new FlagError(`unrecognized log level ${JSON.stringify(logLevel)}`);
   const logFormat = values.get("log.format") ?? "logfmt";
-  if (!["logfmt", "json"].includes(logFormat)) throw new FlagError(`unrecognized log format ${JSON.stringify(logFormat)}`);
+  if (!isLogFormat(logFormat)) throw new FlagError(`unrecognized log format ${JSON.stringify(logFormat)}`);
   const maxRequests = values.get("web.max-requests") ?? "40";
   if (!/^-?\d+$/.test(maxRequests)) throw new FlagError(`strconv.ParseInt: parsing ${JSON.stringify(maxRequests)}: invalid syntax`);
   if ((values.get("web.config.file") ?? "") !== "") {
@@ -228,7 +229,7 @@ export function parseNodeExporterFlags(argv: readonly string[], version: string)
     settings,
     collectors: COLLECTORS.filter((c) => enabled(c.name)),
     unimplemented: Object.keys(UNIMPLEMENTED_COLLECTORS).filter(enabled).sort(),
-    logLevel: logLevel as LogLevel,
-    logFormat: logFormat as LogFormat,
+    logLevel,
+    logFormat,
   };
 }

@@ -6,7 +6,5 @@ export { createNodeExporter, parseListenAddress, UnknownCollectorError, NODE_EXP
 export type { NodeExporter, NodeExporterOptions } from "./app.ts";
 export { parseNodeExporterFlags, helpText, FlagError } from "./flags.ts";
 export type { NodeExporterCommand } from "./flags.ts";
-export { newLogger, nopLogger, LogLevel, LogFormat } from "./logger.ts";
-export type { Logger } from "./logger.ts";
 export { DEFAULT_SETTINGS, NoDataError, COLLECTORS, UNIMPLEMENTED_COLLECTORS, UNSUPPORTED_COLLECTORS } from "./collector/index.ts";
 export type { CollectorSettings, CollectorFactory, NodeCollector } from "./collector/index.ts";

@@ -4,7 +4,8 @@
  * as upstream's NodeCollector does.
  */
 import { type Collector, type Emit, MetricType, newDesc } from "../exposition/index.ts";
-import { type CollectorContext, type CollectorFactory, type Logger, type NodeCollector, NoDataError } from "./collector/index.ts";
+import type { Logger } from "../util/index.ts";
+import { type CollectorContext, type CollectorFactory, type NodeCollector, NoDataError } from "./collector/index.ts";
 
 const durationDesc = newDesc("node_scrape_collector_duration_seconds", "node_exporter: Duration of a collector scrape.", MetricType.Gauge, ["collector"]);
 const successDesc = newDesc("node_scrape_collector_success", "node_exporter: Whether a collector succeeded.", MetricType.Gauge, ["collector"]);

@@ -6,20 +6,7 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { Emit } from "../../exposition/index.ts";
 import { compileAnchoredRE2 } from "../../model/index.ts";
-
-/** Key/value pairs after the message, in order: ["name", "cpu", "err", e, ...]. */
-export type LogFields = readonly unknown[];
-
-/** A leveled structured logger. Methods never throw. */
-export interface Logger {
-  debug(msg: string, ...kv: LogFields): void;
-  info(msg: string, ...kv: LogFields): void;
-  warn(msg: string, ...kv: LogFields): void;
-  error(msg: string, ...kv: LogFields): void;
-}
-
-/** A logger that drops everything. */
-export const nopLogger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+import type { Logger } from "../../util/index.ts";
 
 /** The namespace of every node exporter metric. */
 export const NAMESPACE = "node";
@@ -92,6 +79,8 @@ export interface CollectorSettings {
   netclassIgnoredDevices: string;
   /** --collector.netclass.ignore-invalid-speed, default false. */
   netclassIgnoreInvalidSpeed: boolean;
+  /** --collector.netclass.netlink, default false (promstack reads /sys/class/net either way). */
+  netclassNetlink: boolean;
   /** --collector.hwmon.chip-include / chip-exclude (Go regexps), default none. */
   hwmonChipInclude: string | null;
   hwmonChipExclude: string | null;
@@ -147,6 +136,7 @@ export const DEFAULT_SETTINGS: Readonly<CollectorSettings> = {
   filesystemStatWorkers: 4,
   netclassIgnoredDevices: "^$",
   netclassIgnoreInvalidSpeed: false,
+  netclassNetlink: false,
   hwmonChipInclude: null,
   hwmonChipExclude: null,
   hwmonSensorInclude: null,

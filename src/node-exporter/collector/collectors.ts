@@ -6,6 +6,16 @@
  */
 import type { CollectorFactory } from "./collector.ts";
 import { arpCollector } from "./arp.ts";
+import { bcacheCollector } from "./bcache.ts";
+import { btrfsCollector } from "./btrfs.ts";
+import { drbdCollector } from "./drbd.ts";
+import { fibrechannelCollector } from "./fibrechannel.ts";
+import { infinibandCollector } from "./infiniband.ts";
+import { lnstatCollector } from "./lnstat.ts";
+import { mdadmCollector } from "./mdadm.ts";
+import { mountstatsCollector } from "./mountstats.ts";
+import { tapestatsCollector } from "./tapestats.ts";
+import { zoneinfoCollector } from "./zoneinfo.ts";
 import { bondingCollector } from "./bonding.ts";
 import { buddyinfoCollector } from "./buddyinfo.ts";
 import { cgroupsCollector } from "./cgroups.ts";
@@ -58,7 +68,9 @@ import { zfsCollector } from "./zfs.ts";
 /** Every implemented collector, sorted by name. */
 export const COLLECTORS: readonly CollectorFactory[] = [
   arpCollector,
+  bcacheCollector,
   bondingCollector,
+  btrfsCollector,
   buddyinfoCollector,
   cgroupsCollector,
   conntrackCollector,
@@ -67,17 +79,23 @@ export const COLLECTORS: readonly CollectorFactory[] = [
   cpufreqCollector,
   diskstatsCollector,
   dmiCollector,
+  drbdCollector,
   edacCollector,
   entropyCollector,
+  fibrechannelCollector,
   filefdCollector,
   filesystemCollector,
   hwmonCollector,
+  infinibandCollector,
   interruptsCollector,
   ipvsCollector,
   ksmdCollector,
+  lnstatCollector,
   loadavgCollector,
+  mdadmCollector,
   meminfoCollector,
   meminfoNumaCollector,
+  mountstatsCollector,
   netclassCollector,
   netdevCollector,
   netstatCollector,
@@ -97,6 +115,7 @@ export const COLLECTORS: readonly CollectorFactory[] = [
   softnetCollector,
   statCollector,
   sysctlCollector,
+  tapestatsCollector,
   textfileCollector,
   thermalZoneCollector,
   timeCollector,
@@ -106,6 +125,7 @@ export const COLLECTORS: readonly CollectorFactory[] = [
   watchdogCollector,
   xfsCollector,
   zfsCollector,
+  zoneinfoCollector,
 ];
 
 /**
@@ -122,17 +142,26 @@ export const UNSUPPORTED_COLLECTORS: Readonly<Record<string, string>> = {
   perf: "it needs the perf_event_open(2) system call, which Node.js cannot make",
   systemd: "it needs the systemd D-Bus API, which promstack does not speak",
   logind: "it needs the logind D-Bus API, which promstack does not speak",
+  qdisc: "it needs rtnetlink sockets, which Node.js cannot open",
 };
 
 /** Upstream Linux collectors not implemented yet, with upstream's default state. */
 export const UNIMPLEMENTED_COLLECTORS: Readonly<Record<string, boolean>> = {
-  bcache: true, bcachefs: false, btrfs: true,
-  dmmultipath: false, drbd: false, 
-  ethtool: false, fibrechannel: true, infiniband: true,
-  kernel_hung: false, lnstat: false, logind: false, mdadm: true, mountstats: false,
-  network_route: false, ntp: false, pcidevice: false,
-  perf: false, qdisc: false, runit: false, 
-  supervisord: false, systemd: false,
-  tapestats: true, tcpstat: false, timex: true, wifi: false,
-  xfrm: false, zoneinfo: false,
+  bcachefs: false,
+  dmmultipath: false,
+  ethtool: false,
+  kernel_hung: false,
+  logind: false,
+  network_route: false,
+  ntp: false,
+  pcidevice: false,
+  perf: false,
+  qdisc: false,
+  runit: false,
+  supervisord: false,
+  systemd: false,
+  tcpstat: false,
+  timex: true,
+  wifi: false,
+  xfrm: false,
 };

@@ -4,7 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { FamilyBuilder, writeText } from "../../exposition/index.ts";
-import { DEFAULT_SETTINGS, newCollectorContext, nopLogger } from "./collector.ts";
+import { nopLogger } from "../../util/index.ts";
+import { DEFAULT_SETTINGS, newCollectorContext } from "./collector.ts";
 import { diskstatsCollector, parseDiskstats } from "./diskstats.ts";
 import { parseGoInt } from "./sysfs.ts";
 

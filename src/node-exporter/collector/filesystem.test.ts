@@ -3,7 +3,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { FamilyBuilder, writeText } from "../../exposition/index.ts";
-import { DEFAULT_SETTINGS, type CollectorSettings, newCollectorContext, nopLogger } from "./collector.ts";
+import { nopLogger } from "../../util/index.ts";
+import { DEFAULT_SETTINGS, type CollectorSettings, newCollectorContext } from "./collector.ts";
 import { type StatfsFn, type StatfsResult, filesystemCollector, newFilesystemCollector, parseMountInfo } from "./filesystem.ts";
 
 const FIXTURE_PROC = path.resolve(process.cwd(), "../shared/reference/node-exporter/proc");

@@ -2,8 +2,8 @@
  * The node exporter's collectors: the shared context and outcomes, and the
  * table of implemented collectors.
  */
-export { DEFAULT_SETTINGS, NoDataError, newCollectorContext, nopLogger } from "./collector.ts";
-export type { CollectorContext, CollectorFactory, CollectorSettings, LogFields, Logger, NodeCollector } from "./collector.ts";
+export { DEFAULT_SETTINGS, NoDataError, newCollectorContext } from "./collector.ts";
+export type { CollectorContext, CollectorFactory, CollectorSettings, NodeCollector } from "./collector.ts";
 export { COLLECTORS, UNIMPLEMENTED_COLLECTORS, UNSUPPORTED_COLLECTORS } from "./collectors.ts";
 export { newTimeCollector } from "./time.ts";
 export { newTextfileCollector } from "./textfile.ts";

@@ -3,6 +3,10 @@
  * (operstate, carrier, MTU, speed, flags, ...) as node_network_* gauges and
  * counters, and the non-numeric ones in node_network_info.
  * Interfaces matching --collector.netclass.ignored-devices are skipped.
+ *
+ * NOTE: upstream's --collector.netclass.netlink reads the same properties
+ * over rtnetlink; Node.js has no netlink sockets, so the flag is accepted and
+ * this collector reads /sys/class/net either way (said once at start).
  */
 import { readdir } from "node:fs/promises";
 import path from "node:path";
@@ -49,6 +53,7 @@ export const netclassCollector: CollectorFactory = {
   create(ctx) {
     const ignored = compileGoRegexp(ctx.settings.netclassIgnoredDevices);
     const ignoreInvalidSpeed = ctx.settings.netclassIgnoreInvalidSpeed;
+    if (ctx.settings.netclassNetlink) ctx.logger.info("netclass collector: netlink is not available to promstack, reading /sys/class/net");
     return {
       async collect(emit) {
         const base = ctx.sysPath("class/net");

@@ -4,7 +4,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { FamilyBuilder, writeText } from "../../exposition/index.ts";
-import { DEFAULT_SETTINGS, newCollectorContext, nopLogger } from "./collector.ts";
+import { nopLogger } from "../../util/index.ts";
+import { DEFAULT_SETTINGS, newCollectorContext } from "./collector.ts";
 import { netdevCollector } from "./netdev.ts";
 
 // A /proc/net/dev in the kernel's layout (upstream's fixture tree has none: its e2e run reads lo over netlink).

@@ -4,7 +4,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { FamilyBuilder, writeText } from "../../exposition/index.ts";
-import { DEFAULT_SETTINGS, newCollectorContext, nopLogger } from "./collector.ts";
+import { nopLogger } from "../../util/index.ts";
+import { DEFAULT_SETTINGS, newCollectorContext } from "./collector.ts";
 import { parseSelinuxConfigMode, selinuxCollector } from "./selinux.ts";
 
 /** Builds a fake root with the given files (path -> content) and scrapes the selinux collector on it. */

@@ -70,3 +70,14 @@ export async function isDir(p: string): Promise<boolean> {
     () => false,
   );
 }
+
+/** The largest uint64; sysfs counters at this value are often "not implemented". */
+export const MAX_UINT64 = (1n << 64n) - 1n;
+
+/** Parses a sysfs counter like Go's strconv.ParseUint(s, 0, 64); throws when invalid. */
+export function parseUint64(s: string): bigint {
+  if (!/^(0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[0-7]*|[1-9]\d*)$/.test(s)) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(s)}: invalid syntax`);
+  const v = /^0[0-7]+$/.test(s) ? BigInt(`0o${s.slice(1)}`) : BigInt(s);
+  if (v > MAX_UINT64) throw new Error(`strconv.ParseUint: parsing ${JSON.stringify(s)}: value out of range`);
+  return v;
+}

@@ -4,7 +4,8 @@ import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { FamilyBuilder, writeText } from "../../exposition/index.ts";
-import { DEFAULT_SETTINGS, newCollectorContext, nopLogger } from "./collector.ts";
+import { nopLogger } from "../../util/index.ts";
+import { DEFAULT_SETTINGS, newCollectorContext } from "./collector.ts";
 import { newTextfileCollector } from "./textfile.ts";
 import { parseTextFamilies, TextParseError } from "./textfile-format.ts";
 
