@@ -626,12 +626,15 @@ class State {
 
 /**
  * The method `name` of a value, with its parameters: functions on a
- * struct's prototype chain, or methods a Map subclass adds (capitalized, as
- * Go's exported methods are). Arity is the JS function's length.
+ * struct's prototype chain, or methods a Map or Array subclass adds
+ * (capitalized, as Go's exported methods are). Arity is the JS function's length.
  */
 function methodOf(receiver: object, name: string): TemplateFunction | null {
   if (isMapValue(receiver)) {
     if (!(receiver instanceof Map) || name in Map.prototype || !/^\p{Lu}/u.test(name)) return null;
+  } else if (Array.isArray(receiver)) {
+    // A named slice type with methods (Alertmanager's Alerts.Firing, Pairs.Values): an Array subclass.
+    if (Object.getPrototypeOf(receiver) === Array.prototype || name in Array.prototype || !/^\p{Lu}/u.test(name)) return null;
   } else if (!isStruct(receiver)) return null;
   const m = findMethod(receiver, name);
   if (m === null) return null;
