@@ -35,6 +35,7 @@ export async function main(argv: string[]): Promise<number> {
       collectors: cmd.collectors,
       disableExporterMetrics: cmd.disableExporterMetrics,
       maxRequests: cmd.maxRequests,
+      webConfigFile: cmd.webConfigFile,
       logger,
     });
     await exporter.start();

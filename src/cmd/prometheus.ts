@@ -2,6 +2,7 @@ import { parseBase2Bytes } from "../config/index.ts";
 import { parseDuration } from "../model/index.ts";
 import { PrometheusServer, type ServerOptions, VERSION } from "../server/index.ts";
 import { LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger } from "../util/index.ts";
+import { WebConfigError } from "../web/index.ts";
 import { type FlagSpec, FlagKind, type ParsedFlags, runWithFlags } from "./flags.ts";
 
 const S = FlagKind.String;
@@ -136,6 +137,7 @@ export async function main(argv: string[]): Promise<number> {
           notificationQueueCapacity: intFlag(f, "alertmanager.notification-queue-capacity"),
           tsdb: tsdbOptions(f),
           enableAdminApi: f.bool("web.enable-admin-api"),
+          webConfigFile: f.string("web.config.file"),
           enableRemoteWriteReceiver: f.bool("web.enable-remote-write-receiver"),
           remoteFlushDeadlineMs: durationFlag(f, "storage.remote.flush-deadline"),
           flags: f.all(),
@@ -146,6 +148,11 @@ export async function main(argv: string[]): Promise<number> {
         if (e instanceof FlagValueError) {
           process.stderr.write(`prometheus: error: ${e.message}, try --help\n`);
           return 1;
+        }
+        if (e instanceof WebConfigError) {
+          // NOTE: matches Prometheus, which validates the web config before anything starts and exits 2.
+          logger.error("Unable to validate web configuration file", "err", e.message);
+          return 2;
         }
         throw e;
       }

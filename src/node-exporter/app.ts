@@ -1,9 +1,12 @@
 /**
  * The embeddable node exporter: an HTTP server on --web.listen-address that
  * serves the enabled collectors' metrics on --web.telemetry-path (with
- * upstream's collect[]/exclude[] filters and gzip) and a landing page at /.
+ * upstream's collect[]/exclude[] filters and gzip) and a landing page at /,
+ * under the exporter-toolkit web configuration of --web.config.file (TLS,
+ * basic auth, headers and rate limit on every endpoint, as upstream).
  */
 import http from "node:http";
+import type https from "node:https";
 import type { AddressInfo } from "node:net";
 import { promisify } from "node:util";
 import zlib from "node:zlib";
@@ -31,12 +34,22 @@ export interface NodeExporterOptions {
   disableExporterMetrics: boolean;
   /** --web.max-requests: concurrent scrapes allowed; 0 means no limit. */
   maxRequests: number;
+  /**
+   * --web.config.file: the exporter-toolkit web configuration (TLS, basic
+   * auth, headers, rate limit), re-read when it changes; null or "" serves
+   * plain HTTP to everyone.
+   */
+  webConfigFile: string | null;
   logger: Logger;
 }
 
 /** A running (or not yet started) node exporter. */
 export interface NodeExporter {
-  /** Starts listening; resolves with the bound address once ready. Throws if the address is taken. */
+  /**
+   * Starts listening; resolves with the bound address once ready. Rejects if
+   * the address is taken, or with WebConfigError when --web.config.file is
+   * invalid (as upstream refuses to start).
+   */
   start(): Promise<AddressInfo>;
   /** Stops accepting connections and closes idle ones; resolves when closed. */
   stop(): Promise<void>;
@@ -88,11 +101,13 @@ function landingPage(telemetryPath: string): string {
 `;
 }
 
+/** Go's GOARCH for Node's process.arch, as node_exporter_build_info reports it. */
+const GOARCH: Readonly<Record<string, string>> = { x64: "amd64", ia32: "386", mipsel: "mipsle", ppc64: "ppc64le" };
+
 /** Creates a node exporter; builds the collectors now, so bad collector flags throw here. */
 export function createNodeExporter(opts: NodeExporterOptions): NodeExporter {
   const ctx = newCollectorContext(opts.settings, opts.logger);
   const all = new NodeCollectorSet(opts.collectors, ctx);
-  const byName = new Map(opts.collectors.map((f) => [f.name, new NodeCollectorSet([f], ctx)]));
   opts.logger.info("Enabled collectors");
   for (const n of all.names().sort()) opts.logger.info(n, "collector", n);
 
@@ -110,7 +125,7 @@ export function createNodeExporter(opts: NodeExporterOptions): NodeExporter {
   const processMetrics = new ProcessCollector();
   const exporterMetrics = async (emit: Emit): Promise<void> => {
     await processMetrics.collect(emit);
-    emit(buildInfo, 1, "", process.arch, process.platform, `node${process.versions.node}`, "", "", NODE_EXPORTER_VERSION);
+    emit(buildInfo, 1, "", GOARCH[process.arch] ?? process.arch, process.platform, `node${process.versions.node}`, "", "", NODE_EXPORTER_VERSION);
     for (const [code, n] of requests) emit(reqDesc, n, code);
     emit(inFlightDesc, inFlight);
     emit(errDesc, 0, "encoding");
@@ -119,11 +134,7 @@ export function createNodeExporter(opts: NodeExporterOptions): NodeExporter {
 
   const render = async (only: ReadonlySet<string> | null): Promise<string> => {
     const b = new FamilyBuilder();
-    if (only === null) {
-      await all.collect(b.emit);
-    } else {
-      await Promise.all([...only].map((n) => byName.get(n)!.collect(b.emit)));
-    }
+    await all.collect(b.emit, only);
     if (!opts.disableExporterMetrics) await exporterMetrics(b.emit);
     for (const e of b.errors) opts.logger.error("error gathering metrics", "err", e);
     return writeText(b.families());
@@ -134,8 +145,8 @@ export function createNodeExporter(opts: NodeExporterOptions): NodeExporter {
     const collect = url.searchParams.getAll("collect[]");
     const exclude = url.searchParams.getAll("exclude[]");
     if (collect.length === 0 && exclude.length === 0) return null;
-    for (const n of [...collect, ...exclude]) if (!byName.has(n)) throw new UnknownCollectorError(n);
-    const base = collect.length > 0 ? new Set(collect) : new Set(byName.keys());
+    for (const n of [...collect, ...exclude]) if (!all.has(n)) throw new UnknownCollectorError(n);
+    const base = collect.length > 0 ? new Set(collect) : new Set(all.names());
     for (const n of exclude) base.delete(n);
     return base;
   };
@@ -179,7 +190,7 @@ export function createNodeExporter(opts: NodeExporterOptions): NodeExporter {
     }
   };
 
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     const url = new URL(req.url ?? "/", "http://localhost");
     if (url.pathname === opts.telemetryPath) {
       void serveMetrics(req, res, url);
@@ -192,27 +203,42 @@ export function createNodeExporter(opts: NodeExporterOptions): NodeExporter {
     }
     res.writeHead(404, { "Content-Type": "text/plain; charset=utf-8", "X-Content-Type-Options": "nosniff" });
     res.end("404 page not found\n");
-  });
+  };
+
+  /** The HTTP(S) server, built by start(); throws WebConfigError for an invalid --web.config.file. */
+  const createServer = async (): Promise<http.Server | https.Server> => {
+    if (opts.webConfigFile === null || opts.webConfigFile === "") return http.createServer(handler);
+    // Loaded only when a web config is given: the web folder's module graph adds about
+    // 15 MiB of resident memory, which an exporter without TLS or auth should not carry.
+    const { WebConfigSource, createWebServer } = await import("../web/index.ts");
+    const web = new WebConfigSource(opts.webConfigFile, { logger: opts.logger });
+    // NOTE: matches node_exporter, whose web config wraps the whole mux: / and /metrics alike need credentials.
+    return createWebServer(web, handler, { logger: opts.logger });
+  };
+  let server: http.Server | https.Server | null = null;
 
   return {
     render,
-    start() {
+    async start() {
       const { host, port } = parseListenAddress(opts.listenAddress);
+      const s = server ?? (server = await createServer());
       return new Promise((resolve, reject) => {
         const onError = (e: Error): void => reject(e);
-        server.once("error", onError);
-        server.listen(port, host ?? undefined, () => {
-          server.off("error", onError);
-          const a = server.address() as AddressInfo;
+        s.once("error", onError);
+        s.listen(port, host ?? undefined, () => {
+          s.off("error", onError);
+          const a = s.address() as AddressInfo;
           opts.logger.info("Listening on", "address", `${a.address}:${a.port}`);
           resolve(a);
         });
       });
     },
     stop() {
+      const s = server;
+      if (s === null) return Promise.resolve();
       return new Promise((resolve, reject) => {
-        server.close((e) => (e ? reject(e) : resolve()));
-        server.closeIdleConnections();
+        s.close((e) => (e ? reject(e) : resolve()));
+        s.closeIdleConnections();
       });
     },
   };

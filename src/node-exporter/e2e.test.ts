@@ -221,6 +221,7 @@ before(async () => {
     collectors: factories,
     disableExporterMetrics: false,
     maxRequests: 40,
+    webConfigFile: null,
     logger: newLogger({ level: LogLevel.Error, write: (l) => logged.push(l) }),
   });
   const { port } = await ne.start();

@@ -31,6 +31,7 @@ const cases = [
   { name: "textfile directory and log flags", argv: ["--collector.textfile.directory=/var/lib/ne", "--log.level=debug", "--log.format=json"], check: (c: ReturnType<typeof run>) => c.settings.textfileDirectory === "/var/lib/ne" && c.logLevel === "debug" && c.logFormat === "json" },
   { name: "repeatable sysctl includes keep every value", argv: ["--collector.sysctl.include=fs.file-nr", "--collector.sysctl.include", "kernel.threads-max", "--collector.sysctl.include-info=kernel.seccomp.actions_avail"], check: (c: ReturnType<typeof run>) => c.settings.sysctlInclude.join() === "fs.file-nr,kernel.threads-max" && c.settings.sysctlIncludeInfo.join() === "kernel.seccomp.actions_avail" },
   { name: "arp and ipvs flags", argv: ["--no-collector.arp.netlink", "--collector.arp.device-exclude=nope", "--collector.ipvs.backend-labels=proto"], check: (c: ReturnType<typeof run>) => !c.settings.arpNetlink && c.settings.arpDeviceExclude === "nope" && c.settings.ipvsBackendLabels === "proto" },
+  { name: "--web.config.file is passed on", argv: ["--web.config.file=/etc/ne/web.yml"], check: (c: ReturnType<typeof run>) => c.webConfigFile === "/etc/ne/web.yml" && run([]).webConfigFile === "" },
   { name: "timex stays unimplemented and is reported", argv: [], check: (c: ReturnType<typeof run>) => c.unimplemented.includes("timex") && c.collectors.some((x) => x.name === "zfs") },
 ];
 for (const c of cases) test(`flags: ${c.name}`, () => assert.ok(c.check(run(c.argv))));

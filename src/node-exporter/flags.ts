@@ -24,6 +24,8 @@ export type NodeExporterCommand =
       telemetryPath: string;
       disableExporterMetrics: boolean;
       maxRequests: number;
+      /** --web.config.file; "" when not given. */
+      webConfigFile: string;
       settings: CollectorSettings;
       collectors: CollectorFactory[];
       /** Enabled upstream collectors this exporter does not implement (warned about at start). */
@@ -215,9 +217,6 @@ export function parseNodeExporterFlags(argv: readonly string[], version: string)
   if (!isLogFormat(logFormat)) throw new FlagError(`unrecognized log format ${JSON.stringify(logFormat)}`);
   const maxRequests = values.get("web.max-requests") ?? "40";
   if (!/^-?\d+$/.test(maxRequests)) throw new FlagError(`strconv.ParseInt: parsing ${JSON.stringify(maxRequests)}: invalid syntax`);
-  if ((values.get("web.config.file") ?? "") !== "") {
-    throw new FlagError("--web.config.file (TLS and basic auth) is not supported by promstack node-exporter yet");
-  }
 
   const enabled = (n: string): boolean => collectorFlags.get(n) ?? (disableDefaults ? false : defaults.get(n)!);
   return {
@@ -226,6 +225,7 @@ export function parseNodeExporterFlags(argv: readonly string[], version: string)
     telemetryPath: values.get("web.telemetry-path") ?? "/metrics",
     disableExporterMetrics: bools.get("web.disable-exporter-metrics") ?? false,
     maxRequests: Math.max(0, Number(maxRequests)),
+    webConfigFile: values.get("web.config.file") ?? "",
     settings,
     collectors: COLLECTORS.filter((c) => enabled(c.name)),
     unimplemented: Object.keys(UNIMPLEMENTED_COLLECTORS).filter(enabled).sort(),

@@ -10,7 +10,11 @@ import { type CollectorContext, type CollectorFactory, type NodeCollector, NoDat
 const durationDesc = newDesc("node_scrape_collector_duration_seconds", "node_exporter: Duration of a collector scrape.", MetricType.Gauge, ["collector"]);
 const successDesc = newDesc("node_scrape_collector_success", "node_exporter: Whether a collector succeeded.", MetricType.Gauge, ["collector"]);
 
-/** The collectors of one exporter, built once and run on every scrape. nowMs is a monotonic clock in ms. */
+/**
+ * The collectors of one exporter, built once (so each logs its start-up
+ * messages once) and run on every scrape, all of them or the subset a
+ * collect[]/exclude[] filter names. nowMs is a monotonic clock in ms.
+ */
 export class NodeCollectorSet implements Collector {
   private readonly collectors: { name: string; collector: NodeCollector }[];
   private readonly logger: Logger;
@@ -28,10 +32,20 @@ export class NodeCollectorSet implements Collector {
     return this.collectors.map((c) => c.name);
   }
 
-  /** Runs every collector; a failing collector reports success 0 and never fails the scrape. */
-  async collect(emit: Emit): Promise<void> {
+  /** True when a collector of this name was built. */
+  has(name: string): boolean {
+    return this.collectors.some((c) => c.name === name);
+  }
+
+  /**
+   * Runs the collectors named in `only` (every one when null or omitted),
+   * concurrently; a failing collector reports success 0 and never fails
+   * the scrape. Names in `only` that were not built are ignored.
+   */
+  async collect(emit: Emit, only: ReadonlySet<string> | null = null): Promise<void> {
+    const run = only === null ? this.collectors : this.collectors.filter((c) => only.has(c.name));
     await Promise.all(
-      this.collectors.map(async ({ name, collector }) => {
+      run.map(async ({ name, collector }) => {
         const begin = this.nowMs();
         let success = 1;
         try {

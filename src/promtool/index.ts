@@ -11,7 +11,8 @@ export { testRules, decodeUnitTestFile, parseTimeMs, goDuration } from "./test-r
 export type { TestRulesOptions } from "./test-rules.ts";
 export { queryInstant, queryRange, querySeries, queryLabels, printValue, QueryFormat } from "./query.ts";
 export type { QueryClientOptions } from "./query.ts";
-export { checkWebConfig, validateWebConfig, loadWebConfig, bcryptCost } from "./web-config.ts";
-export type { WebConfig, WebTLSConfig } from "./web-config.ts";
+export { checkWebConfig } from "./web-config.ts";
 export { checkMetrics, lintMetrics, lintFamily, parseFamilies } from "./check-metrics.ts";
 export type { LintFamily, LintProblem } from "./check-metrics.ts";
+export { tsdbList, tsdbAnalyze, tsdbDump, tsdbCreateBlocksFromOpenMetrics, parseInt64Flag, DEFAULT_DB_PATH, DEFAULT_DUMP_MATCH } from "./tsdb.ts";
+export type { TsdbDumpOptions, TsdbBackfillOptions } from "./tsdb.ts";

@@ -8,7 +8,6 @@ import { promisify } from "node:util";
 import { PrometheusServer } from "../server/index.ts";
 import {
   BufferStreams,
-  bcryptCost,
   checkWebConfig,
   decodeUnitTestFile,
   goDuration,
@@ -20,6 +19,7 @@ import {
   querySeries,
   QueryFormat,
 } from "./index.ts";
+import { bcryptCost } from "../web/index.ts";
 
 const ref = path.resolve(process.cwd(), "../shared/reference");
 const ptDir = path.join(ref, "promtool");

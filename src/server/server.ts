@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import { Readable } from "node:stream";
 import type { RequestListener, Server as HTTPServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -13,13 +14,13 @@ import { Labels } from "../model/index.ts";
 import { ScrapeManager } from "../scrape/index.ts";
 import { AlertTemplateData, expandAlertField, prometheusFuncs } from "../template/index.ts";
 import { Notifier } from "../notifier/index.ts";
-import { RemoteWriteStorage, WriteHandler } from "../remote/index.ts";
+import { ReadHandler, RemoteReadStorage, RemoteWriteStorage, WriteHandler } from "../remote/index.ts";
 import { Engine } from "../promql/engine/index.ts";
 import { Manager as RuleManager, engineQueryFunc } from "../rules/index.ts";
 import type { Queryable } from "../storage/index.ts";
-import { type DB, listSegments, openDB, tsdbCollector } from "../tsdb/index.ts";
+import { type DB, MergedQuerier, listSegments, openDB, tsdbCollector } from "../tsdb/index.ts";
 import { type Logger, nopLogger } from "../util/index.ts";
-import { type AdminOps, type BuildInfo, WebConfigSource, addFormParser, createWebServer, registerApiV1, registerFederate } from "../web/index.ts";
+import { type AdminOps, type BuildInfo, WebConfigSource, addFormParser, createWebServer, defaultUIAssetsDir, registerApiV1, registerFederate, registerUI } from "../web/index.ts";
 
 /** promstack's version, reported by --version and /api/v1/status/buildinfo. */
 export const VERSION = "0.1.0";
@@ -73,6 +74,8 @@ export interface ServerOptions {
   logger?: Logger;
   /** Called when /-/quit is requested (the CLI stops the process). */
   onQuit?: () => void;
+  /** The built web UI (index.html, assets/); the package's dist-ui/ by default. */
+  uiAssetsDir?: string;
 }
 
 /** Splits `host:port` (IPv6 in brackets) as Go's net.SplitHostPort. */
@@ -125,6 +128,7 @@ export class PrometheusServer {
   readonly #scrape: ScrapeManager;
   readonly #scrapeDiscovery: DiscoveryManager;
   readonly #remoteWrite: RemoteWriteStorage;
+  readonly #remoteRead: RemoteReadStorage;
   readonly #writeHandler: WriteHandler;
   #externalURL: string;
   #db: DB | null;
@@ -139,6 +143,7 @@ export class PrometheusServer {
     const webLog = this.#log.with("component", "web");
     const web = o.webConfigFile === undefined || o.webConfigFile === "" ? null : new WebConfigSource(o.webConfigFile, { logger: webLog });
     // NOTE: matches Prometheus, whose web config wraps the whole handler: no endpoint answers without credentials.
+    // Fastify is typed for node:http; an https.Server offers the same listen/close/address surface it uses.
     this.#app = Fastify({
       logger: false,
       bodyLimit: 32 * 1024 * 1024,
@@ -171,10 +176,14 @@ export class PrometheusServer {
     this.#registry.register(new ProcessCollector());
     this.#registry.register(tsdbCollector(() => this.#db));
     this.#startMs = Date.now();
+    this.#remoteRead = new RemoteReadStorage({ userAgent: `Prometheus/${VERSION}` });
     this.#queryable = {
-      querier: (mint, maxt) => {
+      querier: async (mint, maxt) => {
         if (this.#db === null) throw new Error("BUG: query before the TSDB is open");
-        return this.#db.querier(mint, maxt);
+        const local = await this.#db.querier(mint, maxt);
+        // NOTE: matches Prometheus's fanout storage: remote_read endpoints are merged in, local data first.
+        const remotes = this.#remoteRead.queriers(mint, maxt, this.#localStartMs());
+        return remotes.length === 0 ? local : new MergedQuerier([local, ...remotes]);
       },
     };
     this.#notifier = new Notifier({
@@ -301,6 +310,7 @@ export class PrometheusServer {
     await this.#scrape.applyConfig(cfg);
     this.#scrapeDiscovery.applyConfig(Object.fromEntries(getScrapeConfigs(cfg).map((sc) => [sc.jobName, sc.serviceDiscoveryConfigs])));
     await this.#remoteWrite.applyConfig(cfg);
+    await this.#remoteRead.applyConfig(cfg);
     this.#config = cfg;
   }
 
@@ -338,10 +348,19 @@ export class PrometheusServer {
     await this.#notifyDiscovery.stop();
     await this.#notifier.stop();
     await this.#remoteWrite.stop();
+    await this.#remoteRead.stop();
     await this.#app.close();
     if (this.#db !== null) await this.#db.close();
     this.#db = null;
     this.#log.info("See you next time!");
+  }
+
+  /** Time of the oldest local sample (ms): the first block's start, else the head's. */
+  #localStartMs(): number {
+    const db = this.#db;
+    if (db === null) return Number.POSITIVE_INFINITY;
+    const first = db.blocks[0];
+    return first !== undefined ? Math.min(first.meta.minTime, db.head.minTime) : db.head.minTime;
   }
 
   /** The TSDB admin operations behind --web.enable-admin-api. */
@@ -422,6 +441,21 @@ export class PrometheusServer {
       // Remote write bodies are read raw, whatever their Content-Type: the handler negotiates.
       sub.removeAllContentTypeParsers();
       sub.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, done) => done(null, body));
+      const readHandler = new ReadHandler({
+        queryable: {
+          querier: (mint, maxt) => {
+            if (this.#db === null) throw new Error("BUG: query before the TSDB is open");
+            return this.#db.querier(mint, maxt);
+          },
+        },
+        externalLabels: () => this.#config?.global.externalLabels ?? Labels.EMPTY,
+        logger: this.#log.with("component", "remote read"),
+      });
+      sub.post(`${p}/api/v1/read`, async (req, reply) => {
+        const r = await readHandler.handle(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
+        reply.code(r.status).headers(r.headers);
+        return reply.send(Buffer.isBuffer(r.body) ? r.body : Readable.from(r.body));
+      });
       sub.post(`${p}/api/v1/write`, async (req, reply) => {
         if (this.#o.enableRemoteWriteReceiver !== true) {
           return reply.code(404).type("text/plain; charset=utf-8").send("remote write receiver needs to be enabled with --web.enable-remote-write-receiver\n");
@@ -436,6 +470,10 @@ export class PrometheusServer {
         return r.body === "" ? reply.send() : reply.send(r.body);
       });
     });
+    // NOTE: Prometheus redirects / to the external URL's path even when only
+    // --web.route-prefix is set (landing on a 404); the prefix is used then.
+    const externalPath = this.#o.externalUrl === "" ? p : new URL(this.#externalURL + "/").pathname.replace(/\/$/, "");
+    registerUI(app, { prefix: p, externalPath, assetsDir: this.#o.uiAssetsDir ?? defaultUIAssetsDir() });
     app.get(`${p}/metrics`, async (_req, reply) => {
       const { families } = await this.#registry.gather();
       return reply.type(TEXT_CONTENT_TYPE).send(writeText(families));

@@ -26,3 +26,5 @@ export {
 export type { WebConfig, TLSServerConfig, HTTPServerConfig, RateLimitConfig, TLSServerSettings } from "./web-config.ts";
 export { WebConfigSource, STATUS_TEXT, webConfigHooks, applyWebDecision, webHandler, createWebServer, parseBasicAuth, certificateSANs } from "./web-server.ts";
 export type { WebConfigSourceOptions, WebDecision, WebHooks, WebHooksOptions, WebServerOptions } from "./web-server.ts";
+export { UI_PAGES, defaultUIAssetsDir, registerUI } from "./ui.ts";
+export type { UIOptions } from "./ui.ts";

@@ -8,7 +8,7 @@
  */
 
 import { createHash } from "node:crypto";
-import { type BigIntStats, statSync } from "node:fs";
+import { type BigIntStats, readFileSync, statSync } from "node:fs";
 import http from "node:http";
 import type { IncomingHttpHeaders, IncomingMessage, RequestListener, ServerResponse } from "node:http";
 import https from "node:https";
@@ -33,7 +33,16 @@ export interface WebConfigSourceOptions {
   logger?: Logger;
 }
 
-/** A file's identity and version, to notice a change without reading it. */
+/**
+ * File times tick in jiffies on Linux: two writes within this window may
+ * leave the same mtime, so a file modified this recently is also hashed.
+ */
+const RACY_WINDOW_MS = 2000n;
+
+/**
+ * A file's identity and version, to notice a change without reading it
+ * (except right after a modification, see RACY_WINDOW_MS).
+ */
 function fileStamp(path: string): string {
   let st: BigIntStats | undefined;
   try {
@@ -41,7 +50,14 @@ function fileStamp(path: string): string {
   } catch {
     return "error";
   }
-  return st === undefined ? "missing" : `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  if (st === undefined) return "missing";
+  const stamp = `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+  if (BigInt(Date.now()) - st.mtimeMs > RACY_WINDOW_MS) return stamp;
+  try {
+    return `${stamp}:${createHash("sha256").update(readFileSync(path)).digest("base64")}`;
+  } catch {
+    return `${stamp}:unreadable`;
+  }
 }
 
 /**
@@ -296,8 +312,12 @@ export function webHandler(hooks: WebHooks, handler: RequestListener): RequestLi
       if (applyWebDecision(d, res)) handler(req, res);
       return;
     }
-    void d.then((dd) => {
+    d.then((dd) => {
       if (applyWebDecision(dd, res)) handler(req, res);
+    }).catch(() => {
+      // The handler threw after an asynchronous check: answer 500 rather than leave the request hanging.
+      if (!res.headersSent) applyWebDecision({ status: 500, headers: [] }, res);
+      else res.destroy();
     });
   };
 }
@@ -319,11 +339,16 @@ export function certificateSANs(subjectAltName: string | undefined): string[] {
   if (subjectAltName === undefined) return [];
   const out: string[] = [];
   // Entries are `Type:value` separated by ", "; node quotes values holding separators as JSON strings.
-  for (const m of subjectAltName.matchAll(/(DNS|email|IP Address|URI):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/g)) {
+  const entry = /([A-Za-z ]+):("(?:[^"\\]|\\.)*"|[^,]*)(?:, |$)/y;
+  while (entry.lastIndex < subjectAltName.length) {
+    const start = entry.lastIndex;
+    const m = entry.exec(subjectAltName);
+    if (m === null || entry.lastIndex === start) break;
+    const type = m[1]!;
     let v = m[2]!;
     if (v.startsWith('"')) v = JSON.parse(v) as string;
-    if (m[1] === "IP Address" && v.includes(":")) v = new URL(`http://[${v}]/`).hostname.slice(1, -1);
-    out.push(v);
+    if (type === "IP Address" && v.includes(":")) v = new URL(`http://[${v}]/`).hostname.slice(1, -1);
+    if (type === "DNS" || type === "email" || type === "IP Address" || type === "URI") out.push(v);
   }
   return out;
 }

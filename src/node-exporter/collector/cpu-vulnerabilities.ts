@@ -3,7 +3,7 @@
  * vulnerability in /sys/devices/system/cpu/vulnerabilities, as
  * node_cpu_vulnerabilities_info{codename,state,mitigation} 1.
  */
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import { MetricType, newDesc } from "../../exposition/index.ts";
 import { type CollectorFactory, readText } from "./collector.ts";
 
@@ -32,7 +32,7 @@ export const cpuVulnerabilitiesCollector: CollectorFactory = {
     return {
       async collect(emit) {
         const dir = ctx.sysPath("devices/system/cpu/vulnerabilities");
-        for (const name of (await readdir(dir)).sort()) {
+        for (const name of (readdirSync(dir)).sort()) {
           const v = parseVulnerability(await readText(`${dir}/${name}`));
           emit(info, 1, name, v.state, v.mitigation);
         }

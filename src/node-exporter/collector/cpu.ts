@@ -3,7 +3,7 @@
  * optionally (--collector.cpu.info) /proc/cpuinfo details; thermal throttle
  * counters and isolated CPUs from sysfs.
  */
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import { type Emit, MetricType, newDesc } from "../../exposition/index.ts";
 import { type CollectorFactory, compileGoRegexp, fields, isNotExist, parseFloatStrict, readText, readUint } from "./collector.ts";
 
@@ -174,7 +174,7 @@ export const cpuCollector: CollectorFactory = {
 async function collectThrottles(dir: string, emit: Emit, debug: (m: string, ...kv: unknown[]) => void): Promise<void> {
   let names: string[];
   try {
-    names = (await readdir(dir)).filter((n) => /^cpu\d/.test(n)).sort();
+    names = (readdirSync(dir)).filter((n) => /^cpu\d/.test(n)).sort();
   } catch (e) {
     if (isNotExist(e)) return;
     throw e;

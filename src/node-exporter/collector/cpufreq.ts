@@ -27,13 +27,15 @@ export const cpufreqCollector: CollectorFactory = {
     return {
       async collect(emit) {
         const base = ctx.sysPath("devices/system/cpu");
-        let found = 0;
+        let cpus = 0;
         for (const name of await listDir(base)) {
           const m = /^cpu(\d+)$/.exec(name);
           if (m === null) continue;
+          cpus++;
           const dir = path.join(base, name, "cpufreq");
+          // NOTE: matches node_exporter (procfs SystemCpufreq), which skips CPUs without a cpufreq
+          // directory and succeeds with no metrics when none has one (VMs, containers).
           if (!(await isDir(dir))) continue;
-          found++;
           const cpu = m[1]!;
           for (const f of frequencies) {
             const khz = await readFloatAttr(path.join(dir, f.file));
@@ -46,7 +48,7 @@ export const cpufreqCollector: CollectorFactory = {
             }
           }
         }
-        if (found === 0) throw new NoDataError("cpufreq: no cpufreq directories in sysfs");
+        if (cpus === 0) throw new NoDataError("cpufreq: no CPUs in sysfs");
       },
     };
   },

@@ -7,7 +7,7 @@ import path from "node:path";
 import { MetricType, newDesc } from "../../exposition/index.ts";
 import { type CollectorFactory, NoDataError, isNotExist } from "./collector.ts";
 import { readAttr } from "./sysfs.ts";
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 
 /** The sysfs file and label of each identification field, in label order. */
 const fieldsByLabel: [file: string, label: string][] = [
@@ -29,7 +29,7 @@ export const dmiCollector: CollectorFactory = {
       async collect(emit) {
         const dir = ctx.sysPath("class/dmi/id");
         try {
-          await readdir(dir);
+          readdirSync(dir);
         } catch (e) {
           if (isNotExist(e)) throw new NoDataError("dmi: /sys/class/dmi/id not found");
           throw e;

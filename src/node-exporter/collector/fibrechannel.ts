@@ -4,7 +4,7 @@
  * statistics/ (hexadecimal in sysfs). A counter of 0xffffffffffffffff is one
  * the HBA firmware does not implement and is left out, as upstream does.
  */
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { type Desc, MetricType, newDesc } from "../../exposition/index.ts";
 import { type CollectorFactory, NoDataError, isNotExist } from "./collector.ts";
@@ -52,7 +52,7 @@ export const fibrechannelCollector: CollectorFactory = {
         const base = ctx.sysPath("class/fc_host");
         let hosts: string[];
         try {
-          hosts = (await readdir(base)).sort();
+          hosts = (readdirSync(base)).sort();
         } catch (e) {
           if (isNotExist(e)) throw new NoDataError("fibrechannel statistics not found");
           throw e;

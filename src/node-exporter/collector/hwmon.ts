@@ -5,7 +5,8 @@
  * reads them. Chips are named from their device path, which is stable
  * across reboots, unlike the hwmon<N> numbering.
  */
-import { lstat, readdir, readFile, realpath, stat } from "node:fs/promises";
+import { readdirSync } from "node:fs";
+import { lstat, readFile, realpath, stat } from "node:fs/promises";
 import path from "node:path";
 import { type Emit, MetricType, newDesc } from "../../exposition/index.ts";
 import { type CollectorFactory, NoDataError, isNotExist } from "./collector.ts";
@@ -56,7 +57,7 @@ async function readSensorFile(p: string): Promise<string | null> {
 
 /** Adds every sensor file of dir to data: sensor ("temp1") -> property ("input") -> raw value. */
 async function collectSensorData(dir: string, data: Map<string, Map<string, string>>): Promise<void> {
-  for (const file of (await readdir(dir)).sort()) {
+  for (const file of (readdirSync(dir)).sort()) {
     const x = explodeSensorFilename(file);
     if (x === null || !SENSOR_TYPES.has(x.type)) continue;
     const value = await readSensorFile(path.join(dir, file));
@@ -194,7 +195,7 @@ export const hwmonCollector: CollectorFactory = {
         const base = ctx.sysPath("class/hwmon");
         let entries: string[];
         try {
-          entries = (await readdir(base)).sort();
+          entries = (readdirSync(base)).sort();
         } catch (e) {
           if (isNotExist(e)) throw new NoDataError("hwmon collector metrics are not available for this system");
           throw e;

@@ -5,7 +5,7 @@
  * procfs's sysfs package parses them. Counters a driver reports as
  * "N/A (no PMA)" are left out.
  */
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { type Desc, type Emit, MetricType, newDesc } from "../../exposition/index.ts";
 import { type CollectorFactory, NoDataError, isNotExist, readText } from "./collector.ts";
@@ -78,7 +78,7 @@ export function parseRate(s: string): number {
 async function readCounters(dir: string, table: ReadonlyMap<string, { desc: Desc; lanes: boolean }>, optional: boolean): Promise<[Desc, number][]> {
   let entries;
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (e) {
     if (optional && isNotExist(e)) return [];
     throw e;
@@ -121,7 +121,7 @@ export const infinibandCollector: CollectorFactory = {
         const base = ctx.sysPath("class/infiniband");
         let devices: string[];
         try {
-          devices = (await readdir(base)).sort();
+          devices = (readdirSync(base)).sort();
         } catch (e) {
           if (isNotExist(e)) {
             ctx.logger.debug("infiniband statistics not found, skipping");
@@ -147,7 +147,7 @@ export const infinibandCollector: CollectorFactory = {
           };
           emit(infoDesc, 1, device, await optional("board_id"), fw, await optional("hca_type"));
           const ports = path.join(dir, "ports");
-          for (const port of (await readdir(ports)).sort()) await collectPort(device, port, path.join(ports, port), emit);
+          for (const port of (readdirSync(ports)).sort()) await collectPort(device, port, path.join(ports, port), emit);
         }
       },
     };

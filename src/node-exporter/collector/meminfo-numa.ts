@@ -4,7 +4,7 @@
  * node_memory_numa_<Key>) and .../numastat (counters named
  * node_memory_numa_<key>_total), labelled by node.
  */
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import { type Desc, MetricType, newDesc } from "../../exposition/index.ts";
 import { type CollectorFactory, NoDataError, fields, isNotExist, parseFloatStrict, readText } from "./collector.ts";
 
@@ -52,7 +52,7 @@ export const meminfoNumaCollector: CollectorFactory = {
         const dir = ctx.sysPath("devices/system/node");
         let nodes: string[];
         try {
-          nodes = (await readdir(dir)).filter((n) => /^node\d+$/.test(n)).sort();
+          nodes = (readdirSync(dir)).filter((n) => /^node\d+$/.test(n)).sort();
         } catch (e) {
           if (isNotExist(e)) throw new NoDataError("no NUMA nodes in sysfs");
           throw e;

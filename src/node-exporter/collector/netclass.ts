@@ -8,7 +8,7 @@
  * over rtnetlink; Node.js has no netlink sockets, so the flag is accepted and
  * this collector reads /sys/class/net either way (said once at start).
  */
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { type Desc, MetricType, newDesc } from "../../exposition/index.ts";
 import { type CollectorFactory, NoDataError, compileGoRegexp, isNotExist } from "./collector.ts";
@@ -59,7 +59,7 @@ export const netclassCollector: CollectorFactory = {
         const base = ctx.sysPath("class/net");
         let names: string[];
         try {
-          names = (await readdir(base)).sort();
+          names = (readdirSync(base)).sort();
         } catch (e) {
           if (isNotExist(e)) throw new NoDataError("netclass: /sys/class/net not found");
           throw e;

@@ -7,7 +7,7 @@ import path from "node:path";
 import { MetricType, newDesc } from "../../exposition/index.ts";
 import { type CollectorFactory, NoDataError, isNotExist } from "./collector.ts";
 import { isDir, listDir, readAttr, readIntAttr } from "./sysfs.ts";
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 
 const g = MetricType.Gauge;
 const nsLabels = ["device", "nsid"];
@@ -28,7 +28,7 @@ export const nvmeCollector: CollectorFactory = {
         const base = ctx.sysPath("class/nvme");
         let names: string[];
         try {
-          names = (await readdir(base)).sort();
+          names = (readdirSync(base)).sort();
         } catch (e) {
           if (isNotExist(e)) throw new NoDataError("nvme: /sys/class/nvme not found");
           throw e;

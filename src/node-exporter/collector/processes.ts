@@ -3,7 +3,7 @@
  * (processes by state, allocated threads, PIDs in use) and the kernel's
  * limits kernel.threads-max and kernel.pid_max.
  */
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import { MetricType, newDesc } from "../../exposition/index.ts";
 import { type CollectorFactory, fields, readText, readUint } from "./collector.ts";
 
@@ -37,7 +37,7 @@ export const processesCollector: CollectorFactory = {
   create(ctx) {
     return {
       async collect(emit) {
-        const pids = (await readdir(ctx.procPath())).filter((n) => /^\d+$/.test(n));
+        const pids = (readdirSync(ctx.procPath())).filter((n) => /^\d+$/.test(n));
         let procs = 0;
         let threads = 0;
         const states = new Map<string, number>();

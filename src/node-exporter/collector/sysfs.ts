@@ -4,7 +4,7 @@
  * "not supported" (EINVAL, EOPNOTSUPP, ENODATA: attributes the driver
  * cannot answer right now) as absent, like procfs's sysfs package.
  */
-import { readdir, stat } from "node:fs/promises";
+import { readdirSync, statSync } from "node:fs";
 import { isNotExist, readText } from "./collector.ts";
 
 const ABSENT_CODES = new Set(["ENOENT", "EACCES", "EPERM", "EINVAL", "EOPNOTSUPP", "ENOTSUP", "ENODATA", "EAGAIN", "EIO", "ENXIO", "ENODEV"]);
@@ -53,22 +53,23 @@ export async function readFloatAttr(p: string): Promise<number | null> {
   return Number(s);
 }
 
-/** Names in a directory, sorted; [] when the directory does not exist. */
+/** Names in a directory, sorted; [] when the directory does not exist. Synchronous inside, as readText. */
 export async function listDir(dir: string): Promise<string[]> {
   try {
-    return (await readdir(dir)).sort();
+    return readdirSync(dir).sort();
   } catch (e) {
     if (isNotExist(e)) return [];
     throw e;
   }
 }
 
-/** True when p is a directory (following symlinks). */
+/** True when p is a directory (following symlinks). Synchronous inside, as readText. */
 export async function isDir(p: string): Promise<boolean> {
-  return stat(p).then(
-    (s) => s.isDirectory(),
-    () => false,
-  );
+  try {
+    return statSync(p, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
 }
 
 /** The largest uint64; sysfs counters at this value are often "not implemented". */

@@ -3,7 +3,7 @@
  * /sys/class/scsi_tape/st<N>/stats (the n/a/l/m device variants share them
  * and are skipped), minus devices matching --collector.tapestats.ignored-devices.
  */
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import path from "node:path";
 import { type Desc, MetricType, newDesc } from "../../exposition/index.ts";
 import { type CollectorFactory, NoDataError, compileGoRegexp, isNotExist, readText } from "./collector.ts";
@@ -51,7 +51,7 @@ export const tapestatsCollector: CollectorFactory = {
         const base = ctx.sysPath("class/scsi_tape");
         let names: string[];
         try {
-          names = (await readdir(base)).filter((n) => /^st\d+$/.test(n)).sort();
+          names = (readdirSync(base)).filter((n) => /^st\d+$/.test(n)).sort();
         } catch (e) {
           if (isNotExist(e)) {
             ctx.logger.debug("scsi_tape stats not found, skipping");
@@ -63,7 +63,7 @@ export const tapestatsCollector: CollectorFactory = {
         const tapes: { name: string; values: number[] }[] = [];
         for (const name of names) {
           const dir = path.join(base, name, "stats");
-          const present = new Set(await readdir(dir));
+          const present = new Set(readdirSync(dir));
           const values: number[] = [];
           for (const s of STATS) {
             const v = present.has(s.file) ? Number(parseUint64((await readText(path.join(dir, s.file))).trim())) : 0;

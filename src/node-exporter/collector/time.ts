@@ -2,7 +2,7 @@
  * The time collector: system time, time zone offset, and the available and
  * current clocksources from /sys/devices/system/clocksource.
  */
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import { MetricType, newDesc } from "../../exposition/index.ts";
 import { type CollectorFactory, fields, isNotExist, readText } from "./collector.ts";
 
@@ -12,9 +12,12 @@ const zone = newDesc("node_time_zone_offset_seconds", "System time zone offset i
 const available = newDesc("node_time_clocksource_available_info", "Available clocksources read from '/sys/devices/system/clocksource'.", g, ["device", "clocksource"]);
 const current = newDesc("node_time_clocksource_current_info", "Current clocksource read from '/sys/devices/system/clocksource'.", g, ["device", "clocksource"]);
 
+/** Formats the zone name; built once, as building one costs more than a whole scrape of this collector. */
+const zoneFormat = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" });
+
 /** The abbreviated name of the local time zone at t ("UTC", "CET", ...), like Go's Time.Zone(). */
 function zoneName(t: Date): string {
-  const part = new Intl.DateTimeFormat("en-US", { timeZoneName: "short" }).formatToParts(t).find((p) => p.type === "timeZoneName");
+  const part = zoneFormat.formatToParts(t).find((p) => p.type === "timeZoneName");
   return part?.value ?? "UTC";
 }
 
@@ -32,7 +35,7 @@ export function newTimeCollector(nowMs: () => number): CollectorFactory {
           emit(zone, -d.getTimezoneOffset() * 60, zoneName(d));
           let entries: string[];
           try {
-            entries = await readdir(ctx.sysPath("devices/system/clocksource"));
+            entries = readdirSync(ctx.sysPath("devices/system/clocksource"));
           } catch (e) {
             if (isNotExist(e)) {
               ctx.logger.debug("no clocksource in sysfs");

@@ -3,7 +3,7 @@
  * /sys/fs/xfs/<device>/stats/stats, as node_xfs_<category>_<value>_total{device}
  * counters (names after the XFS wiki's Runtime_Stats page, as upstream).
  */
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import { MetricType, newDesc } from "../../exposition/index.ts";
 import { type CollectorFactory, fields, isNotExist, readText } from "./collector.ts";
 
@@ -75,7 +75,7 @@ export const xfsCollector: CollectorFactory = {
       async collect(emit) {
         let devices: string[];
         try {
-          devices = (await readdir(ctx.sysPath("fs/xfs"))).sort();
+          devices = (readdirSync(ctx.sysPath("fs/xfs"))).sort();
         } catch (e) {
           if (isNotExist(e)) return; // no XFS filesystem mounted
           throw e;
@@ -85,7 +85,9 @@ export const xfsCollector: CollectorFactory = {
           try {
             text = await readText(ctx.sysPath("fs/xfs", device, "stats/stats"));
           } catch (e) {
-            if (isNotExist(e)) continue; // not a filesystem directory (e.g. sys/fs/xfs/stats)
+            // Not a filesystem directory: sys/fs/xfs/stats (global counters) holds a *file* named
+            // stats, so stats/stats/stats fails with ENOTDIR. Upstream globs */stats/stats and skips it.
+            if (isNotExist(e) || (e as NodeJS.ErrnoException).code === "ENOTDIR") continue;
             throw e;
           }
           const stats = parseXFSStats(text);

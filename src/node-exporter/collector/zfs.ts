@@ -7,7 +7,7 @@
  * (node_zfs_zpool_dataset_*{zpool,dataset}) and the pool state as a
  * one-hot gauge node_zfs_zpool_state{zpool,state}.
  */
-import { readdir } from "node:fs/promises";
+import { readdirSync } from "node:fs";
 import { type Desc, type Emit, MetricType, newDesc } from "../../exposition/index.ts";
 import { type CollectorFactory, NoDataError, fields, isNotExist, readText } from "./collector.ts";
 
@@ -129,7 +129,7 @@ export const zfsCollector: CollectorFactory = {
     };
 
     const collectPools = async (base: string, emit: Emit): Promise<void> => {
-      const entries = await readdir(base, { withFileTypes: true });
+      const entries = readdirSync(base, { withFileTypes: true });
       const pools = entries.filter((e) => e.isDirectory()).map((e) => e.name).sort();
       for (const pool of pools) {
         const io = await readOptional(`${base}/${pool}/io`);
@@ -137,7 +137,7 @@ export const zfsCollector: CollectorFactory = {
         for (const [name, v] of parsePoolIO(io)) emit(desc(`node_zfs_zpool_${metricName(name)}`, `kstat.zfs.misc.io.${name}`, ["zpool"]), v, pool);
       }
       for (const pool of pools) {
-        const objsets = (await readdir(`${base}/${pool}`)).filter((n) => n.startsWith("objset-")).sort();
+        const objsets = (readdirSync(`${base}/${pool}`)).filter((n) => n.startsWith("objset-")).sort();
         for (const objset of objsets) {
           const text = await readOptional(`${base}/${pool}/${objset}`);
           if (text === null) continue;
@@ -159,7 +159,7 @@ export const zfsCollector: CollectorFactory = {
       async collect(emit) {
         const base = ctx.procPath("spl/kstat/zfs");
         try {
-          await readdir(base);
+          readdirSync(base);
         } catch (e) {
           if (isNotExist(e)) throw new NoDataError("ZFS / ZFS statistics are not available");
           throw e;
