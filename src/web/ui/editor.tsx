@@ -44,15 +44,20 @@ function promqlExtension(): PromQLExtension {
   return promql;
 }
 
-/** Props of Editor; onExecute is called on Enter (Shift-Enter inserts a newline). */
+/**
+ * Props of Editor. `value` seeds the document; it replaces the document
+ * again only when `valueSeq` changes (a query picked from the history).
+ * onExecute is called on Enter (Shift-Enter inserts a newline).
+ */
 export interface EditorProps {
   value: string;
+  valueSeq: number;
   onChange: (v: string) => void;
   onExecute: () => void;
   label: string;
 }
 
-/** The PromQL editor; `value` seeds it and is followed when it changes from outside (history). */
+/** The PromQL editor. */
 export function Editor(props: EditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
@@ -100,12 +105,15 @@ export function Editor(props: EditorProps) {
     return () => v.destroy();
   }, []);
 
+  // Only a new valueSeq replaces the document: renders lag behind typing,
+  // so following every `value` would undo keystrokes.
+  const seq = useRef(props.valueSeq);
   useEffect(() => {
     const v = view.current;
-    if (v !== null && v.state.doc.toString() !== props.value) {
-      v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.value } });
-    }
-  }, [props.value]);
+    if (v === null || seq.current === props.valueSeq) return;
+    seq.current = props.valueSeq;
+    v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: props.value } });
+  }, [props.valueSeq]);
 
   return <div class="editor" ref={host} />;
 }

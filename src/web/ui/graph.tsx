@@ -46,12 +46,26 @@ export function columns(d: GraphData, stacked: boolean): { data: uPlot.AlignedDa
   return { data: [xs, ...stackedCols], raw };
 }
 
+/** Indexes of the values with no value on either side. */
+export function isolated(col: Array<number | null>): number[] {
+  const out: number[] = [];
+  for (let i = 0; i < col.length; i++) {
+    if (col[i] !== null && (i === 0 || col[i - 1] === null) && (i === col.length - 1 || col[i + 1] === null)) out.push(i);
+  }
+  return out;
+}
+
 /** The graph of a range query result. */
 export function Graph(props: { data: GraphData; stacked: boolean }) {
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const el = host.current!;
     const { data, raw } = columns(props.data, props.stacked);
+    // Canvas strokes cannot use CSS variables: resolve the theme's colors.
+    const css = getComputedStyle(el);
+    const fg = css.getPropertyValue("--fg").trim() || "#000";
+    const grid = css.getPropertyValue("--grid").trim() || "#ddd";
+    const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     const opts: uPlot.Options = {
       width: Math.max(300, el.clientWidth),
       height: 400,
@@ -59,15 +73,15 @@ export function Graph(props: { data: GraphData; stacked: boolean }) {
       focus: { alpha: 0.3 },
       legend: { live: true },
       scales: { x: { time: true } },
-      axes: [
-        { stroke: "var(--fg)", grid: { stroke: "var(--grid)" }, ticks: { stroke: "var(--grid)" } },
-        { stroke: "var(--fg)", grid: { stroke: "var(--grid)" }, ticks: { stroke: "var(--grid)" }, size: 70 },
-      ],
+      axes: [axis, { ...axis, size: 70 }],
       series: [
         { label: "Time" },
         ...props.data.series.map((s, i): uPlot.Series => {
           const color = colors[i % colors.length]!;
+          const lone = isolated(raw[i]!);
           return {
+            // A point without neighbours draws no line: show it as a dot.
+            points: { show: true, size: 5, filter: () => lone },
             label: formatSeries(s.metric),
             stroke: color,
             width: 1.5,
