@@ -17,6 +17,16 @@ import {
   testRules,
 } from "../promtool/index.ts";
 import type { QueryClientOptions, Streams } from "../promtool/index.ts";
+import {
+  DEFAULT_DB_PATH,
+  DEFAULT_DUMP_MATCH,
+  parseInt64Flag,
+  tsdbAnalyze,
+  tsdbCreateBlocksFromOpenMetrics,
+  tsdbDump,
+  tsdbList,
+} from "../promtool/index.ts";
+import { DumpFormat } from "../tsdb/index.ts";
 
 /**
  * `promstack promtool ...`: a small command tree in the style of promtool's
@@ -98,6 +108,110 @@ function queryOpts(a: Map<string, string[]>, f: FlagValues, headers: Record<stri
 const lintHelp = (opts: string): string => `Linting checks to apply. Available options are: ${opts}. Use --lint=none to disable linting`;
 const ignoreUnknownHelp =
   "Ignore unknown fields in the rule files. This is useful when you want to extend rule files with custom metadata. Ensure that those fields are removed before loading them into the Prometheus server as it performs strict checks by default.";
+
+const dbPathArg = (): ArgSpec => arg("db path", `Database path (default is ${DEFAULT_DB_PATH}).`, { required: false });
+const dbPath = (a: Map<string, string[]>): string => a.get("db path")?.[0] ?? DEFAULT_DB_PATH;
+
+/** A Go Int64 flag value; a bad one is a usage error, as kingpin reports it. */
+function int64Flag(f: FlagValues, n: string): number {
+  try {
+    return parseInt64Flag(str(f, n));
+  } catch (e) {
+    throw new UsageError(`${(e as Error).message} for flag --${n}`);
+  }
+}
+
+const dumpFlags = (): FlagSpec[] => [
+  flag(
+    "sandbox-dir-root",
+    "string",
+    "Root directory where a sandbox directory will be created, this sandbox is used in case WAL replay generates chunks (default is the database path). The sandbox is cleaned up at the end.",
+  ),
+  flag("min-time", "string", "Minimum timestamp to dump, in milliseconds since the Unix epoch.", { def: "-9223372036854775808" }),
+  flag("max-time", "string", "Maximum timestamp to dump, in milliseconds since the Unix epoch.", { def: "9223372036854775807" }),
+  flag("match", "strings", "Series selector. Can be specified multiple times.", { def: DEFAULT_DUMP_MATCH }),
+];
+
+/** `promtool tsdb ...`: list, analyze, dump, dump-openmetrics, create-blocks-from openmetrics. */
+const tsdbCommand: CommandSpec = cmd("tsdb", "Run tsdb commands.", {
+  sub: [
+    cmd("analyze", "Analyze churn, label pair cardinality and compaction efficiency.", {
+      args: [dbPathArg(), arg("block id", "Block to analyze (default is the last block).", { required: false })],
+      flags: [
+        flag("limit", "string", "How many items to show in each list.", { def: "20" }),
+        flag("extended", "bool", "Run extended analysis."),
+        flag("match", "string", "Series selector to analyze. Only 1 set of matchers is supported now."),
+      ],
+      run: (a, f) => {
+        const limit = str(f, "limit");
+        if (!/^[+-]?\d+$/.test(limit)) throw new UsageError(`strconv.ParseInt: parsing ${JSON.stringify(limit)}: invalid syntax for flag --limit`);
+        return tsdbAnalyze(dbPath(a), a.get("block id")?.[0] ?? "", Number(limit), bool(f, "extended"), str(f, "match"), io);
+      },
+    }),
+    cmd("list", "List tsdb blocks.", {
+      args: [dbPathArg()],
+      flags: [flag("human-readable", "bool", "Print human readable values.", { short: "r" })],
+      run: (a, f) => tsdbList(dbPath(a), bool(f, "human-readable"), io),
+    }),
+    cmd("dump", "Dump data (series+samples or optionally just series) from a TSDB.", {
+      args: [dbPathArg()],
+      flags: [
+        ...dumpFlags(),
+        flag("format", "enum", "Output format of the dump (prom (default) or seriesjson).", { def: "prom", values: ["prom", "seriesjson"] }),
+      ],
+      run: (a, f) =>
+        tsdbDump(
+          dbPath(a),
+          {
+            minTime: int64Flag(f, "min-time"),
+            maxTime: int64Flag(f, "max-time"),
+            match: strs(f, "match"),
+            format: str(f, "format") === "seriesjson" ? DumpFormat.SeriesJSON : DumpFormat.Prom,
+          },
+          io,
+        ),
+    }),
+    cmd(
+      "dump-openmetrics",
+      "[Experimental] Dump samples from a TSDB into OpenMetrics text format, excluding native histograms and staleness markers, which are not representable in OpenMetrics.",
+      {
+        args: [dbPathArg()],
+        flags: dumpFlags(),
+        run: (a, f) =>
+          tsdbDump(
+            dbPath(a),
+            { minTime: int64Flag(f, "min-time"), maxTime: int64Flag(f, "max-time"), match: strs(f, "match"), format: DumpFormat.OpenMetrics },
+            io,
+          ),
+      },
+    ),
+    cmd("create-blocks-from", "[Experimental] Import samples from input and produce TSDB blocks. Please refer to the storage docs for more details.", {
+      flags: [
+        flag("human-readable", "bool", "Print human readable values.", { short: "r" }),
+        flag("quiet", "bool", "Do not print created blocks.", { short: "q" }),
+        flag("max-block-duration", "duration", "Maximum duration created blocks may span. Anything less than 2h is ignored."),
+      ],
+      sub: [
+        cmd("openmetrics", "Import samples from OpenMetrics input and produce TSDB blocks. Please refer to the storage docs for more details.", {
+          args: [arg("input file", "OpenMetrics file to read samples from."), arg("output directory", "Output directory for generated blocks.", { required: false })],
+          flags: [flag("label", "map", "Label to attach to metrics. Can be specified multiple times. Example --label=label_name=label_value")],
+          run: (a, f) =>
+            tsdbCreateBlocksFromOpenMetrics(
+              a.get("input file")![0]!,
+              a.get("output directory")?.[0] ?? DEFAULT_DB_PATH,
+              {
+                humanReadable: bool(f, "human-readable"),
+                quiet: bool(f, "quiet"),
+                maxBlockDurationMs: ms(f, "max-block-duration"),
+                labels: (f.get("label") as Record<string, string> | undefined) ?? {},
+              },
+              io,
+            ),
+        }),
+      ],
+    }),
+  ],
+});
 
 const app: CommandSpec = cmd("promtool", "Tooling for the Prometheus monitoring system.", {
   sub: [
@@ -225,6 +339,7 @@ const app: CommandSpec = cmd("promtool", "Tooling for the Prometheus monitoring 
         }),
       ],
     }),
+    tsdbCommand,
   ],
 });
 

@@ -16,7 +16,7 @@ import {
 } from "./block/index.ts";
 import { blocksSeriesChunks, compactBlocks, compactionRanges, headSeriesChunks, planCompaction } from "./compact/index.ts";
 import { PageCache, dirSize, syncDir } from "./fileutil/index.ts";
-import { Head, rangeForTimestamp, type HeadStats } from "./head/index.ts";
+import { Head, rangeForTimestamp, type HeadAppender, type HeadStats } from "./head/index.ts";
 import { DirLock } from "./lock.ts";
 import { nopLogger, systemClock, type Clock, type Logger, type Timer } from "../util/index.ts";
 import { WalCompression, Wlog, checkpoint, deleteCheckpoints, listSegments, type WlogStats } from "./wal/index.ts";
@@ -470,6 +470,11 @@ class DBAppender implements Appender {
 
   append(ref: SeriesRef, lset: Labels, t: number, v: number, opts?: AppendOptions): SeriesRef {
     return this.#app.append(ref, lset, t, v, opts);
+  }
+
+  /** Why the last append() returned 0 (the head appender's RejectReason; "" after an accepted sample). */
+  get lastReject(): string {
+    return (this.#app as HeadAppender).lastReject;
   }
 
   async commit(): Promise<void> {

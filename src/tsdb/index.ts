@@ -105,3 +105,15 @@ export {
 export type { Interval } from "./tombstones/index.ts";
 export { PageCache } from "./fileutil/index.ts";
 export { tsdbCollector } from "./metrics.ts";
+export {
+  ReadOnlyDB,
+  listBlocks,
+  formatBlocks,
+  analyze,
+  dump,
+  DumpFormat,
+  createBlocksFromOpenMetrics,
+  compatibleBlockDuration,
+  BackfillError,
+} from "./tools/index.ts";
+export type { BlockRow, AnalyzeOptions, DumpOptions, DumpSink, BackfillOptions, BackfillResult } from "./tools/index.ts";
