@@ -1,0 +1,87 @@
+/**
+ * promstack scrapes the real exporters: Debian's node_exporter and
+ * Prometheus 2.42's own /metrics (each part skipped with the reason when
+ * the package is absent).
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn } from "node:child_process";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { PrometheusServer } from "../src/server/index.ts";
+
+async function freePort(): Promise<number> {
+  const s = createServer();
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  const p = (s.address() as { port: number }).port;
+  await new Promise((r) => s.close(r));
+  return p;
+}
+
+const nodeExporter = "/usr/bin/prometheus-node-exporter";
+const prometheus = "/usr/bin/prometheus";
+const missing = [nodeExporter, prometheus].filter((p) => !existsSync(p));
+
+test("promstack scrapes Debian's node_exporter and Prometheus", { skip: missing.length > 0 ? `not installed: ${missing.join(", ")}` : false }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), "promstack-scrape-real-"));
+  const nePort = await freePort();
+  const promPort = await freePort();
+  writeFileSync(join(dir, "real.yml"), "global:\n  scrape_interval: 1m\n");
+  const procs: ChildProcess[] = [
+    spawn(nodeExporter, [`--web.listen-address=127.0.0.1:${nePort}`], { stdio: "ignore" }),
+    spawn(prometheus, [`--config.file=${join(dir, "real.yml")}`, `--storage.tsdb.path=${join(dir, "real-data")}`, `--web.listen-address=127.0.0.1:${promPort}`], {
+      stdio: "ignore",
+    }),
+  ];
+  writeFileSync(
+    join(dir, "prometheus.yml"),
+    `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: node\n    static_configs:\n      - targets: ["127.0.0.1:${nePort}"]\n  - job_name: prometheus\n    static_configs:\n      - targets: ["127.0.0.1:${promPort}"]\n`,
+  );
+  const server = new PrometheusServer({
+    configFile: join(dir, "prometheus.yml"),
+    storagePath: join(dir, "data"),
+    listenAddress: "127.0.0.1:0",
+    externalUrl: "",
+    routePrefix: "",
+    enableLifecycle: false,
+    lookbackDeltaMs: 300_000,
+    queryTimeoutMs: 120_000,
+    queryMaxSamples: 50_000_000,
+    queryMaxConcurrency: 20,
+    maxConnections: 512,
+    outageToleranceMs: 3_600_000,
+    forGracePeriodMs: 600_000,
+    resendDelayMs: 60_000,
+    notificationQueueCapacity: 10_000,
+    tsdb: { retentionMs: 86_400_000, retentionSizeBytes: 0, minBlockDurationMs: 7_200_000, maxBlockDurationMs: 0, noLockfile: false, walCompression: true },
+    enableAdminApi: false,
+    flags: {},
+  });
+  await server.start();
+  const base = `http://127.0.0.1:${server.address.port}`;
+  const query = async (q: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> =>
+    ((await (await fetch(`${base}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } })
+      .data.result;
+  try {
+    let up: Array<{ metric: Record<string, string>; value: [number, string] }> = [];
+    for (let i = 0; i < 150; i++) {
+      up = await query("up == 1");
+      if (up.length === 2) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.deepEqual(up.map((s) => s.metric.job).sort(), ["node", "prometheus"]);
+    for (const q of ['node_cpu_seconds_total{job="node",mode="idle"}', 'node_memory_MemAvailable_bytes{job="node"}', 'prometheus_build_info{job="prometheus"}', 'go_goroutines{job="prometheus"}']) {
+      assert.ok((await query(q)).length > 0, `no ${q}`);
+    }
+    const samples = await query('scrape_samples_scraped{job="node"}');
+    assert.ok(Number(samples[0]!.value[1]) > 100, "node_exporter scrape too small");
+    const targets = (await (await fetch(`${base}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ health: string; lastError: string }> } };
+    for (const t of targets.data.activeTargets) assert.deepEqual([t.health, t.lastError], ["up", ""]);
+  } finally {
+    await server.stop();
+    for (const p of procs) p.kill();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
