@@ -7,9 +7,11 @@ export { ScrapeManager, ApplyConfigError, DEFAULT_USER_AGENT } from "./manager.t
 export type { ScrapeManagerOptions, ActiveTargetInfo, DroppedTargetInfo, TargetsInfo, TargetMetadata } from "./manager.ts";
 export { ScrapePool, TargetLimitError, httpScraperFactory, scrapeAcceptHeader } from "./pool.ts";
 export type { ScrapePoolOptions, ScraperFactory } from "./pool.ts";
-export { ScrapeLoop, HttpScraper, SampleLimitError, LabelLimitError, InvalidSeriesError, mutateSampleLabels, mutateReportSampleLabels, verifyLabelLimits } from "./loop.ts";
+export { ScrapeLoop, HttpScraper, DEFAULT_WORKER_PARSE_MIN_BYTES, SampleLimitError, LabelLimitError, InvalidSeriesError, mutateSampleLabels, mutateReportSampleLabels, verifyLabelLimits } from "./loop.ts";
 export type { Scraper, ScrapeLoopOptions, HttpScraperOptions } from "./loop.ts";
 export { ScrapeCache } from "./cache.ts";
+export { ParsePool, ParseWorkerError, defaultParseWorkers } from "./parse-pool.ts";
+export type { ParsePoolOptions } from "./parse-pool.ts";
 export { ScrapeHttpClient, BodySizeLimitError, HttpStatusError, ScrapeRequestError } from "./http-client.ts";
 export type { ScrapeResponse } from "./http-client.ts";
 export { ScrapeMetrics, SummaryVec } from "./metrics.ts";

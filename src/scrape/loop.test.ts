@@ -1,9 +1,9 @@
-import { test } from "node:test";
+import { after, test } from "node:test";
 import assert from "node:assert/strict";
 import { Labels } from "../model/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
 import { VirtualClock, newLogger } from "../util/index.ts";
-import { BodySizeLimitError, ScrapeCache, ScrapeLoop, ScrapeMetrics, Target, TargetHealth, populateLabels } from "./index.ts";
+import { BodySizeLimitError, ParsePool, ScrapeCache, ScrapeLoop, ScrapeMetrics, Target, TargetHealth, populateLabels } from "./index.ts";
 import type { ScrapeResponse } from "./index.ts";
 import { FakeScraper, L, dump, scrapeConfig, text } from "./scrape-test-util.test.ts";
 import type { Point } from "./scrape-test-util.test.ts";
@@ -11,7 +11,23 @@ import type { Point } from "./scrape-test-util.test.ts";
 const T0 = 1_700_000_000_000;
 const TL = 'instance="t:1", job="j"';
 
-function setup(job: string, answers: Array<ScrapeResponse | Error>, o: { skipOffsetting?: boolean; seed?: bigint } = {}) {
+/**
+ * Where bodies are parsed: on the calling thread, or (every body, however
+ * small) on a worker. The timing and stop tests run inline only: the
+ * virtual clock cannot wait for a worker thread, and they do not parse
+ * anything the other tests do not.
+ */
+type Mode = "inline" | "worker";
+const MODES: readonly Mode[] = ["inline", "worker"];
+const workers = new ParsePool({ size: 1 });
+after(() => workers.close());
+
+/** Registers the test once per parse mode. */
+function both(name: string, fn: (mode: Mode) => Promise<void>): void {
+  for (const mode of MODES) test(`${name} [${mode}]`, () => fn(mode));
+}
+
+function setup(mode: Mode, job: string, answers: Array<ScrapeResponse | Error>, o: { skipOffsetting?: boolean; seed?: bigint } = {}) {
   const cfg = scrapeConfig(job);
   const db = new MemoryStorage();
   const clock = new VirtualClock(T0);
@@ -36,6 +52,8 @@ function setup(job: string, answers: Array<ScrapeResponse | Error>, o: { skipOff
     metrics,
     parentSignal: abort.signal,
     skipOffsetting: o.skipOffsetting ?? true,
+    parsePool: mode === "worker" ? workers : null,
+    workerParseMinBytes: 0,
   });
   const series = async (): Promise<Record<string, Point[]>> => Object.fromEntries(await dump(db));
   return { cfg, db, clock, metrics, target, scraper, abort, logs, loop, series };
@@ -49,8 +67,8 @@ const report = (up: number, scraped: number, post: number, added: number, t: num
   [`{__name__="up", ${TL}}`]: [[t, up]],
 });
 
-test("report series and metric relabeling on a good scrape", async () => {
-  const s = setup("job_name: j\nmetric_relabel_configs:\n  - source_labels: [__name__]\n    regex: drop_me\n    action: drop", [text("a 1\nb{x=\"y\"} 2\ndrop_me 3\n")]);
+both("report series and metric relabeling on a good scrape", async (mode) => {
+  const s = setup(mode, "job_name: j\nmetric_relabel_configs:\n  - source_labels: [__name__]\n    regex: drop_me\n    action: drop", [text("a 1\nb{x=\"y\"} 2\ndrop_me 3\n")]);
   await s.loop.scrapeAndReport(null, T0);
   assert.deepEqual(await s.series(), {
     [`{__name__="a", ${TL}}`]: [[T0, 1]],
@@ -66,9 +84,9 @@ test("report series and metric relabeling on a good scrape", async () => {
   assert.deepEqual(got[`{__name__="scrape_series_added", ${TL}}`], [[T0, 2], [T0 + 15_000, 0]]);
 });
 
-test("extra scrape metrics", async () => {
+both("extra scrape metrics", async (mode) => {
   const body = "a 1\n";
-  const s = setup("job_name: j\nextra_scrape_metrics: true\nsample_limit: 7\nscrape_timeout: 3s", [text(body)]);
+  const s = setup(mode, "job_name: j\nextra_scrape_metrics: true\nsample_limit: 7\nscrape_timeout: 3s", [text(body)]);
   await s.loop.scrapeAndReport(null, T0);
   const got = await s.series();
   assert.deepEqual(got[`{__name__="scrape_timeout_seconds", ${TL}}`], [[T0, 3]]);
@@ -76,8 +94,8 @@ test("extra scrape metrics", async () => {
   assert.deepEqual(got[`{__name__="scrape_body_size_bytes", ${TL}}`], [[T0, body.length]]);
 });
 
-test("body size limit reports -1 bytes and fails the scrape", async () => {
-  const s = setup("job_name: j\nextra_scrape_metrics: true", [new BodySizeLimitError()]);
+both("body size limit reports -1 bytes and fails the scrape", async (mode) => {
+  const s = setup(mode, "job_name: j\nextra_scrape_metrics: true", [new BodySizeLimitError()]);
   await s.loop.scrapeAndReport(null, T0);
   const got = await s.series();
   assert.deepEqual(got[`{__name__="scrape_body_size_bytes", ${TL}}`], [[T0, -1]]);
@@ -85,8 +103,8 @@ test("body size limit reports -1 bytes and fails the scrape", async () => {
   assert.equal(s.target.lastError?.message, "body size limit exceeded");
 });
 
-test("series that disappear get stale markers; a failed scrape marks all stale", async () => {
-  const s = setup("job_name: j", [text("a 1\nb 2\n"), text("a 3\n"), new Error('Get "http://t:1/metrics": context deadline exceeded')]);
+both("series that disappear get stale markers; a failed scrape marks all stale", async (mode) => {
+  const s = setup(mode, "job_name: j", [text("a 1\nb 2\n"), text("a 3\n"), new Error('Get "http://t:1/metrics": context deadline exceeded')]);
   await s.loop.scrapeAndReport(null, T0);
   await s.loop.scrapeAndReport(T0, T0 + 1000);
   await s.loop.scrapeAndReport(T0 + 1000, T0 + 2000);
@@ -98,8 +116,8 @@ test("series that disappear get stale markers; a failed scrape marks all stale",
   assert.equal(s.target.lastError?.message, 'Get "http://t:1/metrics": context deadline exceeded');
 });
 
-test("an empty body is a successful scrape that marks everything stale", async () => {
-  const s = setup("job_name: j", [text("a 1\n"), text("")]);
+both("an empty body is a successful scrape that marks everything stale", async (mode) => {
+  const s = setup(mode, "job_name: j", [text("a 1\n"), text("")]);
   await s.loop.scrapeAndReport(null, T0);
   await s.loop.scrapeAndReport(T0, T0 + 1000);
   const got = await s.series();
@@ -107,8 +125,8 @@ test("an empty body is a successful scrape that marks everything stale", async (
   assert.deepEqual(got[`{__name__="up", ${TL}}`], [[T0, 1], [T0 + 1000, 1]]);
 });
 
-test("a malformed exposition marks the target down with the parser's message and appends only the report", async () => {
-  const s = setup("job_name: j", [text("a 1\nb 2\n"), text("a 1\nb\n")]);
+both("a malformed exposition marks the target down with the parser's message and appends only the report", async (mode) => {
+  const s = setup(mode, "job_name: j", [text("a 1\nb 2\n"), text("a 1\nb\n")]);
   await s.loop.scrapeAndReport(null, T0);
   await s.loop.scrapeAndReport(T0, T0 + 1000);
   const got = await s.series();
@@ -131,8 +149,8 @@ const contentTypeCases = [
   { name: "blank Content-Type with fallback_scrape_protocol parses", job: "job_name: j\nfallback_scrape_protocol: PrometheusText0.0.4", err: null },
 ];
 for (const c of contentTypeCases) {
-  test(`content type: ${c.name}`, async () => {
-    const s = setup(c.job, [{ contentType: "", body: Buffer.from("a 1\n") }]);
+  both(`content type: ${c.name}`, async (mode) => {
+    const s = setup(mode, c.job, [{ contentType: "", body: Buffer.from("a 1\n") }]);
     await s.loop.scrapeAndReport(null, T0);
     assert.equal(s.target.lastError?.message ?? null, c.err);
   });
@@ -154,8 +172,8 @@ const honorCases = [
   { name: "honor_labels keeps the scraped values", job: "job_name: j\nhonor_labels: true", body: 'm{job="other"} 1\n', want: '{__name__="m", instance="t:1", job="other"}' },
 ];
 for (const c of honorCases) {
-  test(`honor_labels: ${c.name}`, async () => {
-    const s = setup(c.job, [text(c.body)]);
+  both(`honor_labels: ${c.name}`, async (mode) => {
+    const s = setup(mode, c.job, [text(c.body)]);
     await s.loop.scrapeAndReport(null, T0);
     assert.deepEqual((await s.series())[c.want], [[T0, 1]]);
   });
@@ -183,22 +201,22 @@ const limitCases: Array<{ name: string; job: string; body: string; err: string; 
   },
 ];
 for (const c of limitCases) {
-  test(`limits: ${c.name} fails the scrape`, async () => {
-    const s = setup(c.job, [text(c.body)]);
+  both(`limits: ${c.name} fails the scrape`, async (mode) => {
+    const s = setup(mode, c.job, [text(c.body)]);
     await s.loop.scrapeAndReport(null, T0);
     assert.equal(s.target.lastError?.message, c.err);
     assert.deepEqual(await s.series(), report(0, c.scraped, c.post, c.added ?? 0, T0));
   });
 }
 
-test("limits: sample_limit bumps its counter", async () => {
-  const s = setup("job_name: j\nsample_limit: 1", [text("a 1\nb 1\n")]);
+both("limits: sample_limit bumps its counter", async (mode) => {
+  const s = setup(mode, "job_name: j\nsample_limit: 1", [text("a 1\nb 1\n")]);
   await s.loop.scrapeAndReport(null, T0);
   assert.equal(s.metrics.exceededSampleLimit.with().value, 1);
 });
 
-test("honor_timestamps: explicit timestamps are used, and their series get no stale markers", async () => {
-  const s = setup("job_name: j", [text("a 1 1000\nb 2\n"), text("")]);
+both("honor_timestamps: explicit timestamps are used, and their series get no stale markers", async (mode) => {
+  const s = setup(mode, "job_name: j", [text("a 1 1000\nb 2\n"), text("")]);
   await s.loop.scrapeAndReport(null, T0);
   await s.loop.scrapeAndReport(T0, T0 + 1000);
   const got = await s.series();
@@ -206,21 +224,21 @@ test("honor_timestamps: explicit timestamps are used, and their series get no st
   assert.deepEqual(got[`{__name__="b", ${TL}}`], [[T0, 2], [T0 + 1000, "stale"]]);
 });
 
-test("honor_timestamps false: the scrape time is used", async () => {
-  const s = setup("job_name: j\nhonor_timestamps: false", [text("a 1 1000\n")]);
+both("honor_timestamps false: the scrape time is used", async (mode) => {
+  const s = setup(mode, "job_name: j\nhonor_timestamps: false", [text("a 1 1000\n")]);
   await s.loop.scrapeAndReport(null, T0);
   assert.deepEqual((await s.series())[`{__name__="a", ${TL}}`], [[T0, 1]]);
 });
 
-test("track_timestamps_staleness: explicit timestamps get stale markers", async () => {
-  const s = setup("job_name: j\ntrack_timestamps_staleness: true", [text("a 1 1000\n"), text("")]);
+both("track_timestamps_staleness: explicit timestamps get stale markers", async (mode) => {
+  const s = setup(mode, "job_name: j\ntrack_timestamps_staleness: true", [text("a 1 1000\n"), text("")]);
   await s.loop.scrapeAndReport(null, T0);
   await s.loop.scrapeAndReport(T0, T0 + 1000);
   assert.deepEqual((await s.series())[`{__name__="a", ${TL}}`], [[1000, 1], [T0 + 1000, "stale"]]);
 });
 
-test("rejected samples are counted and logged, the scrape stays up", async () => {
-  const s = setup("job_name: j", [text("a 1 2000\n"), text("a 2 1000\nb 1\nb 2\n")]);
+both("rejected samples are counted and logged, the scrape stays up", async (mode) => {
+  const s = setup(mode, "job_name: j", [text("a 1 2000\n"), text("a 2 1000\nb 1\nb 2\n")]);
   await s.loop.scrapeAndReport(null, T0);
   await s.loop.scrapeAndReport(T0, T0 + 1000);
   assert.equal(s.target.health, TargetHealth.Good);
@@ -231,23 +249,23 @@ test("rejected samples are counted and logged, the scrape stays up", async () =>
   assert.ok(logged("Error on ingesting samples with different value but same timestamp"));
 });
 
-test("samples too far in the future are out of bounds", async () => {
-  const s = setup("job_name: j", [text(`a 1 ${T0 + 11 * 60_000}\n`)]);
+both("samples too far in the future are out of bounds", async (mode) => {
+  const s = setup(mode, "job_name: j", [text(`a 1 ${T0 + 11 * 60_000}\n`)]);
   await s.loop.scrapeAndReport(null, T0);
   assert.equal(s.metrics.sampleOutOfBounds.with().value, 1);
   assert.equal((await s.series())[`{__name__="a", ${TL}}`], undefined);
 });
 
-test("OpenMetrics: samples, and TYPE/HELP/UNIT kept as target metadata", async () => {
+both("OpenMetrics: samples, and TYPE/HELP/UNIT kept as target metadata", async (mode) => {
   const body = "# TYPE foo_seconds counter\n# HELP foo_seconds Foo.\n# UNIT foo_seconds seconds\nfoo_seconds_total 3\n# EOF\n";
-  const s = setup("job_name: j", [{ contentType: "application/openmetrics-text; version=1.0.0; charset=utf-8", body: Buffer.from(body) }]);
+  const s = setup(mode, "job_name: j", [{ contentType: "application/openmetrics-text; version=1.0.0; charset=utf-8", body: Buffer.from(body) }]);
   await s.loop.scrapeAndReport(null, T0);
   assert.deepEqual((await s.series())[`{__name__="foo_seconds_total", ${TL}}`], [[T0, 3]]);
   assert.deepEqual(s.target.metadata?.listMetadata(), [{ metricFamily: "foo_seconds", type: "counter", help: "Foo.", unit: "seconds" }]);
 });
 
 test("timing: scrapes on the interval after the target's offset, with aligned timestamps", async () => {
-  const s = setup("job_name: j\nscrape_interval: 10s", [text("a 1\n")], { skipOffsetting: false, seed: 7n });
+  const s = setup("inline", "job_name: j\nscrape_interval: 10s", [text("a 1\n")], { skipOffsetting: false, seed: 7n });
   const offset = s.target.offset(10_000, 7n, T0);
   s.loop.start();
   await s.clock.advanceAsync(offset - 1);
@@ -266,7 +284,7 @@ test("timing: scrapes on the interval after the target's offset, with aligned ti
 });
 
 test("stop: stale markers for every series two intervals later", async () => {
-  const s = setup("job_name: j\nscrape_interval: 10s", [text("a 1\n")]);
+  const s = setup("inline", "job_name: j\nscrape_interval: 10s", [text("a 1\n")]);
   s.loop.start();
   await s.clock.advanceAsync(10_000); // scrapes at T0 and T0+10s
   await s.loop.stop();
@@ -277,7 +295,7 @@ test("stop: stale markers for every series two intervals later", async () => {
 });
 
 test("stop after the pool's signal aborted: no stale markers", async () => {
-  const s = setup("job_name: j\nscrape_interval: 10s", [text("a 1\n")]);
+  const s = setup("inline", "job_name: j\nscrape_interval: 10s", [text("a 1\n")]);
   s.loop.start();
   await s.clock.advanceAsync(0);
   s.abort.abort();
@@ -287,7 +305,7 @@ test("stop after the pool's signal aborted: no stale markers", async () => {
 });
 
 test("stop with end-of-run staleness disabled (a reload took the cache over): no stale markers", async () => {
-  const s = setup("job_name: j\nscrape_interval: 10s", [text("a 1\n")]);
+  const s = setup("inline", "job_name: j\nscrape_interval: 10s", [text("a 1\n")]);
   s.loop.start();
   await s.clock.advanceAsync(0);
   s.loop.disableEndOfRunStalenessMarkers();
@@ -297,7 +315,7 @@ test("stop with end-of-run staleness disabled (a reload took the cache over): no
 });
 
 test("a forced error (target_limit) fails scrapes without scraping", async () => {
-  const s = setup("job_name: j", [text("a 1\n")]);
+  const s = setup("inline", "job_name: j", [text("a 1\n")]);
   s.loop.setForcedError(new Error("target_limit exceeded (number of targets: 2, limit: 1)"));
   await s.loop.scrapeAndReport(null, T0);
   assert.equal(s.scraper.calls, 0);

@@ -1,9 +1,11 @@
 /**
  * The scrape loop of one target (upstream's scrapeLoop): scrapes on a
  * ticker phased by the target's offset, parses the body with the pull
- * parser, appends samples through the scrape cache (labels built and
- * relabeled only for new series text), enforces the limits, writes stale
- * markers for series that disappeared, and appends the report series.
+ * parser (on a worker thread of the manager's ParsePool when the body is
+ * big, inline otherwise), appends samples through the scrape cache (labels
+ * built and relabeled only for new series text) on the main thread,
+ * enforces the limits, writes stale markers for series that disappeared,
+ * and appends the report series.
  *
  *   start ──offset──► scrape ──► append ──► report ──► commit ─┐
  *                       ▲                                    │ next tick
@@ -14,22 +16,32 @@
  */
 import { Labels, LabelsBuilder, MetricName, formatDuration, isLegacyMetricName, isValidLabelNameIn, relabelBuilder, NameValidationScheme } from "../model/index.ts";
 import type { ScrapeConfig } from "../config/index.ts";
-import { Entry, decodeExposition, parserFor, protocolMediaType, isScrapeProtocol } from "../exposition/index.ts";
-import type { Parser } from "../exposition/index.ts";
+import { Entry, decodeExposition, extractMediaType, parserFor, protocolMediaType, isScrapeProtocol } from "../exposition/index.ts";
 import type { Appendable, Appender, SeriesRef } from "../storage/index.ts";
 import type { Clock, Logger } from "../util/index.ts";
 import type { CacheEntry, ScrapeCache } from "./cache.ts";
 import { BodySizeLimitError, CONTEXT_CANCELED, DEADLINE_EXCEEDED } from "./http-client.ts";
 import type { ScrapeHttpClient, ScrapeResponse } from "./http-client.ts";
 import type { ScrapeMetrics } from "./metrics.ts";
+import type { ParsePool } from "./parse-pool.ts";
+import { ColumnsParser, isColumnsMediaType } from "./parsed-body.ts";
+import type { EntrySource } from "./parsed-body.ts";
 import type { Target } from "./target.ts";
 
 /** Samples more than this far in the future are out of bounds (upstream's maxAheadTime). */
 const MAX_AHEAD_MS = 10 * 60_000;
 /** Scrape timestamps within this of the ideal tick are aligned to it, for better compression. */
 const SCRAPE_TIMESTAMP_TOLERANCE_MS = 2;
-/** Entries parsed between yields to the event loop, so big scrapes do not stall others. */
+/** Entries appended between yields to the event loop, so big scrapes do not stall others. */
 const YIELD_EVERY = 4096;
+/**
+ * The default ScrapeLoopOptions.workerParseMinBytes: 64 KiB. A body this
+ * size (about a thousand samples) parses inline in well under a
+ * millisecond, while handing it to a worker costs a thread wake-up, a copy
+ * of the series texts back and a longer wait for the scrape; above it the
+ * parse (the larger part of a scrape's CPU time) leaves the main thread.
+ */
+export const DEFAULT_WORKER_PARSE_MIN_BYTES = 64 * 1024;
 /** Prefix given to scraped labels that conflict with target labels. */
 const EXPORTED_PREFIX = "exported_";
 // Report series are cached under their name plus a lone surrogate, which no
@@ -67,7 +79,12 @@ export class InvalidSeriesError extends Error {
 
 /** Fetches a target's metrics. */
 export interface Scraper {
-  /** One scrape; rejects with the reason it failed. Must stop when signal aborts. */
+  /**
+   * One scrape; rejects with the reason it failed. Must stop when signal
+   * aborts. The response's body belongs to the loop from then on: it may be
+   * transferred to a parse worker (its buffer detached), so a scraper must
+   * not hand out the same body twice.
+   */
   scrape(signal: AbortSignal): Promise<ScrapeResponse>;
 }
 
@@ -130,6 +147,10 @@ export interface ScrapeLoopOptions {
   parentSignal: AbortSignal;
   /** Start scraping at once instead of after the target's offset (tests). */
   skipOffsetting?: boolean;
+  /** Parses big bodies off the main thread; null or absent: always inline. */
+  parsePool?: ParsePool | null;
+  /** Bodies of at least this many bytes go to parsePool (default DEFAULT_WORKER_PARSE_MIN_BYTES). */
+  workerParseMinBytes?: number;
 }
 
 interface AppendResult {
@@ -582,15 +603,23 @@ export class ScrapeLoop {
         cache.iterDone(false);
         return res;
       }
-      const { parser, error } = parserFor(decodeExposition(body), contentType, { fallbackMediaType: this.#fallbackMediaType });
-      if (parser === null) {
-        this.#logger.error("Failed to determine correct type of scrape target.", "content_type", contentType, "fallback_media_type", this.#fallbackMediaType, "err", error);
-        res.err = error ?? new Error("no parser");
-        return res;
-      }
+      // The parser is chosen as parserFor does; the media type decides whether it runs here or on a worker.
+      const { mediaType, error } = extractMediaType(contentType, this.#fallbackMediaType);
+      if (mediaType === null) return this.#noParser(res, contentType, error);
       if (error !== null) {
         this.#logger.debug("Invalid content type on scrape, using fallback setting.", "content_type", contentType, "fallback_media_type", this.#fallbackMediaType, "err", error);
       }
+      const pool = this.#o.parsePool ?? null;
+      if (pool !== null && isColumnsMediaType(mediaType) && body.length >= (this.#o.workerParseMinBytes ?? DEFAULT_WORKER_PARSE_MIN_BYTES)) {
+        // Nothing is appended before the columns are back: no await between reading and writing head state.
+        // The pool stopping cancels the parse (its worker is terminated).
+        const columns = await pool.parse(body, mediaType, this.#o.parentSignal);
+        await this.#appendParsed(app, new ColumnsParser(columns), ts, res);
+        return res;
+      }
+      // The media type given as the Content-Type: the same parser, or (protobuf) the same error.
+      const { parser, error: parserErr } = parserFor(decodeExposition(body), mediaType);
+      if (parser === null) return this.#noParser(res, contentType, parserErr);
       await this.#appendParsed(app, parser, ts, res);
     } catch (e) {
       res.err = toError(e);
@@ -598,7 +627,14 @@ export class ScrapeLoop {
     return res;
   }
 
-  async #appendParsed(app: Appender, p: Parser, defTime: number, res: AppendResult): Promise<void> {
+  /** Fails the scrape: no parser for the body's Content-Type. */
+  #noParser(res: AppendResult, contentType: string, error: Error | null): AppendResult {
+    this.#logger.error("Failed to determine correct type of scrape target.", "content_type", contentType, "fallback_media_type", this.#fallbackMediaType, "err", error);
+    res.err = error ?? new Error("no parser");
+    return res;
+  }
+
+  async #appendParsed(app: Appender, p: EntrySource, defTime: number, res: AppendResult): Promise<void> {
     const o = this.#o;
     const cfg = o.config;
     const cache = this.cache;

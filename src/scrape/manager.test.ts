@@ -182,3 +182,16 @@ test("manager: scrapes a real HTTP target end to end", async () => {
     server.close();
   }
 });
+
+test("manager: with parse workers, big bodies are appended as inline ones and stop() completes", async () => {
+  const db = new MemoryStorage();
+  const big = Array.from({ length: 3000 }, (_, i) => `m{i="${i}"} ${i}\n`).join("");
+  const newScraper: ScraperFactory = () => new FakeScraper(text(big));
+  const m = new ScrapeManager({ appendable: db, clock: systemClock, newScraper, skipOffsetting: true, hostname: "h", parseWorkers: 1, workerParseMinBytes: 1024 });
+  await m.applyConfig(config("scrape_configs:\n  - job_name: a\n    scrape_interval: 1h\n"));
+  await m.sync({ a: [{ source: "0", targets: [L({ __address__: "x:1" })], labels: L({}) }] });
+  for (let i = 0; i < 1000 && m.targets().activeTargets[0]!.health === "unknown"; i++) await new Promise((r) => setTimeout(r, 5));
+  assert.equal(m.targets().activeTargets[0]!.lastError, "");
+  assert.equal((await dump(db)).get('{__name__="m", i="2999", instance="x:1", job="a"}')?.[0]?.[1], 2999);
+  await m.stop();
+});

@@ -13,7 +13,9 @@ import type { Appendable } from "../storage/index.ts";
 import { nopLogger, systemClock } from "../util/index.ts";
 import type { Clock, Logger } from "../util/index.ts";
 import { deepEqual } from "./equal.ts";
+import { DEFAULT_WORKER_PARSE_MIN_BYTES } from "./loop.ts";
 import { ScrapeMetrics } from "./metrics.ts";
+import { ParsePool, defaultParseWorkers } from "./parse-pool.ts";
 import { ScrapePool, httpScraperFactory } from "./pool.ts";
 import type { ScraperFactory } from "./pool.ts";
 import { ScrapeIntervalLabel, ScrapeTimeoutLabel, fnv64a, formatRFC3339 } from "./target.ts";
@@ -40,6 +42,19 @@ export interface ScrapeManagerOptions {
   newScraper?: ScraperFactory;
   /** The `globalUrl` of a target from its scrape URL (default: the scrape URL). */
   globalURL?: (scrapeUrl: string) => string;
+  /**
+   * Worker threads that parse big scrape bodies, shared by all targets
+   * (default: defaultParseWorkers(), i.e. min(2, cores - 1), at least 1;
+   * 0 parses everything on the main thread). Started on first use,
+   * terminated by stop().
+   */
+  parseWorkers?: number;
+  /**
+   * Bodies of at least this many bytes are parsed on a worker, smaller
+   * ones inline (default DEFAULT_WORKER_PARSE_MIN_BYTES, 64 KiB): below it
+   * the hand-off costs more than the parse it saves the main thread.
+   */
+  workerParseMinBytes?: number;
 }
 
 /** One active target as /api/v1/targets shows it. */
@@ -116,6 +131,8 @@ export class ScrapeManager {
   #targetSets: Record<string, readonly TargetGroup[]>;
   #queue: Promise<unknown>;
   #stopped: boolean;
+  readonly #parsePool: ParsePool | null;
+  readonly #workerParseMinBytes: number;
 
   constructor(o: ScrapeManagerOptions) {
     this.#appendable = o.appendable;
@@ -132,6 +149,9 @@ export class ScrapeManager {
     this.#targetSets = {};
     this.#queue = Promise.resolve();
     this.#stopped = false;
+    const workers = o.parseWorkers ?? defaultParseWorkers();
+    this.#parsePool = workers > 0 ? new ParsePool({ size: workers }) : null;
+    this.#workerParseMinBytes = o.workerParseMinBytes ?? DEFAULT_WORKER_PARSE_MIN_BYTES;
     this.metrics = new ScrapeMetrics(this.#clock);
     this.metrics.setMetadataSizer(this);
     o.registry?.register(this.metrics);
@@ -205,6 +225,8 @@ export class ScrapeManager {
               userAgent: this.#userAgent,
               skipOffsetting: this.#skipOffsetting,
               newScraper: this.#newScraper,
+              parsePool: this.#parsePool,
+              workerParseMinBytes: this.#workerParseMinBytes,
             });
           } catch (e) {
             this.metrics.scrapePoolsFailed.with().inc();
@@ -219,13 +241,17 @@ export class ScrapeManager {
     });
   }
 
-  /** Stops every pool; resolves when no scrape is in flight. No end-of-run stale markers are written. */
+  /**
+   * Stops every pool, then terminates the parse workers; resolves when no
+   * scrape is in flight. No end-of-run stale markers are written.
+   */
   stop(): Promise<void> {
     return this.#serial(async () => {
       this.#stopped = true;
       const pools = [...this.#pools.values()];
       this.#pools.clear();
       await Promise.all(pools.map((p) => p.stop()));
+      await this.#parsePool?.close();
     });
   }
 

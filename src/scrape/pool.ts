@@ -15,6 +15,7 @@ import { ScrapeHttpClient } from "./http-client.ts";
 import { HttpScraper, ScrapeLoop } from "./loop.ts";
 import type { HttpScraperOptions, Scraper } from "./loop.ts";
 import type { ScrapeMetrics } from "./metrics.ts";
+import type { ParsePool } from "./parse-pool.ts";
 import { targetsFromGroup } from "./target.ts";
 import type { Target } from "./target.ts";
 import type { TargetGroup } from "../discovery/index.ts";
@@ -32,6 +33,10 @@ export interface ScrapePoolOptions {
   userAgent: string;
   skipOffsetting: boolean;
   newScraper: ScraperFactory;
+  /** The manager's parse workers, shared by every loop; null: parse inline. */
+  parsePool: ParsePool | null;
+  /** Bodies of at least this many bytes are parsed on parsePool. */
+  workerParseMinBytes: number;
 }
 
 /** The scrape target_limit was exceeded; every loop of the pool fails with it. */
@@ -127,6 +132,8 @@ export class ScrapePool {
       metrics,
       parentSignal: this.#abort.signal,
       skipOffsetting: this.#o.skipOffsetting,
+      parsePool: this.#o.parsePool,
+      workerParseMinBytes: this.#o.workerParseMinBytes,
     });
   }
 

@@ -45,7 +45,11 @@ export function text(body: string): ScrapeResponse {
   return { contentType: "text/plain; version=0.0.4", body: Buffer.from(body) };
 }
 
-/** A scraper answering from a queue (the last answer repeats); an Error answer rejects. */
+/**
+ * A scraper answering from a queue (the last answer repeats); an Error
+ * answer rejects. Each answer's body is a fresh copy: the loop may
+ * transfer (detach) the body it gets.
+ */
 export class FakeScraper implements Scraper {
   readonly answers: Array<ScrapeResponse | Error>;
   calls = 0;
@@ -56,7 +60,7 @@ export class FakeScraper implements Scraper {
     const a = this.answers.length > 1 ? this.answers.shift()! : this.answers[0]!;
     this.calls++;
     if (a instanceof Error) throw a;
-    return a;
+    return { contentType: a.contentType, body: Uint8Array.prototype.slice.call(a.body) };
   }
 }
 
