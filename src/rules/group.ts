@@ -1,5 +1,5 @@
 import { Labels } from "../model/index.ts";
-import { xxhash64 } from "../promql/engine/index.ts";
+import { xxhash64 } from "../util/index.ts";
 import { type Appendable, type Querier, type Queryable, type Series, ValueType } from "../storage/index.ts";
 import type { Clock, Logger, Timer } from "../util/index.ts";
 import { type Alert, AlertingRule } from "./alerting.ts";

@@ -4,3 +4,4 @@ export { VirtualClock, systemClock } from "./clock.ts";
 export type { Clock, Timer } from "./clock.ts";
 export { seededRandom } from "./random.ts";
 export { formatFloatE, formatFloatF, formatFloatG } from "./strconv.ts";
+export { xxhash64 } from "./xxhash.ts";

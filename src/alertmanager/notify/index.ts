@@ -24,7 +24,7 @@ export {
   INTEGRATION_NAMES,
 } from "./notify.ts";
 export type { NotifyContext, Stage, Notifier, Muter, TimeIntervals, PipelineOptions, RetryStageOptions } from "./notify.ts";
-export { hashAlert, xxhash64 } from "./hash.ts";
+export { hashAlert } from "./hash.ts";
 export { HTTPClient, checkResponse, redactURL, USER_AGENT } from "./http.ts";
 export type { HTTPResponse } from "./http.ts";
 export { buildReceiverIntegrations, hashKey, truncateInRunes, truncateInBytes, UNSUPPORTED_INTEGRATIONS } from "./integrations.ts";

@@ -12,7 +12,8 @@ import {
   TooManySamplesError,
   type Value,
 } from "./index.ts";
-import { labelsHashFraction, xxhash64 } from "./xxhash.ts";
+import { xxhash64 } from "../../util/index.ts";
+import { labelsHashFraction } from "./xxhash.ts";
 
 /** Loads `series` (label object -> [t ms, v | "stale"][]) into a fresh MemoryStorage. */
 async function load(series: [Record<string, string>, [number, number | "stale"][]][]): Promise<MemoryStorage> {

@@ -7,4 +7,3 @@ export type { EngineOptions, Query, QueryOptions } from "./engine.ts";
 export { EvalError, InvalidQueryError, QueryCanceledError, QueryTimeoutError, TooManySamplesError } from "./errors.ts";
 export type { QueryResult, QueryStats, QueryTimings, Sample, SeriesData, Value } from "./value.ts";
 export { AT_MODIFIER_UNSAFE_FUNCTIONS } from "./plan.ts";
-export { xxhash64 } from "./xxhash.ts";
