@@ -30,6 +30,7 @@ const layers: Record<string, number> = {
   server: 8,
   promtool: 8,
   amtool: 8,
+  up: 8,
   cmd: 9,
 };
 

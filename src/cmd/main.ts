@@ -15,6 +15,9 @@ const commands: Record<string, { summary: string; load: () => Promise<CommandMai
     summary: "Tooling for the Prometheus monitoring system (checks, rule tests, PromQL tests).",
     load: async () => (await import("./promtool.ts")).main,
   },
+  alertmanager: { summary: "Prometheus Alertmanager: grouping, inhibition, silences and notifications.", load: async () => (await import("./alertmanager.ts")).main },
+  amtool: { summary: "View and modify the current Alertmanager state.", load: async () => (await import("./amtool.ts")).main },
+  up: { summary: "The development stack in one supervised process tree (prometheus, alertmanager, node-exporter, demo service).", load: async () => (await import("./up.ts")).main },
   "node-exporter": { summary: "Prometheus exporter for hardware and OS metrics exposed by *NIX kernels.", load: async () => (await import("./node-exporter.ts")).main },
 };
 

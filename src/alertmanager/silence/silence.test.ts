@@ -163,3 +163,22 @@ test("snapshot bytes follow protobuf encoding", () => {
   assert.deepEqual([...bytes], [mesh.length, ...mesh]);
   assert.equal(decodeSnapshot(bytes)[0]!.silence.updatedAt, 1500);
 });
+
+test("merge: newer updates win, expired entries are ignored, local changes are broadcast", () => {
+  const clock = new VirtualClock(1_000_000);
+  const sent: Uint8Array[] = [];
+  const a = new Silences({ clock, retentionMs: 3_600_000, broadcast: (b) => sent.push(b) });
+  const b = new Silences({ clock, retentionMs: 3_600_000 });
+  const id = a.set({ matchers: [new Matcher(MatchType.Equal, "x", "1")], startsAt: clock.now(), endsAt: clock.now() + 60_000, comment: "c" });
+  assert.equal(sent.length, 1);
+  assert.deepEqual(b.merge(sent[0]!), [id]);
+  assert.deepEqual(b.merge(sent[0]!), [], "same update twice changes nothing");
+  clock.advance(1000);
+  a.expire(id);
+  assert.deepEqual(b.merge(sent[1]!), [id]);
+  assert.equal(b.get(id)!.endsAt, clock.now());
+  const d = new Silences({ clock, retentionMs: 0 });
+  d.set({ matchers: [new Matcher(MatchType.Equal, "y", "1")], startsAt: clock.now(), endsAt: clock.now() + 1000 });
+  clock.advance(2000);
+  assert.deepEqual(new Silences({ clock, retentionMs: 0 }).merge(d.snapshot()), [], "entries past their expiry are not merged");
+});

@@ -135,17 +135,21 @@ export interface SilencesOptions {
   readonly clock: Clock;
   /** How long expired silences are kept before GC (`--data.retention`, default 120h). */
   readonly retentionMs: number;
+  /** Called with each silence stored locally (created, updated, expired), encoded, for the cluster to gossip. */
+  readonly broadcast?: (b: Uint8Array) => void;
 }
 
 /** The silences store. Not persistent by itself: see snapshot()/loadSnapshot(). */
 export class Silences {
   readonly #clock: Clock;
   readonly #retentionMs: number;
+  readonly #broadcast: (b: Uint8Array) => void;
   readonly #st: Map<string, { silence: Silence; expiresAt: number }>;
 
   constructor(o: SilencesOptions) {
     this.#clock = o.clock;
     this.#retentionMs = o.retentionMs;
+    this.#broadcast = o.broadcast ?? (() => {});
     this.#st = new Map();
   }
 
@@ -161,7 +165,28 @@ export class Silences {
 
   #put(s: Silence): void {
     validateSilence(s);
-    this.#st.set(s.id, { silence: s, expiresAt: s.endsAt + this.#retentionMs });
+    const expiresAt = s.endsAt + this.#retentionMs;
+    this.#st.set(s.id, { silence: s, expiresAt });
+    this.#broadcast(encodeSnapshot([toMesh(s, expiresAt)]));
+  }
+
+  /**
+   * Merges silences received from a peer (a delimited MeshSilence stream,
+   * as broadcast or as a full state) with upstream's rule: an unexpired
+   * silence replaces a stored one with an older updatedAt. Returns the ids
+   * that changed. Throws SnapshotError, or RegexError for a bad pattern.
+   */
+  merge(b: Uint8Array): string[] {
+    const now = this.#clock.now();
+    const changed: string[] = [];
+    for (const { silence: p, expiresAt } of decodeSnapshot(b)) {
+      if (expiresAt < now) continue;
+      const prev = this.#st.get(p.id);
+      if (prev !== undefined && prev.silence.updatedAt >= p.updatedAt) continue;
+      this.#st.set(p.id, { silence: fromStored(p), expiresAt });
+      changed.push(p.id);
+    }
+    return changed;
   }
 
   /**
@@ -244,20 +269,7 @@ export class Silences {
   /** The store in Alertmanager's snapshot format (delimited silencepb.MeshSilence). */
   snapshot(): Uint8Array {
     const out: MeshSilence[] = [];
-    for (const { silence: s, expiresAt } of this.#st.values()) {
-      out.push({
-        silence: {
-          id: s.id,
-          matchers: s.matchers.map((m) => ({ type: m.type, name: m.name, pattern: m.value })),
-          startsAt: s.startsAt,
-          endsAt: s.endsAt,
-          updatedAt: s.updatedAt,
-          createdBy: s.createdBy,
-          comment: s.comment,
-        },
-        expiresAt,
-      });
-    }
+    for (const { silence: s, expiresAt } of this.#st.values()) out.push(toMesh(s, expiresAt));
     return encodeSnapshot(out);
   }
 
@@ -283,6 +295,21 @@ export class Silences {
   loadSnapshotFile(path: string): void {
     this.loadSnapshot(readFileSync(path));
   }
+}
+
+function toMesh(s: Silence, expiresAt: number): MeshSilence {
+  return {
+    silence: {
+      id: s.id,
+      matchers: s.matchers.map((m) => ({ type: m.type, name: m.name, pattern: m.value })),
+      startsAt: s.startsAt,
+      endsAt: s.endsAt,
+      updatedAt: s.updatedAt,
+      createdBy: s.createdBy,
+      comment: s.comment,
+    },
+    expiresAt,
+  };
 }
 
 function fromStored(p: StoredSilence): Silence {
