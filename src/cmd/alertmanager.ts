@@ -1,7 +1,9 @@
 import { ALERTMANAGER_VERSION, createAlertmanager } from "../alertmanager/index.ts";
 import type { Alertmanager } from "../alertmanager/index.ts";
+import { AddressError, Peer } from "../alertmanager/cluster/index.ts";
 import { parseDuration } from "../model/index.ts";
 import { LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger } from "../util/index.ts";
+import type { Logger } from "../util/index.ts";
 import { WebConfigError } from "../web/index.ts";
 import { type FlagSpec, FlagKind, type ParsedFlags, runWithFlags } from "./flags.ts";
 
@@ -69,6 +71,31 @@ function durationFlag(f: ParsedFlags, name: string): number {
   return ms;
 }
 
+/**
+ * The gossip peer of the --cluster.* flags, or null when
+ * --cluster.listen-address is empty (HA disabled). Throws FlagValueError
+ * for a bad duration, AddressError for an address without a port.
+ */
+function clusterPeer(f: ParsedFlags, logger: Logger): Peer | null {
+  const listenAddress = f.string("cluster.listen-address");
+  if (listenAddress === "") return null;
+  return new Peer({
+    listenAddress,
+    advertiseAddress: f.string("cluster.advertise-address"),
+    peers: f.list("cluster.peer"),
+    label: f.string("cluster.label"),
+    gossipIntervalMs: durationFlag(f, "cluster.gossip-interval"),
+    pushPullIntervalMs: durationFlag(f, "cluster.pushpull-interval"),
+    settleTimeoutMs: durationFlag(f, "cluster.settle-timeout"),
+    tcpTimeoutMs: durationFlag(f, "cluster.tcp-timeout"),
+    probeTimeoutMs: durationFlag(f, "cluster.probe-timeout"),
+    probeIntervalMs: durationFlag(f, "cluster.probe-interval"),
+    reconnectIntervalMs: durationFlag(f, "cluster.reconnect-interval"),
+    reconnectTimeoutMs: durationFlag(f, "cluster.reconnect-timeout"),
+    logger: logger.with("component", "cluster"),
+  });
+}
+
 /** `promstack alertmanager`: runs Alertmanager until SIGTERM or SIGINT; SIGHUP reloads. */
 export async function main(argv: string[]): Promise<number> {
   return runWithFlags(
@@ -90,15 +117,18 @@ export async function main(argv: string[]): Promise<number> {
       }
       const logger = newLogger({ level: level as LogLevel, format: format as LogFormat });
       let am: Alertmanager;
+      let peer: Peer | null;
       try {
         const peerTimeoutMs = durationFlag(f, "cluster.peer-timeout");
         for (const n of ["cluster.gossip-interval", "cluster.pushpull-interval", "cluster.settle-timeout", "cluster.tcp-timeout", "cluster.probe-timeout", "cluster.probe-interval", "cluster.reconnect-interval", "cluster.reconnect-timeout"]) {
           durationFlag(f, n);
         }
-        if (f.string("cluster.listen-address") !== "") {
-          // TODO(#6): the gossip cluster (src/alertmanager/cluster) plugs in here through ClusterPeer.
-          logger.warn("Clustering is not available yet in this build; running as a single peer", "cluster.listen-address", f.string("cluster.listen-address"), "peers", f.list("cluster.peer").join(","));
+        if (f.string("cluster.tls-config") !== "") {
+          // Refuse rather than gossip in clear text when mutual TLS was asked for.
+          logger.error("unable to initialize gossip mesh", "err", "--cluster.tls-config is not supported by promstack");
+          return 1;
         }
+        peer = clusterPeer(f, logger);
         am = createAlertmanager({
           configFile: f.string("config.file"),
           storagePath: f.string("storage.path"),
@@ -110,12 +140,16 @@ export async function main(argv: string[]): Promise<number> {
           routePrefix: f.string("web.route-prefix"),
           webConfigFile: f.string("web.config.file"),
           peerTimeoutMs,
-          cluster: null,
+          cluster: peer,
           logger,
         });
       } catch (e) {
         if (e instanceof FlagValueError) {
           process.stderr.write(`alertmanager: error: ${e.message}, try --help\n`);
+          return 1;
+        }
+        if (e instanceof AddressError) {
+          logger.error("unable to initialize gossip mesh", "err", e.message);
           return 1;
         }
         if (e instanceof WebConfigError) {
@@ -132,6 +166,16 @@ export async function main(argv: string[]): Promise<number> {
         await am.stop().catch(() => {});
         return 1;
       }
+      // The peer joins after the snapshots are loaded, so what it merges from others is not overwritten.
+      if (peer !== null) {
+        try {
+          await peer.start();
+        } catch (e) {
+          logger.error("unable to initialize gossip mesh", "err", (e as Error).message);
+          await am.stop().catch(() => {});
+          return 1;
+        }
+      }
       return await new Promise<number>((resolve) => {
         process.on("SIGHUP", () => {
           am.reload().catch(() => {});
@@ -141,13 +185,15 @@ export async function main(argv: string[]): Promise<number> {
           if (stopping) return;
           stopping = true;
           logger.info("Received signal, exiting gracefully...", "signal", sig);
-          am.stop().then(
-            () => resolve(0),
-            (e) => {
-              logger.error("Error stopping Alertmanager", "err", (e as Error).message);
-              resolve(1);
-            },
-          );
+          am.stop()
+            .finally(() => peer?.leave(10_000))
+            .then(
+              () => resolve(0),
+              (e) => {
+                logger.error("Error stopping Alertmanager", "err", (e as Error).message);
+                resolve(1);
+              },
+            );
         };
         process.on("SIGTERM", () => stop("SIGTERM"));
         process.on("SIGINT", () => stop("SIGINT"));

@@ -610,7 +610,10 @@ export class ScrapeLoop {
         this.#logger.debug("Invalid content type on scrape, using fallback setting.", "content_type", contentType, "fallback_media_type", this.#fallbackMediaType, "err", error);
       }
       const pool = this.#o.parsePool ?? null;
-      if (pool !== null && isColumnsMediaType(mediaType) && body.length >= (this.#o.workerParseMinBytes ?? DEFAULT_WORKER_PARSE_MIN_BYTES)) {
+      // A big body goes to a free worker; when every worker is busy it is
+      // parsed here rather than queued, so the workers never cap the
+      // scrape rate below what the main thread can do alone.
+      if (pool !== null && isColumnsMediaType(mediaType) && body.length >= (this.#o.workerParseMinBytes ?? DEFAULT_WORKER_PARSE_MIN_BYTES) && pool.idle) {
         // Nothing is appended before the columns are back: no await between reading and writing head state.
         // The pool stopping cancels the parse (its worker is terminated).
         const columns = await pool.parse(body, mediaType, this.#o.parentSignal);

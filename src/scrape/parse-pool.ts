@@ -90,6 +90,11 @@ export class ParsePool {
     return this.#slots.length;
   }
 
+  /** Whether a parse handed over now would start at once: nothing queued and a worker free or startable. */
+  get idle(): boolean {
+    return !this.#closed && this.#queue.length === 0 && (this.busy < this.#slots.length || this.#slots.length < this.#size);
+  }
+
   /** Parses in flight on a worker (not counting queued ones). */
   get busy(): number {
     let n = 0;

@@ -67,7 +67,11 @@ export class SilenceExpiredError extends Error {
 /** The state of `s` at `now`: pending before startsAt, expired after endsAt (upstream getState). */
 export function silenceState(s: Pick<Silence, "startsAt" | "endsAt">, now: number): SilenceState {
   if (now < s.startsAt) return SilenceState.Pending;
-  if (now > s.endsAt) return SilenceState.Expired;
+  // NOTE: Prometheus compares nanoseconds (expired once now is after
+  // endsAt); at millisecond resolution a silence expired "now" would still
+  // read as active for the rest of that millisecond, so endsAt itself counts
+  // as expired here.
+  if (now >= s.endsAt) return SilenceState.Expired;
   return SilenceState.Active;
 }
 
