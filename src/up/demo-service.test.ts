@@ -79,7 +79,7 @@ async function fakeServer(): Promise<{ url: string; seen: string[]; close: () =>
   };
 }
 
-function demo(serverUrl: string, opts: { requestsPerSecond: number; errorRatio: number; clock?: VirtualClock }) {
+function demo(serverUrl: string, opts: { requestsPerSecond: number; errorRatio: number; clock?: VirtualClock; serverReady?: () => boolean }) {
   const logs: Array<Record<string, string>> = [];
   const d = new DemoService({
     host: "127.0.0.1",
@@ -87,6 +87,7 @@ function demo(serverUrl: string, opts: { requestsPerSecond: number; errorRatio: 
     serverUrl,
     errorRatio: opts.errorRatio,
     requestsPerSecond: opts.requestsPerSecond,
+    ...(opts.serverReady !== undefined ? { serverReady: opts.serverReady } : {}),
     clock: opts.clock ?? systemClock,
     logger: newLogger({ format: LogFormat.Json, write: (l) => logs.push(JSON.parse(l) as Record<string, string>) }),
   });
@@ -161,6 +162,26 @@ test("DemoService generates requestsPerSecond requests with the configured share
     assert.equal(srv.seen.length, 20);
     assert.equal(srv.seen.filter((s) => s === "POST /api/v1/admin/tsdb/clean_tombstones").length, 5);
     assert.equal(srv.seen.filter((s) => s === "GET /api/v1/query").length, 15);
+  } finally {
+    await d.stop();
+    await srv.close();
+  }
+});
+
+test("DemoService sends no traffic while the server is not ready", async () => {
+  const srv = await fakeServer();
+  const clock = new VirtualClock(0);
+  let ready = false;
+  const { d } = demo(srv.url, { requestsPerSecond: 10, errorRatio: 0, clock, serverReady: () => ready });
+  await d.start();
+  try {
+    clock.advance(1000);
+    ready = true;
+    clock.advance(500);
+    const t0 = Date.now();
+    while (srv.seen.length < 5 && Date.now() - t0 < 10_000) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 50));
+    assert.equal(srv.seen.length, 5, "only the ticks after the server became ready");
   } finally {
     await d.stop();
     await srv.close();

@@ -47,6 +47,12 @@ export interface DemoServiceOptions {
   errorRatio: number;
   /** Generated requests per second (0: no traffic). */
   requestsPerSecond: number;
+  /**
+   * Whether the server is ready; ticks before that send nothing, so a
+   * starting or restarting server gets no requests it would answer 503
+   * (which would count against the SLO). Default: always ready.
+   */
+  serverReady?: () => boolean;
   clock: Clock;
   logger: Logger;
 }
@@ -206,7 +212,7 @@ export class DemoService {
   #schedule(): void {
     this.#timer = this.#opts.clock.setTimeout(() => {
       if (!this.#running) return;
-      this.#generate();
+      if (this.#opts.serverReady?.() ?? true) this.#generate();
       this.#schedule();
     }, 1000 / this.#opts.requestsPerSecond);
   }

@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import { join, resolve } from "node:path";
 import type { Clock, Logger } from "../util/index.ts";
 import { DemoService } from "./demo-service.ts";
-import { type BackoffPolicy, type ComponentStatus, type ProcessSpec, Supervisor } from "./supervisor.ts";
+import { type BackoffPolicy, type ProcessSpec, Supervisor } from "./supervisor.ts";
 import { componentPrefix } from "./line-prefixer.ts";
 
 /** The stack's ports before --port-offset: the guide's 9090/9093/9100, and 5001 where the shipped alertmanager.yml sends webhooks. */
@@ -118,6 +118,7 @@ export class DevStack {
   readonly #demo: DemoService;
   readonly #log: Logger;
   #demoStarted: boolean;
+  #demoStarting: Promise<void>;
 
   constructor(o: DevStackOptions) {
     const specs = devStackSpecs(o);
@@ -140,10 +141,12 @@ export class DevStack {
       serverUrl: `http://127.0.0.1:${ports.prometheus}`,
       errorRatio: o.errorRatio,
       requestsPerSecond: o.requestsPerSecond,
+      serverReady: () => this.#supervisor.ready(Component.Prometheus),
       clock: o.clock,
       logger: o.newLogger(prefixed(Component.Demo)),
     });
     this.#demoStarted = false;
+    this.#demoStarting = Promise.resolve();
   }
 
   /** The supervisor's logger (the `up | ...` lines). */
@@ -154,24 +157,24 @@ export class DevStack {
   /** Starts the children, then the demo service. Rejects (after stopping the children) if the demo's port is taken. */
   async start(): Promise<void> {
     this.#supervisor.start();
+    // A demo that is starting counts as started: a stop() meanwhile waits for the listen, then closes it.
+    this.#demoStarted = true;
+    this.#demoStarting = this.#demo.start();
     try {
-      await this.#demo.start();
-      this.#demoStarted = true;
+      await this.#demoStarting;
     } catch (e) {
+      const stopRequested = !this.#demoStarted;
+      this.#demoStarted = false;
       this.#log.error("demo service failed to start", "err", (e as Error).message);
-      await this.#supervisor.stop();
+      // A stop() already under way stops the children; a second one would escalate to SIGKILL.
+      if (!stopRequested) await this.#supervisor.stop();
       throw e;
     }
   }
 
-  /** The children's state. */
-  status(): ComponentStatus[] {
-    return this.#supervisor.status();
-  }
-
   /** Stops the demo and every child (SIGTERM, SIGKILL after the bound); again while stopping: SIGKILL now. */
   async stop(): Promise<void> {
-    const demo = this.#demoStarted ? this.#demo.stop() : Promise.resolve();
+    const demo = this.#demoStarted ? this.#demoStarting.then(() => this.#demo.stop(), () => {}) : Promise.resolve();
     this.#demoStarted = false;
     await Promise.all([demo, this.#supervisor.stop()]);
   }

@@ -159,6 +159,11 @@ export class Supervisor {
     }));
   }
 
+  /** Whether the named component's current child has answered its readiness URL. */
+  ready(name: string): boolean {
+    return this.#components.some((c) => c.spec.name === name && c.ready);
+  }
+
   /**
    * Stops everything: no more restarts, SIGTERM to every running child,
    * SIGKILL to those still running after the stop timeout. Resolves once
