@@ -29,3 +29,4 @@ export { HTTPClient, checkResponse, redactURL, USER_AGENT } from "./http.ts";
 export type { HTTPResponse } from "./http.ts";
 export { buildReceiverIntegrations, hashKey, truncateInRunes, truncateInBytes, UNSUPPORTED_INTEGRATIONS } from "./integrations.ts";
 export type { IntegrationOptions } from "./integrations.ts";
+export { EmailNotifier, DEFAULT_EMAIL_SUBJECT } from "./email.ts";

@@ -1,6 +1,6 @@
 /**
  * Receiver integrations with upstream's payloads (notify/<name>/<name>.go):
- * webhook, Slack, PagerDuty (events v2), Opsgenie, VictorOps, Pushover,
+ * webhook, email (email.ts), Slack, PagerDuty (events v2), Opsgenie, VictorOps, Pushover,
  * Telegram, Discord, Webex, Microsoft Teams (connector cards and v2
  * Adaptive Cards). Config fields are rendered with the notification
  * templates against the notification's data.
@@ -29,6 +29,7 @@ import type { Alert } from "../types/index.ts";
 import type { Logger } from "../../util/index.ts";
 import { nopLogger } from "../../util/index.ts";
 import { HTTPClient, checkResponse, postJSON, readSecret, readURLSecret } from "./http.ts";
+import { EmailNotifier } from "./email.ts";
 import { Integration, NotifyError } from "./notify.ts";
 import type { Notifier, NotifyContext } from "./notify.ts";
 
@@ -514,7 +515,7 @@ class MSTeamsV2Notifier implements Notifier {
 }
 
 /** Integration kinds this build cannot send to yet; a receiver using them logs a warning. */
-export const UNSUPPORTED_INTEGRATIONS = ["emailConfigs", "wechatConfigs", "snsConfigs", "jiraConfigs", "rocketchatConfigs", "mattermostConfigs"] as const;
+export const UNSUPPORTED_INTEGRATIONS = ["wechatConfigs", "snsConfigs", "jiraConfigs", "rocketchatConfigs", "mattermostConfigs"] as const;
 
 /**
  * The integrations of a receiver (upstream BuildReceiverIntegrations), in
@@ -527,6 +528,7 @@ export function buildReceiverIntegrations(rc: ReceiverConfig, o: IntegrationOpti
     cs.forEach((c, i) => out.push(new Integration(name, i, rc.name, c.sendResolved, mk(c))));
   };
   add("webhook", rc.webhookConfigs, (c) => new WebhookNotifier(c, o));
+  add("email", rc.emailConfigs, (c) => new EmailNotifier(c, o.tmpl));
   add("pagerduty", rc.pagerdutyConfigs, (c) => new PagerdutyNotifier(c, o));
   add("opsgenie", rc.opsgenieConfigs, (c) => new OpsGenieNotifier(c, o));
   add("slack", rc.slackConfigs, (c) => new SlackNotifier(c, o));
