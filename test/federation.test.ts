@@ -12,6 +12,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrometheusServer } from "../src/server/index.ts";
+import { testServerOptions } from "./server-options.ts";
 
 async function listen(s: Server, port = 0): Promise<number> {
   await new Promise<void>((r) => s.listen(port, "127.0.0.1", r));
@@ -46,26 +47,7 @@ test("federation: /federate serves the newest samples, a real Prometheus federat
     join(dir, "prometheus.yml"),
     `global:\n  scrape_interval: 1s\n  external_labels:\n    cluster: dev\nscrape_configs:\n  - job_name: demo\n    static_configs:\n      - targets: ["127.0.0.1:${exporterPort}"]\n`,
   );
-  const server = new PrometheusServer({
-    configFile: join(dir, "prometheus.yml"),
-    storagePath: join(dir, "data"),
-    listenAddress: "127.0.0.1:0",
-    externalUrl: "",
-    routePrefix: "",
-    enableLifecycle: false,
-    lookbackDeltaMs: 300_000,
-    queryTimeoutMs: 120_000,
-    queryMaxSamples: 50_000_000,
-    queryMaxConcurrency: 20,
-    maxConnections: 512,
-    outageToleranceMs: 3_600_000,
-    forGracePeriodMs: 600_000,
-    resendDelayMs: 60_000,
-    notificationQueueCapacity: 10_000,
-    tsdb: { retentionMs: 86_400_000, retentionSizeBytes: 0, minBlockDurationMs: 7_200_000, maxBlockDurationMs: 0, noLockfile: false, walCompression: true },
-    enableAdminApi: false,
-    flags: {},
-  });
+  const server = new PrometheusServer(testServerOptions(dir));
   await server.start();
   const ours = `127.0.0.1:${server.address.port}`;
   try {

@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrometheusServer } from "../src/server/index.ts";
+import { testServerOptions } from "./server-options.ts";
 
 async function listen(s: Server): Promise<number> {
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
@@ -34,26 +35,7 @@ test("Grafana's data source request patterns", async () => {
   });
   const port = await listen(exporter);
   writeFileSync(join(dir, "prometheus.yml"), `global:\n  scrape_interval: 1s\nscrape_configs:\n  - job_name: app\n    static_configs:\n      - targets: ["127.0.0.1:${port}"]\n`);
-  const server = new PrometheusServer({
-    configFile: join(dir, "prometheus.yml"),
-    storagePath: join(dir, "data"),
-    listenAddress: "127.0.0.1:0",
-    externalUrl: "",
-    routePrefix: "",
-    enableLifecycle: false,
-    lookbackDeltaMs: 300_000,
-    queryTimeoutMs: 120_000,
-    queryMaxSamples: 50_000_000,
-    queryMaxConcurrency: 20,
-    maxConnections: 512,
-    outageToleranceMs: 3_600_000,
-    forGracePeriodMs: 600_000,
-    resendDelayMs: 60_000,
-    notificationQueueCapacity: 10_000,
-    tsdb: { retentionMs: 86_400_000, retentionSizeBytes: 0, minBlockDurationMs: 7_200_000, maxBlockDurationMs: 0, noLockfile: false, walCompression: true },
-    enableAdminApi: false,
-    flags: {},
-  });
+  const server = new PrometheusServer(testServerOptions(dir));
   await server.start();
   const base = `http://127.0.0.1:${server.address.port}`;
   const form = (path: string, params: Record<string, string>) =>

@@ -14,6 +14,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrometheusServer } from "../src/server/index.ts";
+import { testServerOptions } from "./server-options.ts";
 
 const REAL = "/usr/bin/prometheus";
 const skip = existsSync(REAL) ? false : `${REAL} is not installed`;
@@ -91,28 +92,7 @@ async function stopReal(p: ChildProcess): Promise<void> {
 }
 
 function newServer(dir: string, receiver: boolean): PrometheusServer {
-  return new PrometheusServer({
-    configFile: join(dir, "prometheus.yml"),
-    storagePath: join(dir, "data"),
-    listenAddress: "127.0.0.1:0",
-    externalUrl: "",
-    routePrefix: "",
-    enableLifecycle: false,
-    lookbackDeltaMs: 300_000,
-    queryTimeoutMs: 120_000,
-    queryMaxSamples: 50_000_000,
-    queryMaxConcurrency: 20,
-    maxConnections: 512,
-    outageToleranceMs: 3_600_000,
-    forGracePeriodMs: 600_000,
-    resendDelayMs: 60_000,
-    notificationQueueCapacity: 10_000,
-    tsdb: { retentionMs: 86_400_000, retentionSizeBytes: 0, minBlockDurationMs: 7_200_000, maxBlockDurationMs: 0, noLockfile: false, walCompression: true },
-    enableAdminApi: false,
-    enableRemoteWriteReceiver: receiver,
-    remoteFlushDeadlineMs: 2000,
-    flags: {},
-  });
+  return new PrometheusServer(testServerOptions(dir, { enableRemoteWriteReceiver: receiver, remoteFlushDeadlineMs: 2000 }));
 }
 
 /** A tiny exporter whose value changes on every scrape. */

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { PrometheusServer } from "../src/server/index.ts";
+import { testServerOptions } from "./server-options.ts";
 
 const run = promisify(execFile);
 
@@ -115,26 +116,7 @@ scrape_configs:
       - targets: ["127.0.0.1:${exporterPort}"]
 `,
   );
-  const server = new PrometheusServer({
-    configFile: join(dir, "prometheus.yml"),
-    storagePath: join(dir, "data"),
-    listenAddress: "127.0.0.1:0",
-    externalUrl: "",
-    routePrefix: "",
-    enableLifecycle: true,
-    lookbackDeltaMs: 300_000,
-    queryTimeoutMs: 120_000,
-    queryMaxSamples: 50_000_000,
-    queryMaxConcurrency: 20,
-    maxConnections: 512,
-    outageToleranceMs: 3_600_000,
-    forGracePeriodMs: 600_000,
-    resendDelayMs: 1_000,
-    notificationQueueCapacity: 10_000,
-    tsdb: { retentionMs: 15 * 86_400_000, retentionSizeBytes: 0, minBlockDurationMs: 7_200_000, maxBlockDurationMs: 0, noLockfile: false, walCompression: true },
-    enableAdminApi: true,
-    flags: {},
-  });
+  const server = new PrometheusServer(testServerOptions(dir, { enableLifecycle: true, resendDelayMs: 1_000, tsdb: { retentionMs: 15 * 86_400_000, retentionSizeBytes: 0, minBlockDurationMs: 7_200_000, maxBlockDurationMs: 0, noLockfile: false, walCompression: true }, enableAdminApi: true }));
   await server.start();
   const base = `http://127.0.0.1:${server.address.port}`;
   try {

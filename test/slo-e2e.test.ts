@@ -12,6 +12,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrometheusServer } from "../src/server/index.ts";
+import { testServerOptions } from "./server-options.ts";
 
 const prometheusRule = `apiVersion: monitoring.coreos.com/v1
 kind: PrometheusRule
@@ -53,26 +54,7 @@ test("SLO recordings from a cold start, the guide's PrometheusRule, reload of ed
     join(dir, "prometheus.yml"),
     `global:\n  scrape_interval: 1s\n  evaluation_interval: 1s\nrule_files: [recording_rules.yml, slo-alerts.yaml]\nscrape_configs:\n  - job_name: prometheus\n    static_configs:\n      - targets: ["127.0.0.1:${port}"]\n`,
   );
-  const server = new PrometheusServer({
-    configFile: join(dir, "prometheus.yml"),
-    storagePath: join(dir, "data"),
-    listenAddress: `127.0.0.1:${port}`,
-    externalUrl: "",
-    routePrefix: "",
-    enableLifecycle: true,
-    lookbackDeltaMs: 300_000,
-    queryTimeoutMs: 120_000,
-    queryMaxSamples: 50_000_000,
-    queryMaxConcurrency: 20,
-    maxConnections: 512,
-    outageToleranceMs: 3_600_000,
-    forGracePeriodMs: 600_000,
-    resendDelayMs: 60_000,
-    notificationQueueCapacity: 10_000,
-    tsdb: { retentionMs: 86_400_000, retentionSizeBytes: 0, minBlockDurationMs: 7_200_000, maxBlockDurationMs: 0, noLockfile: false, walCompression: true },
-    enableAdminApi: false,
-    flags: {},
-  });
+  const server = new PrometheusServer(testServerOptions(dir, { listenAddress: `127.0.0.1:${port}`, enableLifecycle: true }));
   const t0 = Date.now();
   await server.start();
   const base = `http://127.0.0.1:${port}`;

@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { PrometheusServer } from "../src/server/index.ts";
+import { testServerOptions } from "./server-options.ts";
 import { defaultUIAssetsDir } from "../src/web/index.ts";
 
 const chromiumPath = "/usr/bin/chromium";
@@ -104,26 +105,7 @@ async function startStack(prefix: string): Promise<Stack> {
       "",
     ].join("\n"),
   );
-  const s = new PrometheusServer({
-    configFile: join(dir, "prometheus.yml"),
-    storagePath: join(dir, "data"),
-    listenAddress: "127.0.0.1:0",
-    externalUrl: "",
-    routePrefix: prefix,
-    enableLifecycle: false,
-    lookbackDeltaMs: 300_000,
-    queryTimeoutMs: 120_000,
-    queryMaxSamples: 50_000_000,
-    queryMaxConcurrency: 20,
-    maxConnections: 512,
-    outageToleranceMs: 3_600_000,
-    forGracePeriodMs: 600_000,
-    resendDelayMs: 60_000,
-    notificationQueueCapacity: 10_000,
-    tsdb: { retentionMs: 15 * 86_400_000, retentionSizeBytes: 0, minBlockDurationMs: 7_200_000, maxBlockDurationMs: 0, noLockfile: false, walCompression: true },
-    enableAdminApi: false,
-    flags: { "web.route-prefix": prefix, "storage.tsdb.retention.time": "15d" },
-  });
+  const s = new PrometheusServer(testServerOptions(dir, { routePrefix: prefix, tsdb: { retentionMs: 15 * 86_400_000, retentionSizeBytes: 0, minBlockDurationMs: 7_200_000, maxBlockDurationMs: 0, noLockfile: false, walCompression: true }, flags: { "web.route-prefix": prefix, "storage.tsdb.retention.time": "15d" } }));
   await s.start();
   const base = `http://127.0.0.1:${s.address.port}${prefix}`;
   // Both targets scraped, and the alert fired.
