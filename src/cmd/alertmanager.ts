@@ -2,10 +2,9 @@ import { ALERTMANAGER_VERSION, createAlertmanager } from "../alertmanager/index.
 import type { Alertmanager } from "../alertmanager/index.ts";
 import { AddressError, Peer } from "../alertmanager/cluster/index.ts";
 import { parseDuration } from "../model/index.ts";
-import { LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger } from "../util/index.ts";
-import type { Logger } from "../util/index.ts";
+import { FlagKind, LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger, runWithFlags } from "../util/index.ts";
+import type { FlagSpec, Logger, ParsedFlags } from "../util/index.ts";
 import { WebConfigError } from "../web/index.ts";
-import { type FlagSpec, FlagKind, type ParsedFlags, runWithFlags } from "./flags.ts";
 
 const S = FlagKind.String;
 const B = FlagKind.Bool;

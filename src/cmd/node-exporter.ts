@@ -1,6 +1,6 @@
 /** `promstack node-exporter`: parses node_exporter's flags and runs the embeddable exporter until SIGINT/SIGTERM. */
-import { FlagError, NODE_EXPORTER_VERSION, UNSUPPORTED_COLLECTORS, createNodeExporter, parseNodeExporterFlags } from "../node-exporter/index.ts";
-import { newLogger } from "../util/index.ts";
+import { NODE_EXPORTER_VERSION, UNSUPPORTED_COLLECTORS, createNodeExporter, parseNodeExporterFlags } from "../node-exporter/index.ts";
+import { FlagError, newLogger } from "../util/index.ts";
 
 /** Runs the node exporter; resolves with the exit code once stopped. */
 export async function main(argv: string[]): Promise<number> {
@@ -9,7 +9,7 @@ export async function main(argv: string[]): Promise<number> {
     cmd = parseNodeExporterFlags(argv, NODE_EXPORTER_VERSION);
   } catch (e) {
     if (e instanceof FlagError) {
-      process.stderr.write(`node_exporter: error: ${e.message}\n`);
+      process.stderr.write(`node_exporter: error: ${e.message}, try --help\n`);
       return 1;
     }
     throw e;

@@ -1,9 +1,9 @@
 import { parseBase2Bytes } from "../config/index.ts";
 import { parseDuration } from "../model/index.ts";
 import { PrometheusServer, type ServerOptions, VERSION } from "../server/index.ts";
-import { LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger } from "../util/index.ts";
+import { FlagKind, LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger, runWithFlags } from "../util/index.ts";
 import { WebConfigError } from "../web/index.ts";
-import { type FlagSpec, FlagKind, type ParsedFlags, runWithFlags } from "./flags.ts";
+import type { FlagSpec, ParsedFlags } from "../util/index.ts";
 
 const S = FlagKind.String;
 const B = FlagKind.Bool;

@@ -6,8 +6,8 @@
 import { existsSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { type CliCommand, DevStack, ErrorRatioError, commandAvailable, parseErrorRatio, stackPorts } from "../up/index.ts";
-import { newLogger, systemClock } from "../util/index.ts";
-import { type FlagSpec, FlagKind, runWithFlags } from "./flags.ts";
+import { FlagKind, newLogger, runWithFlags, systemClock } from "../util/index.ts";
+import type { FlagSpec } from "../util/index.ts";
 
 const S = FlagKind.String;
 

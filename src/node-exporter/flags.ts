@@ -2,17 +2,8 @@
  * The node exporter's command line, with upstream's flag names and defaults
  * (kingpin style: `--flag=value` or `--flag value`, `--[no-]collector.<name>`).
  */
-import { parseArgs } from "node:util";
 import { COLLECTORS, type CollectorFactory, type CollectorSettings, DEFAULT_SETTINGS, UNIMPLEMENTED_COLLECTORS } from "./collector/index.ts";
-import { type LogFormat, type LogLevel, isLogFormat, isLogLevel } from "../util/index.ts";
-
-/** A bad command line; the message is what upstream prints after "node_exporter: error: ". */
-export class FlagError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "FlagError";
-  }
-}
+import { FlagError, FlagKind, type FlagSpec, type LogFormat, type LogLevel, flagsHelp, isLogFormat, isLogLevel, parseFlags, parseGoDuration } from "../util/index.ts";
 
 /** What the command line asks for. */
 export type NodeExporterCommand =
@@ -99,21 +90,10 @@ const repeatedFlags: Record<string, { help: string; apply: (s: CollectorSettings
   "collector.sysctl.include-info": { help: "Select sysctl metrics to include as info metrics", apply: (s, vs) => (s.sysctlIncludeInfo = vs) },
 };
 
-/** Go time.ParseDuration for flag values ("5s", "1m30s", "250ms"), in ms; throws FlagError like kingpin. */
+/** Go time.ParseDuration for flag values, in ms; throws FlagError like kingpin. */
 function parseGoDurationMs(flag: string, v: string): number {
-  const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, "\u00b5s": 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
-  const re = /(\d+(?:\.\d*)?|\.\d+)(ns|us|\u00b5s|ms|s|m|h)/y;
-  let ms = 0;
-  let i = 0;
-  if (v === "0") return 0;
-  while (i < v.length) {
-    re.lastIndex = i;
-    const m = re.exec(v);
-    if (m === null) throw new FlagError(`invalid duration ${JSON.stringify(v)} for flag '--${flag}'`);
-    ms += Number(m[1]) * unitMs[m[2]!]!;
-    i = re.lastIndex;
-  }
-  if (v === "") throw new FlagError(`invalid duration "" for flag '--${flag}'`);
+  const ms = parseGoDuration(v);
+  if (ms === null) throw new FlagError(`invalid duration ${JSON.stringify(v)} for flag '--${flag}'`);
   return ms;
 }
 
@@ -131,19 +111,22 @@ function collectorDefaults(): Map<string, boolean> {
   return m;
 }
 
+/** Every flag as a spec of the shared kingpin-style parser. */
+function flagSpecs(): FlagSpec[] {
+  const specs: FlagSpec[] = [];
+  for (const [name, f] of Object.entries(boolFlags)) specs.push({ name, help: f.help, kind: FlagKind.Bool, def: String(f.def) });
+  for (const [n, d] of [...collectorDefaults()].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
+    const impl = COLLECTORS.some((c) => c.name === n) ? "" : " (not implemented by promstack)";
+    specs.push({ name: `collector.${n}`, help: `Enable the ${n} collector (default: ${d ? "enabled" : "disabled"}).${impl}`, kind: FlagKind.Bool, def: String(d) });
+  }
+  for (const [name, f] of Object.entries(valueFlags)) specs.push({ name, help: f.help, kind: FlagKind.String, def: f.def });
+  for (const [name, f] of Object.entries(repeatedFlags)) specs.push({ name, help: f.help, kind: FlagKind.List, def: "" });
+  return specs;
+}
+
 /** The --help text: every flag with its help and default, kingpin style. */
 export function helpText(): string {
-  const lines = ["usage: node_exporter [<flags>]", "", "Flags:", "  -h, --[no-]help                Show context-sensitive help (also try --help-long and --help-man)."];
-  const defaults = collectorDefaults();
-  for (const [n, f] of Object.entries(boolFlags)) lines.push(`      --[no-]${n}  ${f.help}`);
-  for (const [n, d] of [...defaults].sort((a, b) => (a[0] < b[0] ? -1 : 1))) {
-    const impl = COLLECTORS.some((c) => c.name === n) ? "" : " (not implemented by promstack)";
-    lines.push(`      --[no-]collector.${n}  Enable the ${n} collector (default: ${d ? "enabled" : "disabled"}).${impl}`);
-  }
-  for (const [n, f] of Object.entries(valueFlags)) lines.push(`      --${n}=${JSON.stringify(f.def)}  ${f.help}`);
-  for (const [n, f] of Object.entries(repeatedFlags)) lines.push(`      --${n}=... (repeatable)  ${f.help}`);
-  lines.push("      --[no-]version                 Show application version.");
-  return lines.join("\n") + "\n";
+  return flagsHelp("node_exporter", "A metrics exporter for hardware and OS metrics of *NIX kernels (promstack).", flagSpecs());
 }
 
 /**
@@ -151,81 +134,34 @@ export function helpText(): string {
  * it), a missing value or a bad value; later flags override earlier ones.
  */
 export function parseNodeExporterFlags(argv: readonly string[], version: string): NodeExporterCommand {
-  const defaults = collectorDefaults();
-  const options: Record<string, { type: "string" | "boolean"; short?: string }> = {
-    help: { type: "boolean", short: "h" },
-    version: { type: "boolean" },
-  };
-  for (const n of Object.keys(valueFlags)) options[n] = { type: "string" };
-  for (const n of Object.keys(repeatedFlags)) options[n] = { type: "string" };
-  for (const n of Object.keys(boolFlags)) {
-    options[n] = { type: "boolean" };
-    options[`no-${n}`] = { type: "boolean" };
-  }
-  for (const n of defaults.keys()) {
-    options[`collector.${n}`] = { type: "boolean" };
-    options[`no-collector.${n}`] = { type: "boolean" };
-  }
-  let parsed: ReturnType<typeof parseArgs>;
-  try {
-    parsed = parseArgs({ args: [...argv], options, strict: true, allowPositionals: false, tokens: true });
-  } catch (e) {
-    const msg = (e as Error).message;
-    const unknown = /Unknown option '([^']+)'/.exec(msg);
-    if (unknown) throw new FlagError(`unknown ${unknown[1]!.startsWith("--") ? "long" : "short"} flag '${unknown[1]}', try --help`);
-    const missing = /Option '(?:-\w, )?(--[^ ']+)(?: <value>)?' argument missing/.exec(msg);
-    if (missing) throw new FlagError(`expected argument for flag '${missing[1]}'`);
-    const positional = /Unexpected argument '([^']+)'/.exec(msg);
-    if (positional) throw new FlagError(`unexpected ${positional[1]}, try --help`);
-    throw new FlagError(msg);
-  }
-  const tokens = parsed.tokens ?? [];
-  if (tokens.some((t) => t.kind === "option" && t.name === "help")) return { kind: "help", text: helpText() };
-  if (tokens.some((t) => t.kind === "option" && t.name === "version")) {
+  const out = parseFlags(flagSpecs(), argv);
+  if (out.kind === "help") return { kind: "help", text: helpText() };
+  if (out.kind === "version") {
     return { kind: "version", text: `node_exporter, version ${version} (promstack)\n  node version: ${process.versions.node}\n  platform: ${process.platform}/${process.arch}\n` };
   }
-
+  const flags = out.flags;
+  if (flags.args.length > 0) throw new FlagError(`unexpected ${flags.args[0]}`);
   const settings: CollectorSettings = { ...DEFAULT_SETTINGS };
-  const values = new Map<string, string>();
-  const lists = new Map<string, string[]>();
-  const bools = new Map<string, boolean>();
-  const collectorFlags = new Map<string, boolean>();
-  let disableDefaults = false;
-  for (const t of tokens) {
-    if (t.kind !== "option") continue;
-    const neg = t.name.startsWith("no-");
-    const name = neg ? t.name.slice(3) : t.name;
-    if (t.name in repeatedFlags) {
-      lists.set(t.name, [...(lists.get(t.name) ?? []), t.value ?? ""]);
-    } else if (t.name in valueFlags) {
-      values.set(t.name, t.value ?? "");
-    } else if (name === "collector.disable-defaults") {
-      disableDefaults = !neg;
-    } else if (name in boolFlags) {
-      bools.set(name, !neg);
-    } else if (name.startsWith("collector.")) {
-      collectorFlags.set(name.slice("collector.".length), !neg);
-    }
-  }
-  for (const [n, f] of Object.entries(valueFlags)) f.apply?.(settings, values.get(n) ?? f.def);
-  for (const [n, f] of Object.entries(repeatedFlags)) f.apply(settings, lists.get(n) ?? []);
-  for (const [n, f] of Object.entries(boolFlags)) f.apply?.(settings, bools.get(n) ?? f.def);
+  for (const [n, f] of Object.entries(valueFlags)) f.apply?.(settings, flags.string(n));
+  for (const [n, f] of Object.entries(repeatedFlags)) f.apply(settings, flags.list(n));
+  for (const [n, f] of Object.entries(boolFlags)) f.apply?.(settings, flags.bool(n));
 
-  const logLevel = values.get("log.level") ?? "info";
+  const logLevel = flags.string("log.level");
   if (!isLogLevel(logLevel)) throw new FlagError(`unrecognized log level ${JSON.stringify(logLevel)}`);
-  const logFormat = values.get("log.format") ?? "logfmt";
+  const logFormat = flags.string("log.format");
   if (!isLogFormat(logFormat)) throw new FlagError(`unrecognized log format ${JSON.stringify(logFormat)}`);
-  const maxRequests = values.get("web.max-requests") ?? "40";
+  const maxRequests = flags.string("web.max-requests");
   if (!/^-?\d+$/.test(maxRequests)) throw new FlagError(`strconv.ParseInt: parsing ${JSON.stringify(maxRequests)}: invalid syntax`);
 
-  const enabled = (n: string): boolean => collectorFlags.get(n) ?? (disableDefaults ? false : defaults.get(n)!);
+  const disableDefaults = flags.bool("collector.disable-defaults");
+  const enabled = (n: string): boolean => (flags.given(`collector.${n}`) || !disableDefaults) && flags.bool(`collector.${n}`);
   return {
     kind: "run",
-    listenAddress: values.get("web.listen-address") ?? ":9100",
-    telemetryPath: values.get("web.telemetry-path") ?? "/metrics",
-    disableExporterMetrics: bools.get("web.disable-exporter-metrics") ?? false,
+    listenAddress: flags.string("web.listen-address"),
+    telemetryPath: flags.string("web.telemetry-path"),
+    disableExporterMetrics: flags.bool("web.disable-exporter-metrics"),
     maxRequests: Math.max(0, Number(maxRequests)),
-    webConfigFile: values.get("web.config.file") ?? "",
+    webConfigFile: flags.string("web.config.file"),
     settings,
     collectors: COLLECTORS.filter((c) => enabled(c.name)),
     unimplemented: Object.keys(UNIMPLEMENTED_COLLECTORS).filter(enabled).sort(),

@@ -7,7 +7,7 @@ export { checkRules, checkRuleFiles, checkRuleGroups, findDuplicates, newRulesLi
 export type { RulesLintConfig, RulesCheckOutcome, RuleIdentity } from "./check-rules.ts";
 export { checkConfig, newConfigLintConfig, LINT_TOO_LONG_SCRAPE_INTERVAL } from "./check-config.ts";
 export type { CheckConfigOptions, ConfigLintConfig } from "./check-config.ts";
-export { testRules, decodeUnitTestFile, parseTimeMs, goDuration } from "./test-rules.ts";
+export { testRules, decodeUnitTestFile, parseTimeMs } from "./test-rules.ts";
 export type { TestRulesOptions } from "./test-rules.ts";
 export { queryInstant, queryRange, querySeries, queryLabels, printValue, QueryFormat } from "./query.ts";
 export type { QueryClientOptions } from "./query.ts";

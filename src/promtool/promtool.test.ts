@@ -10,7 +10,6 @@ import {
   BufferStreams,
   checkWebConfig,
   decodeUnitTestFile,
-  goDuration,
   lintMetrics,
   parseTimeMs,
   queryInstant,
@@ -232,16 +231,6 @@ test("unit test file decoding: defaults", () => {
   assert.equal(f.tests[0]!.externalLabels.toString(), '{a="b"}');
 });
 
-const durations = [
-  { ms: 0, want: "0s" },
-  { ms: 60_000, want: "1m0s" },
-  { ms: 3_600_000, want: "1h0m0s" },
-  { ms: 86_400_000 * 100, want: "2400h0m0s" },
-  { ms: 1500, want: "1.5s" },
-  { ms: 500, want: "500ms" },
-  { ms: 179_999, want: "2m59.999s" },
-];
-for (const c of durations) test(`goDuration(${c.ms}) = ${c.want}`, () => assert.equal(goDuration(c.ms), c.want));
 
 const times = [
   { s: "0", want: 0 },

@@ -11,7 +11,7 @@ import { AlertingRule, AlertState, engineQueryFunc, Manager, RuleLoadError, TEMP
 import type { ExpandTemplateFunc, Group } from "../rules/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
 import { AlertTemplateData, expandText, prometheusFuncs } from "../template/index.ts";
-import { formatFloatE, formatFloatF, VirtualClock } from "../util/index.ts";
+import { formatFloatE, formatFloatF, formatGoDuration, VirtualClock } from "../util/index.ts";
 import { checkTemplateParses } from "./check-rules.ts";
 import { ExitCode, type Streams } from "./io.ts";
 import { JUnitXML, type TestSuite } from "./junit.ts";
@@ -384,7 +384,7 @@ async function runTestGroup(
   try {
     return await testGroup(tg, utf, groupOrder, opts, io);
   } finally {
-    if (opts.debug) io.stderr.write(`DEBUG: Test ${testname} finished, took ${goDuration(now() - started)}\n`);
+    if (opts.debug) io.stderr.write(`DEBUG: Test ${testname} finished, took ${formatGoDuration(now() - started)}\n`);
   }
 }
 
@@ -444,7 +444,7 @@ async function testGroup(tg: TestGroup, utf: UnitTestFile, groupOrder: ReadonlyM
     for (const g of groups) {
       await g.eval(ts);
       for (const r of g.rules) {
-        if (r.lastError !== null) evalErrs.push(new Error(`    rule: ${r.name}, time: ${goDuration(ts)}, err: ${r.lastError.message}`));
+        if (r.lastError !== null) evalErrs.push(new Error(`    rule: ${r.name}, time: ${formatGoDuration(ts)}, err: ${r.lastError.message}`));
       }
     }
     errs.push(...evalErrs);
@@ -691,7 +691,7 @@ async function debugDump(tg: TestGroup, engine: Engine, storage: MemoryStorage, 
     io.stderr.write(`DEBUG: Got unexpected type ${v.type}\n`);
     return;
   }
-  io.stderr.write(`DEBUG: Dump of all data (input_series and rules) at ${goDuration(ts)}:\n`);
+  io.stderr.write(`DEBUG: Dump of all data (input_series and rules) at ${formatGoDuration(ts)}:\n`);
   const series = v.matrix.map((s) => {
     const points: string[] = [];
     for (let i = 0; i < s.ts.length; i++) points.push(`${formatFloatF(s.fs[i]!)} @[${s.ts[i]}]`);
@@ -700,20 +700,3 @@ async function debugDump(tg: TestGroup, engine: Engine, storage: MemoryStorage, 
   io.stderr.write(`${series.join("\n")}\n`);
 }
 
-/** Go's time.Duration.String for ms: `0s`, `1m0s`, `2h3m4.5s`, `1.5s`, `500ms`. */
-export function goDuration(ms: number): string {
-  if (ms === 0) return "0s";
-  const neg = ms < 0;
-  let rest = Math.abs(ms);
-  let s: string;
-  if (rest < 1000) s = `${rest}ms`;
-  else {
-    const h = Math.floor(rest / 3_600_000);
-    rest -= h * 3_600_000;
-    const m = Math.floor(rest / 60_000);
-    rest -= m * 60_000;
-    const sec = rest / 1000;
-    s = `${h > 0 ? `${h}h` : ""}${h > 0 || m > 0 ? `${m}m` : ""}${formatFloatF(Number(sec.toFixed(3)))}s`;
-  }
-  return neg ? `-${s}` : s;
-}

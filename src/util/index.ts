@@ -5,3 +5,6 @@ export type { Clock, Timer } from "./clock.ts";
 export { seededRandom } from "./random.ts";
 export { formatFloatE, formatFloatF, formatFloatG } from "./strconv.ts";
 export { xxhash64 } from "./xxhash.ts";
+export { formatGoDuration, parseGoDuration } from "./goduration.ts";
+export { FlagError, FlagKind, flagsHelp, parseFlags, runWithFlags } from "./flags.ts";
+export type { FlagSpec, ParseOutcome, ParsedFlags } from "./flags.ts";

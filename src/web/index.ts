@@ -21,10 +21,9 @@ export {
   bcryptCost,
   tlsEnabled,
   tlsServerSettings,
-  parseGoDuration,
 } from "./web-config.ts";
 export type { WebConfig, TLSServerConfig, HTTPServerConfig, RateLimitConfig, TLSServerSettings } from "./web-config.ts";
 export { WebConfigSource, STATUS_TEXT, webConfigHooks, applyWebDecision, webHandler, createWebServer, parseBasicAuth, certificateSANs } from "./web-server.ts";
 export type { WebConfigSourceOptions, WebDecision, WebHooks, WebHooksOptions, WebServerOptions } from "./web-server.ts";
-export { UI_PAGES, defaultUIAssetsDir, registerUI } from "./ui.ts";
-export type { UIOptions } from "./ui.ts";
+export { UI_PAGES, defaultUIAssetsDir, registerUI, registerAlertmanagerUI } from "./ui.ts";
+export type { UIOptions, AlertmanagerUIOptions } from "./ui.ts";

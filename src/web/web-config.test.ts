@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { WebConfigError, bcryptCost, checkWebConfigFile, loadWebConfig, parseGoDuration, parseWebConfig, tlsServerSettings } from "./index.ts";
+import { WebConfigError, bcryptCost, checkWebConfigFile, loadWebConfig, parseWebConfig, tlsServerSettings } from "./index.ts";
 
 const OPENSSL = "/usr/bin/openssl";
 const PROMTOOL = "/usr/bin/promtool";
@@ -118,18 +118,6 @@ for (const c of costs) {
   });
 }
 
-const durations = [
-  { s: "0", want: 0 },
-  { s: "1s", want: 1000 },
-  { s: "1h2m3.5s", want: 3_723_500 },
-  { s: "250ms", want: 250 },
-  { s: "1500us", want: 1.5 },
-  { s: "-2m", want: -120_000 },
-  { s: "1d", want: null },
-  { s: "10", want: null },
-  { s: "", want: null },
-];
-for (const c of durations) test(`parseGoDuration(${JSON.stringify(c.s)})`, () => assert.equal(parseGoDuration(c.s), c.want));
 
 /** Certificates for the file checks: a self-signed server pair, another key, a CA. */
 function makeCerts(dir: string): void {

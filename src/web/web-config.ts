@@ -12,6 +12,7 @@ import { dirname } from "node:path";
 import type { SecureContextOptions } from "node:tls";
 import { ConfigError, Decoder, goQuote, joinDir } from "../config/index.ts";
 import type { YNode } from "../config/index.ts";
+import { parseGoDuration } from "../util/index.ts";
 
 /** A web configuration that cannot be loaded or used; the message is exporter-toolkit's. */
 export class WebConfigError extends Error {
@@ -260,15 +261,6 @@ function goDurationField(d: Decoder, n: YNode): number {
   return i === null ? 0 : i / 1e6;
 }
 
-/** Go's time.ParseDuration in milliseconds, or null when `s` is not a Go duration. */
-export function parseGoDuration(s: string): number | null {
-  const m = /^([-+]?)((?:(?:\d+\.?\d*|\.\d+)(?:ns|us|µs|μs|ms|s|m|h))+|0)$/.exec(s);
-  if (m === null) return null;
-  const unitMs: Record<string, number> = { ns: 1e-6, us: 1e-3, µs: 1e-3, μs: 1e-3, ms: 1, s: 1e3, m: 60e3, h: 3600e3 };
-  let total = 0;
-  for (const p of m[2]!.matchAll(/(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/g)) total += Number(p[1]) * unitMs[p[2]!]!;
-  return m[1] === "-" ? -total : total;
-}
 
 /** Go's %q of a []string: `["a" "b"]`. */
 function goQuoteList(l: readonly string[]): string {

@@ -5,8 +5,8 @@ import type { Block } from "../block/index.ts";
 import { Encoding } from "../chunkenc/index.ts";
 import { intersect, type Postings } from "../head/index.ts";
 import type { ChunkMeta } from "../index/index.ts";
-import { goDuration } from "./format.ts";
 import { ReadOnlyDB } from "./read-only.ts";
+import { formatGoDuration } from "../../util/index.ts";
 
 /** Options of analyze(). */
 export interface AnalyzeOptions {
@@ -54,7 +54,7 @@ function analyzeBlock(block: Block, opts: AnalyzeOptions): string {
   const matchers = opts.match?.matchers ?? [];
   const out: string[] = [];
   out.push(`Block ID: ${meta.ulid}\n`);
-  out.push(`Duration: ${goDuration(meta.maxTime - meta.minTime)}\n`);
+  out.push(`Duration: ${formatGoDuration(meta.maxTime - meta.minTime)}\n`);
   out.push(`Total Series: ${meta.stats.numSeries}\n`);
   if (opts.match !== null) out.push(`Matcher: ${opts.match.text}\n`);
 

@@ -1,30 +1,9 @@
 /**
  * Go's formatting of the values promtool's tsdb commands print, so our
- * output matches upstream's byte for byte: time.Duration.String(),
- * time.Time.String() in UTC, alecthomas/units Base2Bytes.String() and
+ * output matches upstream's byte for byte (durations: util's
+ * formatGoDuration): time.Time.String() in UTC, alecthomas/units Base2Bytes.String() and
  * text/tabwriter alignment.
  */
-
-/** Go's time.Duration(ms * 1e6).String(): `2h0m0s`, `1m30.5s`, `500ms`, `0s`. ms is an integer. */
-export function goDuration(ms: number): string {
-  if (ms === 0) return "0s";
-  const neg = ms < 0;
-  let rest = Math.abs(ms);
-  let s: string;
-  if (rest < 1000) s = `${rest}ms`;
-  else {
-    const h = Math.floor(rest / 3_600_000);
-    rest -= h * 3_600_000;
-    const m = Math.floor(rest / 60_000);
-    rest -= m * 60_000;
-    const sec = Math.floor(rest / 1000);
-    const frac = rest - sec * 1000;
-    // Go prints the fraction with trailing zeros removed: 1.5s, 1.25s, 1.001s.
-    const fs = frac === 0 ? "" : "." + String(frac).padStart(3, "0").replace(/0+$/, "");
-    s = `${h > 0 ? `${h}h` : ""}${h > 0 || m > 0 ? `${m}m` : ""}${sec}${fs}s`;
-  }
-  return neg ? `-${s}` : s;
-}
 
 const two = (n: number): string => String(n).padStart(2, "0");
 

@@ -24,4 +24,4 @@ export { listBlocks, formatBlocks, type BlockRow } from "./list-blocks.ts";
 export { analyze, type AnalyzeOptions } from "./analyze.ts";
 export { dump, DumpFormat, type DumpOptions, type DumpSink } from "./dump.ts";
 export { createBlocksFromOpenMetrics, compatibleBlockDuration, BackfillError, type BackfillOptions, type BackfillResult } from "./backfill.ts";
-export { goDuration, goTimeUTC, base2Bytes, tabwrite } from "./format.ts";
+export { goTimeUTC, base2Bytes, tabwrite } from "./format.ts";

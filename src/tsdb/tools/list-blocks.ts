@@ -1,6 +1,7 @@
 import type { BlockMeta } from "../block/index.ts";
-import { base2Bytes, goDuration, goTimeUTC, tabwrite } from "./format.ts";
+import { base2Bytes, goTimeUTC, tabwrite } from "./format.ts";
 import { ReadOnlyDB } from "./read-only.ts";
+import { formatGoDuration } from "../../util/index.ts";
 
 /** The header row of promtool's block table. */
 const HEADER = ["BLOCK ULID", "MIN TIME", "MAX TIME", "DURATION", "NUM SAMPLES", "NUM CHUNKS", "NUM SERIES", "SIZE"];
@@ -26,7 +27,7 @@ export function formatBlocks(blocks: readonly BlockRow[], writeHeader: boolean, 
       m.ulid,
       time(m.minTime),
       time(m.maxTime),
-      goDuration(m.maxTime - m.minTime),
+      formatGoDuration(m.maxTime - m.minTime),
       String(m.stats.numSamples),
       String(m.stats.numChunks),
       String(m.stats.numSeries),

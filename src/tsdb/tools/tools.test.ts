@@ -15,7 +15,6 @@ import {
   compatibleBlockDuration,
   createBlocksFromOpenMetrics,
   dump,
-  goDuration,
   goTimeUTC,
   listBlocks,
   tabwrite,
@@ -76,17 +75,6 @@ function openMetrics(n: number, hours: number, step: number, t0 = 1_700_000_000)
 
 // --- Go formatting ---------------------------------------------------------
 
-const durationCases = [
-  { ms: 0, want: "0s" },
-  { ms: 500, want: "500ms" },
-  { ms: 1000, want: "1s" },
-  { ms: 1500, want: "1.5s" },
-  { ms: 61_001, want: "1m1.001s" },
-  { ms: 2 * HOUR, want: "2h0m0s" },
-  { ms: HOUR + 10 * MIN + 250, want: "1h10m0.25s" },
-  { ms: -90_000, want: "-1m30s" },
-];
-for (const c of durationCases) test(`goDuration(${c.ms}) = ${c.want}`, () => assert.equal(goDuration(c.ms), c.want));
 
 const bytesCases = [
   { n: 0, want: "0B" },
