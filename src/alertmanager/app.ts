@@ -26,7 +26,7 @@ import type { Collector, Emit } from "../exposition/index.ts";
 import type { Labels } from "../model/index.ts";
 import { nopLogger, systemClock } from "../util/index.ts";
 import type { Clock, Logger, Timer } from "../util/index.ts";
-import { WebConfigSource, createWebServer } from "../web/index.ts";
+import { WebConfigSource, createWebServer, defaultUIAssetsDir, registerAlertmanagerUI } from "../web/index.ts";
 import { Alerts } from "./alert/index.ts";
 import { registerAPIv2 } from "./api/index.ts";
 import type { APIState, ClusterStatusView, VersionInfo } from "./api/index.ts";
@@ -99,6 +99,8 @@ export interface AlertmanagerOptions {
   readonly version?: VersionInfo;
   /** Largest accepted request body (default 64 MiB); larger ones get 413. */
   readonly bodyLimitBytes?: number;
+  /** The built web UI (alertmanager.html, assets/); defaults to the package's dist-ui/. */
+  readonly uiAssetsDir?: string;
 }
 
 /** Splits `host:port` (IPv6 in brackets) as Go's net.SplitHostPort. Throws for a missing port. */
@@ -539,6 +541,9 @@ export class Alertmanager {
         }),
       { prefix: `${p}/api/v2` },
     );
+    // The UI's `<prefix>` (no slash) redirects to `<prefix>/` as the browser sees it.
+    const externalPath = this.#o.externalUrl === undefined || this.#o.externalUrl === "" ? p : new URL(this.#externalURL + "/").pathname.replace(/\/$/, "");
+    registerAlertmanagerUI(app, { prefix: p, externalPath, assetsDir: this.#o.uiAssetsDir ?? defaultUIAssetsDir() });
   }
 }
 

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
 import Fastify from "fastify";
-import { registerUI } from "./index.ts";
+import { registerAlertmanagerUI, registerUI } from "./index.ts";
 
 const indexHTML = '<!doctype html><script type="module" src="./assets/index-abc.js"></script>';
 const bigJS = "console.log(1);\n".repeat(200);
@@ -76,4 +76,51 @@ test("ui: pages explain how to build a missing UI", async () => {
     assert.equal(r.status, 500);
     assert.match(r.body.toString(), /web UI is not built .*npm run build:ui/);
   });
+});
+
+const amHTML = '<!doctype html><title>Alertmanager</title><script type="module" src="./assets/alertmanager-abc.js"></script>';
+
+const amCases = [
+  { name: "root is the page", prefix: "", ext: "", url: "/", status: 200, body: amHTML },
+  { name: "page under the prefix", prefix: "/am", ext: "/am", url: "/am/", status: 200, body: amHTML },
+  { name: "prefix without slash redirects", prefix: "/am", ext: "/am", url: "/am", status: 302, location: "/am/" },
+  { name: "redirect goes to the external path", prefix: "/am", ext: "/ext/am", url: "/am", status: 302, location: "/ext/am/" },
+  { name: "assets under the prefix", prefix: "/am", ext: "/am", url: "/am/assets/alertmanager-abc.js", status: 200, body: "render();" },
+  { name: "favicon", prefix: "", ext: "", url: "/favicon.svg", status: 200, body: "<svg/>" },
+  { name: "no server UI pages", prefix: "", ext: "", url: "/query", status: 404 },
+  { name: "no climbing out of assets", prefix: "", ext: "", url: "/assets/..%2Falertmanager.html", status: 404 },
+];
+for (const c of amCases) {
+  test(`alertmanager ui: ${c.name}`, async () => {
+    const dir = mkdtempSync(join(tmpdir(), "promstack-am-ui-"));
+    mkdirSync(join(dir, "assets"));
+    writeFileSync(join(dir, "alertmanager.html"), amHTML);
+    writeFileSync(join(dir, "favicon.svg"), "<svg/>");
+    writeFileSync(join(dir, "assets", "alertmanager-abc.js"), "render();");
+    const app = Fastify();
+    registerAlertmanagerUI(app, { prefix: c.prefix, externalPath: c.ext, assetsDir: dir });
+    try {
+      const r = await app.inject({ url: c.url });
+      assert.equal(r.statusCode, c.status);
+      if (c.location !== undefined) assert.equal(r.headers.location, c.location);
+      if (c.body !== undefined) assert.equal(r.body, c.body);
+    } finally {
+      await app.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+}
+
+test("alertmanager ui: the page explains how to build a missing UI", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "promstack-am-ui-"));
+  const app = Fastify();
+  registerAlertmanagerUI(app, { prefix: "", externalPath: "", assetsDir: dir });
+  try {
+    const r = await app.inject({ url: "/" });
+    assert.equal(r.statusCode, 500);
+    assert.match(r.body, /web UI is not built \(no .*alertmanager\.html\).*npm run build:ui/);
+  } finally {
+    await app.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
