@@ -11,34 +11,17 @@
  * (UI_SCREENSHOT_DIR, or a directory under the system temp dir, as
  * test/ui-e2e.test.ts does).
  */
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { shot, skipWithoutChromium, until, withPage } from "./browser.ts";
 import { createAlertmanager, type Alertmanager } from "../src/alertmanager/index.ts";
 import { Peer } from "../src/alertmanager/cluster/index.ts";
-import { defaultUIAssetsDir } from "../src/web/index.ts";
-
-const chromiumPath = "/usr/bin/chromium";
-const skip = existsSync(chromiumPath) ? false : `${chromiumPath} is not installed (apt-get install chromium)`;
-const screenshotDir = process.env.UI_SCREENSHOT_DIR ?? join(tmpdir(), "promstack-ui-screenshots");
-
-// The flags of test/ui-e2e.test.ts: no sandbox as root, and no background
-// network traffic (the network is closed; Chromium would retry at length).
-const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const CONFIG = `global:
   resolve_timeout: 5m
@@ -72,16 +55,6 @@ async function freePort(): Promise<number> {
   const port = (s.address() as AddressInfo).port;
   await new Promise<void>((r) => s.close(() => r()));
   return port;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 interface Stack {
@@ -155,56 +128,16 @@ async function startStack(prefix: string, replicas: number, externalURL = false)
   };
 }
 
-/** A page that records every browser console error and uncaught exception. */
-async function openPage(browser: Browser, errors: string[]): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await ctx.grantPermissions(["clipboard-read", "clipboard-write"]);
-  const page = await ctx.newPage();
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => errors.push(`page: ${e.message}`));
-  page.setDefaultTimeout(10_000);
-  return page;
-}
-
-async function shot(t: TestContext, page: Page, name: string, fullPage = true): Promise<void> {
-  mkdirSync(screenshotDir, { recursive: true });
-  const file = join(screenshotDir, `${name}.png`);
-  await page.screenshot({ path: file, fullPage, timeout: 5_000 });
-  t.diagnostic(`screenshot: ${file}`);
-}
-
-/** Runs fn on a fresh page of a fresh browser, then asserts no console errors; a failure leaves `<name>-failure.png`. */
-async function withPage(t: TestContext, name: string, fn: (page: Page) => Promise<void>): Promise<void> {
-  assert.ok(existsSync(join(defaultUIAssetsDir(), "alertmanager.html")), "the web UI is not built: run `npm run build:ui` (npm install runs it)");
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
-  const errors: string[] = [];
-  try {
-    const page = await openPage(browser, errors);
-    try {
-      await fn(page);
-    } catch (e) {
-      t.diagnostic(`browser errors: ${JSON.stringify(errors)}`);
-      await shot(t, page, `${name}-failure`, false).catch(() => {});
-      throw e;
-    }
-  } finally {
-    await browser.close();
-  }
-  assert.deepEqual(errors, []);
-}
-
 /** The alert group whose labels include `alertname="<name>"`. */
 const group = (page: Page, name: string) => page.locator("section.am-group", { has: page.locator(".am-group-head", { hasText: `alertname="${name}"` }) });
 
 /** The alert card holding the label `label`. */
 const alertCard = (page: Page, label: string) => page.locator("li.am-alert", { hasText: label });
 
-test("alertmanager ui: alerts, silences and status", { skip, timeout: 90_000 }, async (t) => {
+test("alertmanager ui: alerts, silences and status", { skip: skipWithoutChromium, timeout: 90_000 }, async (t) => {
   const stack = await startStack("", 2);
   try {
-    await withPage(t, "alertmanager", async (page) => {
+    await withPage(t, "alertmanager", "alertmanager.html", async (page) => {
       // The page opens on the alerts, grouped by alertname as the route says; the inhibited alert is hidden.
       await page.goto(`${stack.base}/`);
       assert.equal(new URL(page.url()).hash, "#/alerts");
@@ -336,10 +269,10 @@ test("alertmanager ui: alerts, silences and status", { skip, timeout: 90_000 }, 
   }
 });
 
-test("alertmanager ui: works under --web.route-prefix", { skip, timeout: 60_000 }, async (t) => {
+test("alertmanager ui: works under --web.route-prefix", { skip: skipWithoutChromium, timeout: 60_000 }, async (t) => {
   const stack = await startStack("/am", 1);
   try {
-    await withPage(t, "alertmanager-route-prefix", async (page) => {
+    await withPage(t, "alertmanager-route-prefix", "alertmanager.html", async (page) => {
       // The prefix without a slash redirects to the page, which finds its assets and the API.
       await page.goto(stack.base);
       assert.equal(new URL(page.url()).pathname, "/am/");
@@ -353,10 +286,10 @@ test("alertmanager ui: works under --web.route-prefix", { skip, timeout: 60_000 
   }
 });
 
-test("alertmanager ui: works under the path of --web.external-url, form used from the keyboard", { skip, timeout: 60_000 }, async (t) => {
+test("alertmanager ui: works under the path of --web.external-url, form used from the keyboard", { skip: skipWithoutChromium, timeout: 60_000 }, async (t) => {
   const stack = await startStack("/am", 1, true);
   try {
-    await withPage(t, "alertmanager-external-url", async (page) => {
+    await withPage(t, "alertmanager-external-url", "alertmanager.html", async (page) => {
       // The prefix without a slash redirects to the page, which finds its assets and the API.
       await page.goto(stack.base);
       assert.equal(new URL(page.url()).pathname, "/am/");

@@ -7,48 +7,21 @@
  * same under --web.route-prefix. Each test saves screenshots
  * (UI_SCREENSHOT_DIR, or a directory under the system temp dir).
  */
-import { test, type TestContext } from "node:test";
+import { test } from "node:test";
 import assert from "node:assert/strict";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
+import { shot, skipWithoutChromium, until, withPage } from "./browser.ts";
 import { PrometheusServer } from "../src/server/index.ts";
 import { testServerOptions } from "./server-options.ts";
-import { defaultUIAssetsDir } from "../src/web/index.ts";
-
-const chromiumPath = "/usr/bin/chromium";
-const skip = existsSync(chromiumPath) ? false : `${chromiumPath} is not installed (apt-get install chromium)`;
-const screenshotDir = process.env.UI_SCREENSHOT_DIR ?? join(tmpdir(), "promstack-ui-screenshots");
-
-// The flags this machine needs: no sandbox as root, and no background
-// network traffic (the network is closed; Chromium would retry at length).
-const chromiumArgs = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 async function listen(s: Server): Promise<number> {
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
   return (s.address() as AddressInfo).port;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 interface Stack {
@@ -128,26 +101,6 @@ async function startStack(prefix: string): Promise<Stack> {
   };
 }
 
-/** A page that fails the test on any browser console error or uncaught exception. */
-async function openPage(browser: Browser, errors: string[]): Promise<Page> {
-  const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-  await ctx.grantPermissions(["clipboard-read", "clipboard-write"]);
-  const page = await ctx.newPage();
-  page.on("console", (m) => {
-    if (m.type() === "error") errors.push(`console: ${m.text()}`);
-  });
-  page.on("pageerror", (e) => errors.push(`page: ${e.message}`));
-  page.setDefaultTimeout(10_000);
-  return page;
-}
-
-async function shot(t: TestContext, page: Page, name: string, fullPage = true): Promise<void> {
-  mkdirSync(screenshotDir, { recursive: true });
-  const file = join(screenshotDir, `${name}.png`);
-  await page.screenshot({ path: file, fullPage, timeout: 5_000 });
-  t.diagnostic(`screenshot: ${file}`);
-}
-
 /** Types into the editor of the first panel, replacing what it holds. */
 async function typeQuery(page: Page, q: string): Promise<void> {
   const ed = page.locator(".cm-content").first();
@@ -157,30 +110,10 @@ async function typeQuery(page: Page, q: string): Promise<void> {
   await page.keyboard.type(q);
 }
 
-/** Runs fn on a fresh page of a fresh browser; a failure leaves a screenshot `<name>-failure.png`. */
-async function withPage(t: TestContext, name: string, fn: (page: Page, errors: string[]) => Promise<void>): Promise<void> {
-  assert.ok(existsSync(join(defaultUIAssetsDir(), "index.html")), "the web UI is not built: run `npm run build:ui` (npm install runs it)");
-  const browser = await chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
-  const errors: string[] = [];
-  try {
-    const page = await openPage(browser, errors);
-    try {
-      await fn(page, errors);
-    } catch (e) {
-      t.diagnostic(`browser errors: ${JSON.stringify(errors)}`);
-      await shot(t, page, `${name}-failure`, false).catch(() => {});
-      throw e;
-    }
-  } finally {
-    await browser.close();
-  }
-  assert.deepEqual(errors, []);
-}
-
-test("ui: query page, alerts, rules, targets and status pages", { skip, timeout: 60_000 }, async (t) => {
+test("ui: query page, alerts, rules, targets and status pages", { skip: skipWithoutChromium, timeout: 60_000 }, async (t) => {
   const stack = await startStack("");
   try {
-    await withPage(t, "main", async (page, errors) => {
+    await withPage(t, "main", "index.html", async (page, errors) => {
       const series = `up{instance="127.0.0.1:${stack.exporterPort}", job="demo"}`;
 
       // / redirects to the query page; a query runs on Enter and shows its table.
@@ -290,10 +223,10 @@ test("ui: query page, alerts, rules, targets and status pages", { skip, timeout:
   }
 });
 
-test("ui: works under --web.route-prefix", { skip, timeout: 60_000 }, async (t) => {
+test("ui: works under --web.route-prefix", { skip: skipWithoutChromium, timeout: 60_000 }, async (t) => {
   const stack = await startStack("/prom");
   try {
-    await withPage(t, "prefix", async (page) => {
+    await withPage(t, "prefix", "index.html", async (page) => {
       await page.goto(`${stack.base}/`);
       assert.equal(new URL(page.url()).pathname, "/prom/query");
       // A linked query (the upstream UI's URL format) runs when executed.

@@ -6,6 +6,7 @@ import { pathPrefix } from "./api.ts";
 import { AlertsPage, RulesPage, ServiceDiscoveryPage, TargetsPage } from "./pages.tsx";
 import { QueryPage } from "./query-page.tsx";
 import { ConfigPage, FlagsPage, StatusPage, TSDBStatusPage } from "./status-pages.tsx";
+import { useTheme } from "./theme.ts";
 import "./style.css";
 
 const pages: Record<string, { title: string; component: ComponentType }> = {
@@ -37,26 +38,14 @@ function currentPage(): string {
   return seg in pages ? seg : "query";
 }
 
-const themeKey = "promstack.theme";
-
-function initialTheme(): "light" | "dark" {
-  const saved = localStorage.getItem(themeKey);
-  if (saved === "light" || saved === "dark") return saved;
-  return matchMedia("(prefers-color-scheme: dark)").matches ? "dark" : "light";
-}
-
 function App() {
   const [page, setPage] = useState(currentPage);
-  const [theme, setTheme] = useState(initialTheme);
+  const [theme, toggleTheme] = useTheme();
   useEffect(() => {
     const onPop = () => setPage(currentPage());
     addEventListener("popstate", onPop);
     return () => removeEventListener("popstate", onPop);
   }, []);
-  useEffect(() => {
-    document.documentElement.dataset.theme = theme;
-    localStorage.setItem(themeKey, theme);
-  }, [theme]);
   useEffect(() => {
     document.title = `${pages[page]!.title} - Prometheus`;
   }, [page]);
@@ -77,7 +66,7 @@ function App() {
               {label}
             </a>
           ))}
-          <button type="button" class="theme" aria-label="Toggle dark theme" onClick={() => setTheme(theme === "dark" ? "light" : "dark")}>
+          <button type="button" class="theme" aria-label="Toggle dark theme" onClick={toggleTheme}>
             {theme === "dark" ? "☀" : "☾"}
           </button>
         </nav>
