@@ -545,3 +545,12 @@ for (const [s, n, printed] of sizes) {
     assert.equal(formatBase2Bytes(n), printed);
   });
 }
+
+test("external label values expand ${VAR} from the environment, as Prometheus 3", () => {
+  const text = 'global:\n  external_labels:\n    replica: ${POD_NAME}\n    cluster: "eu-$REGION"\n    price: "$$5"\n    gone: "${UNSET_VAR}"\n';
+  const cfg = loadConfig(text, "p.yml", { env: { POD_NAME: "prometheus-1", REGION: "west" } });
+  assert.equal(cfg.global.externalLabels.get("replica"), "prometheus-1");
+  assert.equal(cfg.global.externalLabels.get("cluster"), "eu-west");
+  assert.equal(cfg.global.externalLabels.get("price"), "$5");
+  assert.equal(cfg.global.externalLabels.get("gone"), "");
+});

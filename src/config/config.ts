@@ -19,6 +19,7 @@ import {
   validateRelabelConfig,
 } from "../model/index.ts";
 import type { RelabelConfig } from "../model/index.ts";
+import { goExpand } from "../util/index.ts";
 import { OPAQUE_SD_MECHANISMS, checkStaticTargets, durationField, sdFields, sdSetDirectory } from "./discovery.ts";
 import type { SDConfig } from "./discovery.ts";
 import {
@@ -244,6 +245,8 @@ export interface Config {
 export interface LoadOptions {
   /** Agent mode rejects alerting, rule_files and remote_read, as `--agent` does. */
   agentMode?: boolean;
+  /** The environment `${VAR}` in external label values expands from (process.env if absent). */
+  env?: Readonly<Record<string, string | undefined>>;
 }
 
 /** Prometheus's default GOGC (the `runtime.gogc` default). */
@@ -381,6 +384,12 @@ function load(text: string, opts: LoadOptions): Config {
   const { d, root } = Decoder.parse(text);
   const cfg = decodeConfig(d, root);
   if (d.errors.length > 0) throw new ConfigError(`yaml: unmarshal errors:\n  ${d.errors.join("\n  ")}`);
+  const env = opts.env ?? process.env;
+  // As Prometheus 3 (formerly --enable-feature=expand-external-labels): `$$` is
+  // a literal dollar, an unset or empty variable expands to "".
+  cfg.global.externalLabels = Labels.fromObject(
+    Object.fromEntries(cfg.global.externalLabels.toArray().map((l) => [l.name, goExpand(l.value, (n) => (n === "$" ? "$" : (env[n] ?? "")))])),
+  );
   const ts = cfg.otlp.translationStrategy;
   if (ts === "NoTranslation" || ts === "NoUTF8EscapingWithSuffixes") {
     if (cfg.global.metricNameValidationScheme === NameValidationScheme.Legacy) {

@@ -8,3 +8,4 @@ export { xxhash64 } from "./xxhash.ts";
 export { formatGoDuration, parseGoDuration } from "./goduration.ts";
 export { FlagError, FlagKind, flagsHelp, parseFlags, runWithFlags } from "./flags.ts";
 export type { FlagSpec, ParseOutcome, ParsedFlags } from "./flags.ts";
+export { goExpand } from "./expand.ts";
