@@ -4,8 +4,9 @@
  * entrypoint (the guide's `... <image> promtool check rules ...`, gap G1);
  * the config reloader against a local HTTP server; and a lint of the
  * Dockerfile (sources exist and are in the build context, the entrypoint is
- * executable, the image conventions of the upstream images). No Docker
- * engine runs here, so the image itself is not built.
+ * executable, the image conventions of the upstream images). The image
+ * itself is built and run by test/deploy-image.test.ts where a Docker
+ * engine answers.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -218,8 +219,10 @@ test("entrypoint with the real CLI: the guide's `<image> promtool check rules` l
   assert.match(r.stdout, /^ {2}SUCCESS: 15 rules found$/m);
 });
 
+const localBuild = join(dockerDir, "build-local-base.sh");
+
 test("scripts: POSIX sh syntax, executable in the repository", async () => {
-  for (const s of [entrypoint, reloader]) {
+  for (const s of [entrypoint, reloader, localBuild]) {
     await run("sh", ["-n", s]);
     assert.ok((statSync(s).mode & 0o111) !== 0, `${s} is not executable`);
   }
@@ -410,4 +413,19 @@ test("Dockerfile: the build stage uses the package's own build and publishes wha
   const copies = contextCopies();
   assert.ok(copies.some((c) => c.sources[0] === "config/prometheus/" && c.dest === "/etc/prometheus/"));
   assert.ok(copies.some((c) => c.sources[0] === "config/alertmanager/" && c.dest === "/etc/alertmanager/"));
+});
+
+test("build-local-base.sh: builds this Dockerfile on the local base through its NODE_IMAGE argument, and rejects unknown arguments", async () => {
+  const text = readFileSync(localBuild, "utf8");
+  assert.ok(dockerfile.some((i) => i.op === "ARG" && i.args.startsWith("NODE_IMAGE=")));
+  assert.match(text, /-f deploy\/docker\/Dockerfile/);
+  assert.match(text, /--build-arg "NODE_IMAGE=\$BASE_IMAGE"/);
+  // The context it sends is the one Dockerfile.dockerignore describes.
+  assert.match(text, /deploy\/docker\/Dockerfile\.dockerignore/);
+  const r = await run("sh", [localBuild, "--bogus"]).then(
+    () => assert.fail("accepted --bogus"),
+    (e: { code: number; stderr: string }) => e,
+  );
+  assert.equal(r.code, 2);
+  assert.match(r.stderr, /^usage: .*build-local-base\.sh \[--base\]$/m);
 });
