@@ -16,6 +16,8 @@ import { tmpdir } from "node:os";
 import { join, resolve, posix } from "node:path";
 import { promisify } from "node:util";
 import { parse, parseAllDocuments } from "yaml";
+import { loadConfig } from "../src/config/index.ts";
+import { relabel } from "../src/model/index.ts";
 import { ConfigMap } from "kubernetes-models/v1/ConfigMap";
 import { Namespace } from "kubernetes-models/v1/Namespace";
 import { Service } from "kubernetes-models/v1/Service";
@@ -36,7 +38,7 @@ interface Container {
   name: string;
   image: string;
   args?: string[];
-  env?: Array<{ name: string; value: string }>;
+  env?: Array<{ name: string; value?: string; valueFrom?: { fieldRef?: { fieldPath: string } } }>;
   ports?: Array<{ name?: string; containerPort: number; protocol?: string }>;
   volumeMounts?: Array<{ name: string; mountPath: string; readOnly?: boolean }>;
   resources?: unknown;
@@ -279,6 +281,18 @@ test("kubernetes: prometheus.yml of the ConfigMap passes promtool check config w
     rmSync(dir, { recursive: true, force: true });
   }
   // Debian's promtool is built without Kubernetes discovery, so it cannot check this file.
+});
+
+test("kubernetes: each server replica labels its series with its pod name and drops that label from alerts (checks 36, 37)", () => {
+  const text = find("ConfigMap", "prometheus-config").data?.["prometheus.yml"] ?? "";
+  const env = podSpec(find("StatefulSet", "prometheus")).containers[0]!.env ?? [];
+  assert.equal(env.find((e) => e.name === "POD_NAME")?.valueFrom?.fieldRef?.fieldPath, "metadata.name");
+  const labels = (pod: string) => loadConfig(text, "prometheus.yml", { env: { POD_NAME: pod } }).global.externalLabels;
+  assert.equal(labels("prometheus-0").get("replica"), "prometheus-0");
+  assert.equal(labels("prometheus-1").get("replica"), "prometheus-1");
+  const cfg = loadConfig(text, "prometheus.yml", { env: { POD_NAME: "prometheus-0" } });
+  const alertLabels = relabel(labels("prometheus-0"), cfg.alerting.alertRelabelConfigs);
+  assert.ok(alertLabels !== null && !alertLabels.has("replica") && alertLabels.get("environment") === "production");
 });
 
 /** The resources each discovery role lists and watches (src/discovery/kubernetes.ts). */
