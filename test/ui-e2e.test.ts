@@ -140,6 +140,10 @@ test("ui: query page, alerts, rules, targets and status pages", { skip: skipWith
       await page.locator("[data-testid=graph] canvas").waitFor();
       await shot(t, page, "query-graph");
 
+      // A link to the page with a query (as the upstream UI writes it) shows the result on load.
+      await page.goto(`${stack.base}/query?g0.expr=up&g0.tab=1`);
+      await page.locator("[data-testid=result-table] tr", { hasText: series }).waitFor();
+
       // The explain tab shows the parse tree.
       await typeQuery(page, "sum by (job) (rate(demo_requests_total[5m]))");
       await page.getByRole("tab", { name: "Explain" }).click();

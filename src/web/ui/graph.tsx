@@ -69,7 +69,9 @@ export function Graph(props: { data: GraphData; stacked: boolean }) {
     const opts: uPlot.Options = {
       width: Math.max(300, el.clientWidth),
       height: 400,
-      cursor: { focus: { prox: 16 } },
+      // Many series: no hover dot per series (a DOM node each, moved on every
+      // mouse move); the legend still follows the cursor.
+      cursor: { focus: { prox: 16 }, points: { show: props.data.series.length <= 20 } },
       focus: { alpha: 0.3 },
       legend: { live: true },
       scales: { x: { time: true } },

@@ -183,6 +183,11 @@ function Panel(props: PanelProps) {
     }
   };
 
+  // A panel that arrives with an expression (a link, a reload) shows its result, as upstream's UI does.
+  useEffect(() => {
+    void execute();
+  }, []);
+
   const switchTab = (tab: Tab) => {
     props.onChange({ tab });
     if (p.expr.trim() !== "" && (result !== null || error !== null)) void execute(tab);
