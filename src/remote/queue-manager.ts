@@ -115,9 +115,21 @@ export class RemoteWriteMetrics {
     }
   }
 
+  /** Creates the children of a queue, so that every family shows (at zero) from the start, as upstream's. */
+  init(name: string, url: string): void {
+    for (const v of this.#perQueue()) v.with(name, url);
+    this.samplesIn.with();
+    this.highestTimestampIn.with();
+  }
+
   /** Drops the children of a queue that went away. */
   remove(name: string, url: string): void {
-    for (const v of [
+    for (const v of this.#perQueue()) v.remove(name, url);
+  }
+
+  /** The families with one child per queue. */
+  #perQueue(): Array<CounterVec | GaugeVec | HistogramVec> {
+    return [
       this.samplesTotal,
       this.samplesFailed,
       this.samplesRetried,
@@ -133,9 +145,7 @@ export class RemoteWriteMetrics {
       this.bytesTotal,
       this.enqueueRetries,
       this.sentBatchDuration,
-    ]) {
-      v.remove(name, url);
-    }
+    ];
   }
 }
 
@@ -343,6 +353,7 @@ export class QueueManager implements WalWatcherSink {
   /** Starts min_shards shards and the WAL watcher. */
   start(): void {
     const m = this.#o.metrics;
+    m.init(this.name, this.url);
     m.shardsMin.with(this.name, this.url).set(this.#q.minShards);
     m.shardsMax.with(this.name, this.url).set(this.#q.maxShards);
     m.shardCapacity.with(this.name, this.url).set(this.#q.capacity);

@@ -7,6 +7,7 @@ import { Registry, writeText } from "../exposition/index.ts";
 import { WriteHandler, RemoteWriteProtoMsg, protoRoot, parseProtoMsg, WireWriter, encodeWriteRequestV1, encodeWriteRequestV2, encodeLabelsV1 } from "./index.ts";
 import type { SampleBatch } from "./index.ts";
 import { dumpSamples } from "./remote-test-util.test.ts";
+import { LabelsCache } from "./write-decoder.ts";
 
 const NOW = 1_700_000_000_000;
 const V2_CT = "application/x-protobuf;proto=io.prometheus.write.v2.Request";
@@ -300,3 +301,67 @@ for (const msg of [RemoteWriteProtoMsg.V1, RemoteWriteProtoMsg.V2]) {
     }), want);
   });
 }
+
+/** A 1.0 WriteRequest whose one TimeSeries has its fields in the order given (protobuf merges concatenated messages). */
+function v1Interleaved(parts: object[]): Uint8Array {
+  const TS = protoRoot().lookupType("prometheus.TimeSeries");
+  const ts = Buffer.concat(parts.map((p) => TS.encode(TS.fromObject(p)).finish()));
+  const len: number[] = [];
+  for (let n = ts.length; ; n >>>= 7) {
+    if (n < 0x80) {
+      len.push(n);
+      break;
+    }
+    len.push((n & 0x7f) | 0x80);
+  }
+  return Buffer.concat([Buffer.of(0x0a, ...len), ts]);
+}
+
+test("receiver: repeated series (label cache) are stored right, request after request", async () => {
+  const up = (job: string, t: number, v: number) => ({ labels: [{ name: "__name__", value: "up" }, { name: "job", value: job }], samples: [{ value: v, timestamp: t }] });
+  const steps: Array<{ name: string; body: Uint8Array }> = [
+    { name: "first sight", body: v1({ timeseries: [up("a", 1000, 1), up("b", 1000, 2)] }) },
+    { name: "same bytes again", body: v1({ timeseries: [up("a", 2000, 3), up("b", 2000, 4)] }) },
+    {
+      name: "same labels, other order",
+      body: v1({ timeseries: [{ labels: [{ name: "job", value: "a" }, { name: "__name__", value: "up" }], samples: [{ value: 5, timestamp: 3000 }] }] }),
+    },
+    {
+      name: "labels split around a sample",
+      body: v1Interleaved([{ labels: [{ name: "__name__", value: "up" }] }, { samples: [{ value: 6, timestamp: 4000 }] }, { labels: [{ name: "job", value: "b" }] }]),
+    },
+    {
+      name: "split again",
+      body: v1Interleaved([{ labels: [{ name: "__name__", value: "up" }] }, { samples: [{ value: 7, timestamp: 5000 }] }, { labels: [{ name: "job", value: "b" }] }]),
+    },
+    { name: "no metric name", body: v1({ timeseries: [{ labels: [{ name: "job", value: "a" }], samples: [{ value: 1, timestamp: 1000 }] }] }) },
+    { name: "no metric name again", body: v1({ timeseries: [{ labels: [{ name: "job", value: "a" }], samples: [{ value: 1, timestamp: 2000 }] }] }) },
+  ];
+  const m = new MemoryStorage();
+  const reg = new Registry();
+  const h = handler(m, reg);
+  for (const s of steps) assert.equal((await post(h, s.body)).status, 204, s.name);
+  assert.deepEqual(await dumpSamples(m), [
+    '{__name__="up", job="a"} 1000 1',
+    '{__name__="up", job="a"} 2000 3',
+    '{__name__="up", job="a"} 3000 5',
+    '{__name__="up", job="b"} 1000 2',
+    '{__name__="up", job="b"} 2000 4',
+    '{__name__="up", job="b"} 4000 6',
+    '{__name__="up", job="b"} 5000 7',
+  ]);
+  assert.match(writeText((await reg.gather()).families), /prometheus_api_remote_write_invalid_labels_samples_total 2\n/);
+});
+
+test("LabelsCache: two generations, hits move back to the current one", () => {
+  const c = new LabelsCache();
+  const l = Labels.fromStrings("__name__", "x");
+  c.add("k0", l);
+  for (let i = 1; i <= 100_000; i++) c.add(`k${i}`, l);
+  // k0 is in the old generation now, and comes back on a hit.
+  assert.equal(c.get("k0"), l);
+  for (let i = 100_001; i <= 199_999; i++) c.add(`k${i}`, l);
+  assert.equal(c.get("k0"), l, "k0 was hit, so it stayed");
+  assert.equal(c.get("k1"), undefined, "k1 was not, so it is gone");
+  assert.ok(c.size <= 200_000);
+});

@@ -2,7 +2,7 @@ import { uncompressSync } from "snappy";
 import { CounterVec, type Registry } from "../exposition/index.ts";
 import type { Appendable } from "../storage/index.ts";
 import { type Logger, nopLogger } from "../util/index.ts";
-import { appendWriteV1, appendWriteV2, WriteStats } from "./write-decoder.ts";
+import { appendWriteV1, appendWriteV2, LabelsCache, WriteStats } from "./write-decoder.ts";
 import { ProtoDecodeError } from "./wire.ts";
 
 /** The remote write protobuf messages, as Prometheus's config.RemoteWriteProtoMsg. */
@@ -71,7 +71,9 @@ export interface WriteHandlerOptions {
  *
  * Series without a metric name or with invalid labels are skipped and
  * counted (1.0) or reported (2.0). Native histograms and exemplars are
- * counted but not stored (the TSDB keeps float samples only).
+ * counted but not stored (the TSDB keeps float samples only). The labels
+ * of 1.0 series are cached by their bytes (LabelsCache), as senders repeat
+ * the same series request after request.
  */
 export class WriteHandler {
   readonly #appendable: Appendable;
@@ -80,12 +82,14 @@ export class WriteHandler {
   readonly #now: () => number;
   readonly #invalidLabels: CounterVec;
   readonly #withoutMetadata: CounterVec;
+  readonly #labelsCache: LabelsCache;
 
   constructor(o: WriteHandlerOptions) {
     this.#appendable = o.appendable;
     this.#log = o.logger ?? nopLogger;
     this.#accepted = o.acceptedMessages ?? [RemoteWriteProtoMsg.V1, RemoteWriteProtoMsg.V2];
     this.#now = o.now ?? Date.now;
+    this.#labelsCache = new LabelsCache();
     this.#invalidLabels = new CounterVec(
       "prometheus_api_remote_write_invalid_labels_samples_total",
       "The total number of received remote write samples and histogram samples which were rejected due to invalid labels.",
@@ -132,7 +136,7 @@ export class WriteHandler {
     const stats = new WriteStats();
     let reject: string | null;
     try {
-      reject = appendWriteV1(buf, app, this.#now() + MAX_AHEAD_MS, stats);
+      reject = appendWriteV1(buf, app, this.#now() + MAX_AHEAD_MS, stats, this.#labelsCache);
     } catch (e) {
       app.rollback();
       if (e instanceof ProtoDecodeError) {

@@ -114,23 +114,73 @@ export class WriteStats {
   rejects: string[] = [];
 }
 
+/** Entries per generation of a LabelsCache. */
+const LABELS_CACHE_GENERATION = 100_000;
+
+/**
+ * The receiver's cache of series labels: the raw bytes of a TimeSeries'
+ * label fields → its Labels. A sender repeats the same series in every
+ * request, so a hit spares decoding the label strings and building the
+ * Labels, and the storage's lookup by labels is quicker with a Labels
+ * whose key was computed (and hashed) before. Two generations of
+ * LABELS_CACHE_GENERATION entries: when the current one is full it
+ * becomes the old one, and entries hit in the old one move back.
+ */
+export class LabelsCache {
+  #current: Map<string, Labels>;
+  #old: Map<string, Labels>;
+
+  constructor() {
+    this.#current = new Map();
+    this.#old = new Map();
+  }
+
+  /** The entry for this key (see appendSeriesV1), or undefined. */
+  get(key: string): Labels | undefined {
+    const e = this.#current.get(key);
+    if (e !== undefined) return e;
+    const o = this.#old.get(key);
+    if (o !== undefined) this.#put(key, o);
+    return o;
+  }
+
+  /** Adds an entry. */
+  add(key: string, labels: Labels): void {
+    this.#put(key, labels);
+  }
+
+  /** Entries held (both generations; an entry may be in both). */
+  get size(): number {
+    return this.#current.size + this.#old.size;
+  }
+
+  #put(key: string, e: Labels): void {
+    if (this.#current.size >= LABELS_CACHE_GENERATION) {
+      this.#old = this.#current;
+      this.#current = new Map();
+    }
+    this.#current.set(key, e);
+  }
+}
+
 /**
  * Decodes a prometheus.WriteRequest (remote write 1.0) and appends every
  * sample straight into `app` as it is read: no object per sample, labels
- * built once per series. Series with invalid labels are skipped and
- * counted. Stops at the first rejected sample and returns its reason (the
- * caller rolls back and answers 400, as upstream); returns null when all
- * samples were appended. Samples with t > maxT are rejected as too far in
- * the future. Throws ProtoDecodeError on a malformed message.
+ * built once per series (or taken from `cache` when the same label bytes
+ * were seen before). Series with invalid labels are
+ * skipped and counted. Stops at the first rejected sample and returns its
+ * reason (the caller rolls back and answers 400, as upstream); returns
+ * null when all samples were appended. Samples with t > maxT are rejected
+ * as too far in the future. Throws ProtoDecodeError on a malformed message.
  */
-export function appendWriteV1(buf: Buffer, app: Appender, maxT: number, stats: WriteStats): string | null {
+export function appendWriteV1(buf: Buffer, app: Appender, maxT: number, stats: WriteStats, cache: LabelsCache | null = null): string | null {
   const r = new WireReader(buf);
   const scratch = new ScratchLabels();
   while (r.pos < r.end) {
     const key = r.uint32();
     if (key >>> 3 === 1 && (key & 7) === WireType.Bytes) {
       const end = r.delimited();
-      const err = appendSeriesV1(r, r.pos, end, app, maxT, scratch, stats);
+      const err = appendSeriesV1(r, r.pos, end, app, maxT, scratch, stats, cache);
       if (err !== null) return err;
       r.pos = end;
     } else {
@@ -140,33 +190,62 @@ export function appendWriteV1(buf: Buffer, app: Appender, maxT: number, stats: W
   return null;
 }
 
-function appendSeriesV1(r: WireReader, start: number, end: number, app: Appender, maxT: number, scratch: ScratchLabels, stats: WriteStats): string | null {
-  // Pass 1: labels (field 1). Fields may come in any order, so samples
-  // are read in a second pass once the series is known.
+/** Decodes the label fields (1) of the TimeSeries in [start, end) into scratch. */
+function decodeLabelsV1(r: WireReader, start: number, end: number, scratch: ScratchLabels): void {
   scratch.reset();
+  r.pos = start;
+  while (r.pos < end) {
+    const key = r.uint32();
+    if (key !== ((1 << 3) | WireType.Bytes)) {
+      r.skip(key & 7);
+      continue;
+    }
+    const le = r.delimited();
+    let name = "";
+    let value = "";
+    r.invalidUtf8 = false;
+    const saveEnd = r.end;
+    r.end = le;
+    while (r.pos < le) {
+      const k = r.uint32();
+      if (k === ((1 << 3) | WireType.Bytes)) name = r.string();
+      else if (k === ((2 << 3) | WireType.Bytes)) value = r.string();
+      else r.skip(k & 7);
+    }
+    r.end = saveEnd;
+    if (r.invalidUtf8) scratch.invalidUtf8 = true;
+    scratch.add(name, value);
+  }
+}
+
+function appendSeriesV1(
+  r: WireReader,
+  start: number,
+  end: number,
+  app: Appender,
+  maxT: number,
+  scratch: ScratchLabels,
+  stats: WriteStats,
+  cache: LabelsCache | null,
+): string | null {
+  // Pass 1: where the labels (field 1) are, and how many samples. Fields
+  // may come in any order, so samples are read in a second pass once the
+  // series is known.
   r.pos = start;
   const outerEnd = r.end;
   r.end = end;
   let nSamples = 0;
+  let spanStart = -1;
+  let spanEnd = -1;
+  let contiguous = true;
   while (r.pos < end) {
+    const at = r.pos;
     const key = r.uint32();
     const field = key >>> 3;
     if (field === 1 && (key & 7) === WireType.Bytes) {
-      const le = r.delimited();
-      let name = "";
-      let value = "";
-      r.invalidUtf8 = false;
-      const saveEnd = r.end;
-      r.end = le;
-      while (r.pos < le) {
-        const k = r.uint32();
-        if (k === ((1 << 3) | WireType.Bytes)) name = r.string();
-        else if (k === ((2 << 3) | WireType.Bytes)) value = r.string();
-        else r.skip(k & 7);
-      }
-      r.end = saveEnd;
-      if (r.invalidUtf8) scratch.invalidUtf8 = true;
-      scratch.add(name, value);
+      if (spanStart < 0) spanStart = at;
+      else if (spanEnd !== at) contiguous = false;
+      r.pos = spanEnd = r.delimited();
     } else if (field === 2 && (key & 7) === WireType.Bytes) {
       r.pos = r.delimited();
       nSamples++;
@@ -180,12 +259,20 @@ function appendSeriesV1(r: WireReader, start: number, end: number, app: Appender
       r.skip(key & 7);
     }
   }
-  const lset = scratch.finish();
-  if (typeof lset === "string") {
-    stats.invalidLabelSamples += nSamples;
-    if (stats.invalidSeries.length < 10) stats.invalidSeries.push(scratch.toString());
-    r.end = outerEnd;
-    return null;
+  // The label fields' bytes identify the series when they are contiguous (as every sender writes them).
+  const cacheKey = cache !== null && contiguous && spanStart >= 0 ? r.buf.toString("latin1", spanStart, spanEnd) : null;
+  let lset = cacheKey === null ? undefined : cache!.get(cacheKey);
+  if (lset === undefined) {
+    decodeLabelsV1(r, start, end, scratch);
+    const decoded = scratch.finish();
+    if (typeof decoded === "string") {
+      stats.invalidLabelSamples += nSamples;
+      if (stats.invalidSeries.length < 10) stats.invalidSeries.push(scratch.toString());
+      r.end = outerEnd;
+      return null;
+    }
+    lset = decoded;
+    if (cacheKey !== null) cache!.add(cacheKey, lset);
   }
   // Pass 2: samples (field 2), appended as read.
   r.pos = start;
