@@ -142,6 +142,25 @@ test("kubernetes: `kubectl kustomize` renders the same objects (apply -k works o
   assert.deepEqual(rendered.map(key).sort(), objects.map(key).sort());
 });
 
+test("kubernetes: the staging and production overlays render, validate, and change only what they say", { skip: existsSync(kubectl) ? false : `${kubectl} is not installed` }, async () => {
+  const render = async (overlay: string): Promise<KubeObject[]> => {
+    const r = await run(kubectl, ["kustomize", join(k8sDir, "..", "kubernetes-overlays", overlay)], { maxBuffer: 16 << 20 });
+    const out = parseAllDocuments(r.stdout).map((d) => d.toJS() as KubeObject);
+    for (const o of out) assert.doesNotThrow(() => new models[`${o.apiVersion}/${o.kind}`]!(o as never).validate(), `${overlay}: ${o.kind}/${o.metadata.name}`);
+    return out;
+  };
+  const get = (objs: KubeObject[], kind: string, name: string): KubeObject => objs.find((o) => o.kind === kind && o.metadata.name === name)!;
+  const production = await render("production");
+  assert.deepEqual(production, objects.map((o) => parse(JSON.stringify(o)) as KubeObject).sort((a, b) => production.findIndex((p) => p.kind === a.kind && p.metadata.name === a.metadata.name) - production.findIndex((p) => p.kind === b.kind && p.metadata.name === b.metadata.name)));
+  const staging = await render("staging");
+  assert.equal(staging.length, objects.length);
+  const sts = get(staging, "StatefulSet", "prometheus");
+  assert.equal(sts.spec?.replicas, 1);
+  assert.ok(main(sts).args?.includes("--storage.tsdb.retention.time=15d"));
+  assert.equal(get(staging, "Ingress", "prometheus").spec?.rules?.[0]?.host, "prometheus-staging.company.com");
+  assert.equal(get(staging, "StatefulSet", "alertmanager").spec?.replicas, 3);
+});
+
 test("kubernetes: the ConfigMaps and the PrometheusRule are in sync with config/ (render.mjs --check)", async () => {
   await run(process.execPath, [join(k8sDir, "render.mjs"), "--check"]);
 });
