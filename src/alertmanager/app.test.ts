@@ -402,6 +402,90 @@ test("Debian's amtool works against our server", { skip: existsSync(DEBIAN_AMTOO
   }
 });
 
+/** A configuration using what amtool 0.25 has to read back from config.original: secrets, URLs, email defaults, nested routes. */
+const ROUTES_CONFIG = `global:
+  smtp_smarthost: localhost:25
+  smtp_from: am@example.com
+  smtp_auth_password: secretpw
+  slack_api_url: https://hooks.slack.com/services/XXX
+route:
+  receiver: hook
+  group_by: [alertname]
+  routes:
+  - matchers: ['severity="critical"']
+    receiver: pager
+    continue: true
+  - match: {team: db}
+    receiver: db
+inhibit_rules:
+- source_matchers: [severity=critical]
+  target_matchers: [severity=warning]
+  equal: [alertname]
+receivers:
+- name: hook
+  webhook_configs:
+  - url: http://127.0.0.1:1/hook
+    http_config:
+      basic_auth: {username: u, password: p}
+- name: pager
+  email_configs:
+  - to: oncall@example.com
+  slack_configs:
+  - channel: '#pager'
+- name: db
+  pagerduty_configs:
+  - routing_key: abc
+`;
+
+test("Debian's amtool config routes show and test against our server", { skip: existsSync(DEBIAN_AMTOOL) ? false : `${DEBIAN_AMTOOL} not installed` }, async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, "alertmanager.yml"), ROUTES_CONFIG);
+  const { am, base } = await startAM(dir);
+  const amtool = (...args: string[]) => run(DEBIAN_AMTOOL, [`--alertmanager.url=${base}`, ...args]);
+  try {
+    const show = await amtool("config", "routes", "show");
+    assert.equal(
+      show.stdout,
+      'Routing tree:\n.\n└── default-route  receiver: hook\n    ├── {severity="critical"}  continue: true  receiver: pager\n    └── {team="db"}  receiver: db\n\n',
+    );
+    const cases: ReadonlyArray<{ labels: readonly string[]; want: string }> = [
+      { labels: ["alertname=x"], want: "hook\n" },
+      { labels: ["severity=critical"], want: "pager\n" },
+      { labels: ["severity=critical", "team=db"], want: "pager,db\n" },
+      { labels: ["team=db"], want: "db\n" },
+    ];
+    for (const c of cases) assert.equal((await amtool("config", "routes", "test", ...c.labels)).stdout, c.want, c.labels.join(" "));
+    const verified = await amtool("config", "routes", "test", "--verify.receivers=db", "team=db");
+    assert.equal(verified.stdout, "db\n");
+    await assert.rejects(amtool("config", "routes", "test", "--verify.receivers=hook", "team=db"), (e: { code: number; stdout: string }) => e.code === 1 && e.stdout.includes("WARNING: Expected receivers did not match resolved receivers."));
+  } finally {
+    await am.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("config.original is printed as Debian's Alertmanager 0.25 prints it", { skip: existsSync(DEBIAN_ALERTMANAGER) ? false : `${DEBIAN_ALERTMANAGER} not installed` }, async () => {
+  const dir = tmp();
+  writeFileSync(join(dir, "alertmanager.yml"), ROUTES_CONFIG);
+  const { am, base } = await startAM(dir);
+  const port = 20000 + Math.floor(Math.random() * 20000);
+  const proc = spawn(DEBIAN_ALERTMANAGER, [`--config.file=${join(dir, "alertmanager.yml")}`, `--storage.path=${join(dir, "debian")}`, `--web.listen-address=127.0.0.1:${port}`, "--cluster.listen-address="], { stdio: "ignore" });
+  try {
+    const deadline = Date.now() + 10_000;
+    while ((await fetch(`http://127.0.0.1:${port}/-/ready`).catch(() => null))?.status !== 200) {
+      if (Date.now() > deadline) throw new Error("Debian's Alertmanager did not start");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const original = async (url: string) => (await getJSON<{ config: { original: string } }>(`${url}/api/v2/status`)).config.original;
+    assert.equal(await original(base), await original(`http://127.0.0.1:${port}`));
+  } finally {
+    proc.kill("SIGTERM");
+    await new Promise((r) => proc.once("exit", r));
+    await am.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 test("our amtool against Debian's Alertmanager", { skip: existsSync(DEBIAN_ALERTMANAGER) ? false : `${DEBIAN_ALERTMANAGER} not installed` }, async () => {
   const dir = tmp();
   writeFileSync(join(dir, "am.yml"), config("http://127.0.0.1:1/none"));

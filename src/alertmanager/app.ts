@@ -23,7 +23,6 @@ import Fastify from "fastify";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { CounterVec, GaugeVec, ProcessCollector, Registry, TEXT_CONTENT_TYPE, newDesc, MetricType, writeText } from "../exposition/index.ts";
 import type { Collector, Emit } from "../exposition/index.ts";
-import type { Labels } from "../model/index.ts";
 import { nopLogger, systemClock } from "../util/index.ts";
 import type { Clock, Logger, Timer } from "../util/index.ts";
 import { WebConfigSource, createWebServer, defaultUIAssetsDir, registerAlertmanagerUI } from "../web/index.ts";
@@ -446,9 +445,9 @@ export class Alertmanager {
       dispatcher,
       inhibitor,
       unsubscribeInhibitor,
-      setAlertStatus: (labels: Labels, now: number) => {
-        inhibitMuter.mutes(labels, now);
-        silencer.mutes(labels, now);
+      setAlertStatus: (a: Alert, now: number) => {
+        inhibitMuter.mutes(a, now);
+        silencer.mutes(a, now);
       },
     };
     dispatcher.start();

@@ -236,7 +236,30 @@ test("webhook defaults and templated URL", () => {
   const c = loadConfig("route:\n  receiver: x\nreceivers:\n- name: x\n  webhook_configs:\n  - url: 'http://h/{{ .GroupLabels.alertname }}'\n    max_alerts: 3\n    timeout: 10s\n");
   const w = c.receivers[0]!.webhookConfigs[0]!;
   assert.deepEqual([w.sendResolved, w.maxAlerts, w.timeout, w.url], [true, 3, 10_000, "http://h/{{ .GroupLabels.alertname }}"]);
-  assert.match(configToYAML(c), /url: <secret>\n {4}url_file: ""\n {4}max_alerts: 3\n {4}timeout: 10s/);
+  // The URL as Alertmanager 0.25 prints it; url_file, newer than 0.25, only when set.
+  assert.match(configToYAML(c), /url: http:\/\/h\/\{\{ \.GroupLabels\.alertname \}\}\n {4}max_alerts: 3\n {4}timeout: 10s\n/);
+});
+
+test("keys newer than Alertmanager 0.25 are printed only when set", () => {
+  const base = "route:\n  receiver: x\nreceivers:\n- name: x\n";
+  const cases: ReadonlyArray<{ name: string; yaml: string; present: readonly string[]; absent: readonly string[] }> = [
+    { name: "defaults", yaml: base + "  slack_configs:\n  - api_url: http://s/\n    channel: '#c'\n", present: ["channel: '#c'"], absent: ["slack_app_url", "rocketchat_api_url", "smtp_tls_config", "app_url", "update_message", "    timeout:", "jira_api_url"] },
+    { name: "set", yaml: "global:\n  slack_app_url: http://app/\n" + base + "  slack_configs:\n  - api_url: http://s/\n    message_text: hi\n    timeout: 5s\n", present: ["slack_app_url: http://app/", "app_url: http://app/", "message_text: hi", "timeout: 5s"], absent: [] },
+    { name: "email headers filled as the notifier does", yaml: "global:\n  smtp_from: a@b\n  smtp_smarthost: h:25\n" + base + "  email_configs:\n  - to: c@d\n", present: ["    headers:\n      From: a@b\n      Subject: '{{ template \"email.default.subject\" . }}'\n      To: c@d\n"], absent: ["tls_config", "force_implicit_tls", "threading"] },
+    { name: "group_by all quoted", yaml: base.replace("receiver: x", "receiver: x\n  group_by: ['...']"), present: ["- '...'\n"], absent: [] },
+    {
+      name: "go-yaml quoting",
+      yaml: base.replace("receiver: x", "receiver: x\n  routes:\n  - match: {a: 'true', b: '1', c: '#x', d: plain, e: '2024-01-02'}"),
+      present: ['a: "true"\n', 'b: "1"\n', "c: '#x'\n", "d: plain\n", 'e: "2024-01-02"\n'],
+      absent: [],
+    },
+  ];
+  for (const c of cases) {
+    const y = configToYAML(loadConfig(c.yaml));
+    for (const p of c.present) assert.ok(y.includes(p), `${c.name}: ${JSON.stringify(p)} missing in\n${y}`);
+    for (const a of c.absent) assert.ok(!y.includes(a), `${c.name}: ${JSON.stringify(a)} present in\n${y}`);
+    assert.equal(configToYAML(loadConfig(y)), y, c.name);
+  }
 });
 
 test("relative template and file paths are resolved against the config directory", { skip: haveRef ? false : "reference data not found" }, () => {

@@ -16,11 +16,14 @@ import { camel, decodeStruct, defaults, toPlain } from "./fields.ts";
 import type { Field, StructOf } from "./fields.ts";
 import * as N from "./notifiers.ts";
 
+/** Upstream's default global rocketchat_api_url. */
+const ROCKETCHAT_API_URL = "https://open.rocket.chat/";
+
 /** Fields of `global`, in upstream's order, with upstream's defaults. */
 export const GLOBAL_FIELDS = [
   { key: "resolve_timeout", kind: "modelDuration", def: 300_000, keep: true },
   { key: "http_config", kind: "http" },
-  { key: "jira_api_url", kind: "url" },
+  { key: "jira_api_url", kind: "url", newer: true },
   { key: "smtp_from", kind: "str" },
   { key: "smtp_hello", kind: "str", def: "localhost" },
   { key: "smtp_smarthost", kind: "hostport" },
@@ -28,38 +31,38 @@ export const GLOBAL_FIELDS = [
   { key: "smtp_auth_password", kind: "secret" },
   { key: "smtp_auth_password_file", kind: "str" },
   { key: "smtp_auth_secret", kind: "secret" },
-  { key: "smtp_auth_secret_file", kind: "str" },
+  { key: "smtp_auth_secret_file", kind: "str", newer: true },
   { key: "smtp_auth_identity", kind: "str" },
   { key: "smtp_require_tls", kind: "bool", def: true, keep: true },
-  { key: "smtp_tls_config", kind: "tls" },
-  { key: "smtp_force_implicit_tls", kind: "boolPtr" },
+  { key: "smtp_tls_config", kind: "tls", newer: true },
+  { key: "smtp_force_implicit_tls", kind: "boolPtr", newer: true },
   { key: "slack_api_url", kind: "secretURL" },
   { key: "slack_api_url_file", kind: "str" },
-  { key: "slack_app_token", kind: "secret" },
-  { key: "slack_app_token_file", kind: "str" },
-  { key: "slack_app_url", kind: "url" },
+  { key: "slack_app_token", kind: "secret", newer: true },
+  { key: "slack_app_token_file", kind: "str", newer: true },
+  { key: "slack_app_url", kind: "url", newer: true, def: N.SLACK_APP_URL },
   { key: "pagerduty_url", kind: "url" },
   { key: "opsgenie_api_url", kind: "url" },
   { key: "opsgenie_api_key", kind: "secret" },
   { key: "opsgenie_api_key_file", kind: "str" },
   { key: "wechat_api_url", kind: "url" },
   { key: "wechat_api_secret", kind: "secret" },
-  { key: "wechat_api_secret_file", kind: "str" },
+  { key: "wechat_api_secret_file", kind: "str", newer: true },
   { key: "wechat_api_corp_id", kind: "str" },
   { key: "victorops_api_url", kind: "url" },
   { key: "victorops_api_key", kind: "secret" },
   { key: "victorops_api_key_file", kind: "str" },
   { key: "telegram_api_url", kind: "url" },
-  { key: "telegram_bot_token", kind: "secret" },
-  { key: "telegram_bot_token_file", kind: "str" },
+  { key: "telegram_bot_token", kind: "secret", newer: true },
+  { key: "telegram_bot_token_file", kind: "str", newer: true },
   { key: "webex_api_url", kind: "url" },
-  { key: "rocketchat_api_url", kind: "url" },
-  { key: "rocketchat_token", kind: "secretPtr" },
-  { key: "rocketchat_token_file", kind: "str" },
-  { key: "rocketchat_token_id", kind: "secretPtr" },
-  { key: "rocketchat_token_id_file", kind: "str" },
-  { key: "mattermost_webhook_url", kind: "secretURL" },
-  { key: "mattermost_webhook_url_file", kind: "str" },
+  { key: "rocketchat_api_url", kind: "url", newer: true, def: ROCKETCHAT_API_URL },
+  { key: "rocketchat_token", kind: "secretPtr", newer: true },
+  { key: "rocketchat_token_file", kind: "str", newer: true },
+  { key: "rocketchat_token_id", kind: "secretPtr", newer: true },
+  { key: "rocketchat_token_id_file", kind: "str", newer: true },
+  { key: "mattermost_webhook_url", kind: "secretURL", newer: true },
+  { key: "mattermost_webhook_url_file", kind: "str", newer: true },
 ] as const satisfies readonly Field[];
 
 /** `global`: defaults for every receiver. */
@@ -76,8 +79,8 @@ export function defaultGlobalConfig(): GlobalConfig {
   g.victoropsApiUrl = "https://alert.victorops.com/integrations/generic/20131114/alert/";
   g.telegramApiUrl = "https://api.telegram.org";
   g.webexApiUrl = "https://webexapis.com/v1/messages";
-  g.rocketchatApiUrl = "https://open.rocket.chat/";
-  g.slackAppUrl = "https://slack.com/api/chat.postMessage";
+  g.rocketchatApiUrl = ROCKETCHAT_API_URL;
+  g.slackAppUrl = N.SLACK_APP_URL;
   return g;
 }
 

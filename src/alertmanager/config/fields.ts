@@ -8,7 +8,7 @@
  * the spec, so the tables are the single source of truth.
  */
 
-import { ConfigError, goQuote, httpClientFields, newHTTPClientConfig, parseURL, validateHTTPClientConfig } from "../../config/index.ts";
+import { ConfigError, goQuote, httpClientFields, isZeroTLS, newHTTPClientConfig, parseURL, validateHTTPClientConfig } from "../../config/index.ts";
 import type { Decoder, HTTPClientConfig, TLSConfig, YNode } from "../../config/index.ts";
 import { formatDuration, parseDuration } from "../../model/index.ts";
 
@@ -46,12 +46,20 @@ interface KindTypes {
 /** A field kind: a scalar kind, a nested struct, or a list of structs. */
 export type Kind = keyof KindTypes | { readonly sub: readonly Field[] } | { readonly list: readonly Field[] };
 
-/** One YAML key of a struct. `keep` disables omitempty when printing. */
+/**
+ * One YAML key of a struct. `keep` disables omitempty when printing.
+ * `newer` marks a key Alertmanager 0.25 does not know: it is printed only
+ * when its value is not the default (`def`, or the zero value), so the
+ * printed configuration of a file 0.25 accepts parses in 0.25's amtool.
+ * `plain` prints a URL as is (0.25's type for it), not as `<secret>`.
+ */
 export interface Field {
   readonly key: string;
   readonly kind: Kind;
   readonly def?: string | number | boolean;
   readonly keep?: boolean;
+  readonly newer?: boolean;
+  readonly plain?: boolean;
 }
 
 type Camel<S extends string> = S extends `${infer H}_${infer T}` ? `${H}${Capitalize<Camel<T>>}` : S;
@@ -305,8 +313,17 @@ function plainOut(v: unknown): YAMLOut {
   return null;
 }
 
+/** Whether a value is its field's default or zero value (for `newer` fields). */
+function isDefault(f: Field, v: unknown): boolean {
+  if (v === null || v === "" || v === false || v === 0 || v === f.def) return true;
+  if (Array.isArray(v)) return v.length === 0;
+  if (v instanceof Map) return v.size === 0;
+  return f.kind === "tls" && isZeroTLS(v as TLSConfig);
+}
+
 function renderField(f: Field, v: unknown, http: (h: HTTPClientConfig) => Map<string, YAMLOut>, tls: (t: TLSConfig) => Map<string, YAMLOut>): YAMLOut | undefined {
   const k = f.kind;
+  if (f.newer === true && isDefault(f, v)) return undefined;
   const keep = f.keep === true;
   if (typeof k !== "string") {
     if ("sub" in k) {
@@ -327,6 +344,7 @@ function renderField(f: Field, v: unknown, http: (h: HTTPClientConfig) => Map<st
     case "secretPtr":
     case "secretURL":
     case "templateURL":
+      if (f.plain === true && v !== null) return v as string;
       return v === null ? (keep ? null : undefined) : v === "" ? "" : SECRET;
     case "url":
       return v === null ? (keep ? null : undefined) : (v as string);
@@ -352,6 +370,7 @@ function renderField(f: Field, v: unknown, http: (h: HTTPClientConfig) => Map<st
     case "http":
       return v === null ? undefined : http(v as HTTPClientConfig);
     case "tls":
-      return v === null ? undefined : tls(v as TLSConfig);
+      // A zero tls_config is left out, as go-yaml's omitempty does for a zero struct.
+      return v === null || (!keep && isZeroTLS(v as TLSConfig)) ? undefined : tls(v as TLSConfig);
   }
 }

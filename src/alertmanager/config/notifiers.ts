@@ -14,14 +14,18 @@ const SEND_RESOLVED_TRUE = { key: "send_resolved", kind: "bool", def: true, keep
 const SEND_RESOLVED_FALSE = { key: "send_resolved", kind: "bool", def: false, keep: true } as const;
 const HTTP = { key: "http_config", kind: "http" } as const;
 
+/** Upstream's default global slack_app_url, which receivers inherit. */
+export const SLACK_APP_URL = "https://slack.com/api/chat.postMessage";
+
 /** Fields of `webhook_configs`. */
 export const WEBHOOK_FIELDS = [
   SEND_RESOLVED_TRUE,
   HTTP,
-  { key: "url", kind: "templateURL", keep: true },
-  { key: "url_file", kind: "str", keep: true },
+  // NOTE: printed as is, as Alertmanager 0.25 does (its url was not a secret yet); amtool 0.25 cannot read `<secret>` there.
+  { key: "url", kind: "templateURL", keep: true, plain: true },
+  { key: "url_file", kind: "str", keep: true, newer: true },
   { key: "max_alerts", kind: "int", keep: true },
-  { key: "timeout", kind: "goDuration", keep: true },
+  { key: "timeout", kind: "goDuration", keep: true, newer: true },
 ] as const satisfies readonly Field[];
 
 /** Fields of `email_configs`. */
@@ -35,16 +39,17 @@ export const EMAIL_FIELDS = [
   { key: "auth_password", kind: "secret" },
   { key: "auth_password_file", kind: "str" },
   { key: "auth_secret", kind: "secret" },
-  { key: "auth_secret_file", kind: "str" },
+  { key: "auth_secret_file", kind: "str", newer: true },
   { key: "auth_identity", kind: "str" },
   { key: "headers", kind: "strMap" },
   { key: "html", kind: "str", def: t("email.default.html") },
   { key: "text", kind: "str" },
   { key: "require_tls", kind: "boolPtr" },
   { key: "tls_config", kind: "tls" },
-  { key: "force_implicit_tls", kind: "boolPtr" },
+  { key: "force_implicit_tls", kind: "boolPtr", newer: true },
   {
     key: "threading",
+    newer: true,
     kind: {
       sub: [
         { key: "enabled", kind: "bool" },
@@ -91,7 +96,7 @@ export const PAGERDUTY_FIELDS = [
   { key: "class", kind: "str" },
   { key: "component", kind: "str" },
   { key: "group", kind: "str" },
-  { key: "timeout", kind: "goDuration", keep: true },
+  { key: "timeout", kind: "goDuration", keep: true, newer: true },
 ] as const satisfies readonly Field[];
 
 /** PagerDuty `details` added unless set (upstream DefaultPagerdutyDetails). */
@@ -108,9 +113,9 @@ export const SLACK_FIELDS = [
   HTTP,
   { key: "api_url", kind: "secretURL" },
   { key: "api_url_file", kind: "str" },
-  { key: "app_token", kind: "secret" },
-  { key: "app_token_file", kind: "str" },
-  { key: "app_url", kind: "url" },
+  { key: "app_token", kind: "secret", newer: true },
+  { key: "app_token_file", kind: "str", newer: true },
+  { key: "app_url", kind: "url", newer: true, def: SLACK_APP_URL },
   { key: "channel", kind: "str" },
   { key: "username", kind: "str", def: t("slack.default.username") },
   { key: "color", kind: "str", def: '{{ if eq .Status "firing" }}danger{{ else }}good{{ end }}' },
@@ -118,7 +123,7 @@ export const SLACK_FIELDS = [
   { key: "title_link", kind: "str", def: t("slack.default.titlelink") },
   { key: "pretext", kind: "str", def: t("slack.default.pretext") },
   { key: "text", kind: "str", def: t("slack.default.text") },
-  { key: "message_text", kind: "str" },
+  { key: "message_text", kind: "str", newer: true },
   {
     key: "fields",
     kind: {
@@ -163,8 +168,8 @@ export const SLACK_FIELDS = [
       ],
     },
   },
-  { key: "update_message", kind: "bool", keep: true },
-  { key: "timeout", kind: "goDuration", keep: true },
+  { key: "update_message", kind: "bool", keep: true, newer: true },
+  { key: "timeout", kind: "goDuration", keep: true, newer: true },
 ] as const satisfies readonly Field[];
 
 /** Fields of `opsgenie_configs`. */
@@ -202,7 +207,7 @@ export const WECHAT_FIELDS = [
   SEND_RESOLVED_FALSE,
   HTTP,
   { key: "api_secret", kind: "secret" },
-  { key: "api_secret_file", kind: "str" },
+  { key: "api_secret_file", kind: "str", newer: true },
   { key: "corp_id", kind: "str" },
   { key: "message", kind: "str", def: t("wechat.default.message") },
   { key: "api_url", kind: "url" },
@@ -233,21 +238,21 @@ export const PUSHOVER_FIELDS = [
   SEND_RESOLVED_TRUE,
   HTTP,
   { key: "user_key", kind: "secret" },
-  { key: "user_key_file", kind: "str" },
+  { key: "user_key_file", kind: "str", newer: true },
   { key: "token", kind: "secret" },
-  { key: "token_file", kind: "str" },
+  { key: "token_file", kind: "str", newer: true },
   { key: "title", kind: "str", def: t("pushover.default.title") },
   { key: "message", kind: "str", def: t("pushover.default.message") },
   { key: "url", kind: "str", def: t("pushover.default.url") },
   { key: "url_title", kind: "str" },
-  { key: "device", kind: "str" },
+  { key: "device", kind: "str", newer: true },
   { key: "sound", kind: "str" },
   { key: "priority", kind: "str", def: '{{ if eq .Status "firing" }}2{{ else }}0{{ end }}' },
   { key: "retry", kind: "goDuration", def: 60_000 },
   { key: "expire", kind: "goDuration", def: 3_600_000 },
-  { key: "ttl", kind: "goDuration" },
-  { key: "html", kind: "bool" },
-  { key: "monospace", kind: "bool" },
+  { key: "ttl", kind: "goDuration", newer: true },
+  { key: "html", kind: "bool", keep: true },
+  { key: "monospace", kind: "bool", newer: true },
 ] as const satisfies readonly Field[];
 
 /** Fields of `sns_configs`. */
@@ -276,7 +281,7 @@ export const SNS_FIELDS = [
   { key: "subject", kind: "str", def: t("sns.default.subject") },
   { key: "message", kind: "str", def: t("sns.default.message") },
   { key: "attributes", kind: "strMap" },
-  { key: "use_aws_http_client", kind: "bool" },
+  { key: "use_aws_http_client", kind: "bool", newer: true },
 ] as const satisfies readonly Field[];
 
 /** Fields of `telegram_configs`. */
@@ -285,9 +290,9 @@ export const TELEGRAM_FIELDS = [
   HTTP,
   { key: "api_url", kind: "url", keep: true },
   { key: "bot_token", kind: "secret" },
-  { key: "bot_token_file", kind: "str" },
+  { key: "bot_token_file", kind: "str", newer: true },
   { key: "chat_id", kind: "int" },
-  { key: "message_thread_id", kind: "int" },
+  { key: "message_thread_id", kind: "int", newer: true },
   { key: "message", kind: "str", def: t("telegram.default.message") },
   { key: "disable_notifications", kind: "bool" },
   { key: "parse_mode", kind: "str", def: "HTML" },
@@ -298,12 +303,12 @@ export const DISCORD_FIELDS = [
   SEND_RESOLVED_TRUE,
   HTTP,
   { key: "webhook_url", kind: "secretURL" },
-  { key: "webhook_url_file", kind: "str" },
-  { key: "content", kind: "str" },
+  { key: "webhook_url_file", kind: "str", newer: true },
+  { key: "content", kind: "str", newer: true },
   { key: "title", kind: "str", def: t("discord.default.title") },
   { key: "message", kind: "str", def: t("discord.default.message") },
-  { key: "username", kind: "str" },
-  { key: "avatar_url", kind: "str" },
+  { key: "username", kind: "str", newer: true },
+  { key: "avatar_url", kind: "str", newer: true },
 ] as const satisfies readonly Field[];
 
 /** Fields of `webex_configs`. */

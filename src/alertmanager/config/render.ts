@@ -2,7 +2,11 @@
  * configToYAML: the loaded configuration printed back as upstream's
  * Config.String() does (go-yaml v2 Marshal): defaults and inherited global
  * values filled in, struct field order, omitempty, sorted maps, secrets as
- * `<secret>`. This is `config.original` of /api/v2/status.
+ * `<secret>`, go-yaml's quoting. This is `config.original` of
+ * /api/v2/status. It follows Alertmanager 0.25, whose amtool reads it back
+ * strictly (`amtool config routes`): keys newer than 0.25 appear only when
+ * set, webhook URLs are printed as 0.25 printed them (in clear), and the
+ * email notifier's default headers are filled in as 0.25 shows them.
  */
 
 import { Document, Pair, Scalar, YAMLMap, YAMLSeq } from "yaml";
@@ -17,6 +21,7 @@ import { GLOBAL_FIELDS, RECEIVER_INTEGRATIONS } from "./config.ts";
 import type { AlertmanagerConfig, InhibitRuleConfig, NamedTimeInterval, RouteConfig } from "./config.ts";
 
 const SECRET = "<secret>";
+const DEFAULT_EMAIL_SUBJECT = '{{ template "email.default.subject" . }}';
 
 class Obj {
   readonly m = new Map<string, unknown>();
@@ -106,12 +111,13 @@ function http(h: HTTPClientConfig): Map<string, YAMLOut> {
         .merge(proxy(a)).m,
     );
   }
+  // The proxy before follow_redirects: prometheus/common's field order in Alertmanager 0.25.
   o.opt("bearer_token", secret(h.bearerToken))
     .opt("bearer_token_file", h.bearerTokenFile)
     .opt("tls_config", isZeroTLS(h.tlsConfig) ? null : tls(h.tlsConfig))
+    .merge(proxy(h))
     .put("follow_redirects", h.followRedirects)
     .put("enable_http2", h.enableHTTP2)
-    .merge(proxy(h))
     .opt("http_headers", sorted(h.httpHeaders, (x) => new Obj().opt("values", x.values).opt("secrets", x.secrets?.map(() => SECRET) ?? null).opt("files", x.files).m));
   return o.m as Map<string, YAMLOut>;
 }
@@ -149,13 +155,26 @@ function namedIntervals(xs: readonly NamedTimeInterval[]): unknown[] {
   return xs.map((x) => new Map<string, unknown>([["name", x.name], ["time_intervals", x.timeIntervals.map(timeIntervalToYAMLObject)]]));
 }
 
+/**
+ * An email config with upstream's default headers added: building the
+ * email notifier fills Subject, To and From into the loaded config's
+ * headers, so Config.String() shows them.
+ */
+function withEmailHeaders(x: Readonly<Record<string, unknown>>): Readonly<Record<string, unknown>> {
+  const headers = new Map((x["headers"] as ReadonlyMap<string, string> | null) ?? []);
+  if (!headers.has("Subject")) headers.set("Subject", DEFAULT_EMAIL_SUBJECT);
+  if (!headers.has("To")) headers.set("To", x["to"] as string);
+  if (!headers.has("From")) headers.set("From", x["from"] as string);
+  return { ...x, headers };
+}
+
 /** The configuration as YAML, secrets hidden, as upstream's Config.String(). */
 export function configToYAML(c: AlertmanagerConfig): string {
   const receivers = c.receivers.map((r) => {
     const o = new Obj().put("name", r.name);
     for (const i of RECEIVER_INTEGRATIONS) {
       const list = r[i.key] as ReadonlyArray<Readonly<Record<string, unknown>>>;
-      o.opt(i.yamlKey, list.map((x) => renderStruct(i.fields, x, http, tls)));
+      o.opt(i.yamlKey, list.map((x) => renderStruct(i.fields, i.key === "emailConfigs" ? withEmailHeaders(x) : x, http, tls)));
     }
     return o.m;
   });
@@ -170,14 +189,14 @@ export function configToYAML(c: AlertmanagerConfig): string {
   if (c.tracing !== null) root.put("tracing", c.tracing);
   const doc = new Document(null, { version: "1.1" });
   doc.contents = toNode(root.m) as YAMLMap;
-  return doc.toString({ indentSeq: false, lineWidth: 0, nullStr: "null", flowCollectionPadding: false });
+  return doc.toString({ indentSeq: false, lineWidth: 0, nullStr: "null", flowCollectionPadding: false, singleQuote: true });
 }
 
 /** Plain values to yaml nodes: Maps become block mappings in insertion order (not YAML 1.1 !!omap). */
 function toNode(v: unknown): unknown {
   if (v instanceof Map) {
     const m = new YAMLMap();
-    for (const [k, x] of v as Map<string, unknown>) m.items.push(new Pair(new Scalar(k), toNode(x)));
+    for (const [k, x] of v as Map<string, unknown>) m.items.push(new Pair(toNode(k), toNode(x)));
     return m;
   }
   if (Array.isArray(v)) {
@@ -185,5 +204,27 @@ function toNode(v: unknown): unknown {
     s.items = v.map(toNode);
     return s;
   }
-  return new Scalar(v ?? null);
+  const s = new Scalar(v ?? null);
+  if (typeof v === "string" && resolvesAsNonString(v)) s.type = Scalar.QUOTE_DOUBLE;
+  // go-yaml quotes a leading document marker, which yaml leaves plain.
+  else if (typeof v === "string" && (v.startsWith("---") || v.startsWith("..."))) s.type = Scalar.QUOTE_SINGLE;
+  return s;
+}
+
+const YAML11_SPECIAL = new Set([
+  "", "~", "null", "Null", "NULL", "y", "Y", "yes", "Yes", "YES", "n", "N", "no", "No", "NO", "true", "True", "TRUE", "false", "False", "FALSE",
+  "on", "On", "ON", "off", "Off", "OFF", ".nan", ".NaN", ".NAN", ".inf", ".Inf", ".INF", "+.inf", "+.Inf", "+.INF", "-.inf", "-.Inf", "-.INF", "<<",
+]);
+const YAML11_NUMBER = /^[-+]?(?:0b[01]+|0x[0-9a-fA-F]+|0o?[0-7]+|[0-9]+|(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[0-9]+(?::[0-5]?[0-9])+(?:\.[0-9]*)?)$/;
+const YAML11_TIMESTAMP = /^[0-9]{4}-[0-9]{1,2}-[0-9]{1,2}(?:[Tt ][0-9]{1,2}:[0-9]{1,2}:[0-9]{1,2}(?:\.[0-9]*)?(?:Z|[-+][0-9]{1,2}:[0-9]{2})?)?$/;
+
+/**
+ * Whether go-yaml v2 would read `s` unquoted as something other than a
+ * string (bool, null, number, timestamp); it prints such strings
+ * double-quoted and other strings needing quotes single-quoted.
+ */
+function resolvesAsNonString(s: string): boolean {
+  if (YAML11_SPECIAL.has(s)) return true;
+  const plain = s.replaceAll("_", "");
+  return YAML11_NUMBER.test(plain) || YAML11_TIMESTAMP.test(s);
 }

@@ -19,7 +19,7 @@ import { nopLogger } from "../../util/index.ts";
 import type { Alerts } from "../alert/index.ts";
 import { DeadlineExceededError, CanceledError } from "../notify/index.ts";
 import type { NotifyContext, Stage } from "../notify/index.ts";
-import { alertResolvedAt, compareAlerts } from "../types/index.ts";
+import { alertResolvedAt, sortAlerts } from "../types/index.ts";
 import type { Alert, Marker } from "../types/index.ts";
 import type { Route } from "./route.ts";
 
@@ -55,13 +55,19 @@ function labelsBefore(a: Labels, b: Labels): boolean {
   return false;
 }
 
+/** An alert of a group and, once flushed while firing, its copy without an end (kept while the alert is unchanged). */
+interface GroupEntry {
+  alert: Alert;
+  firing: Alert | null;
+}
+
 /** One aggregation group (upstream aggrGroup). */
 export class AggrGroup {
   readonly labels: Labels;
   readonly route: Route;
   readonly routeID: string;
   readonly routeKey: string;
-  readonly #alerts: Map<string, Alert>;
+  readonly #alerts: Map<string, GroupEntry>;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #timeout: (groupIntervalMs: number) => number;
@@ -106,7 +112,9 @@ export class AggrGroup {
 
   /** The alerts in the group, in no particular order. */
   alerts(): Alert[] {
-    return [...this.#alerts.values()];
+    const out: Alert[] = [];
+    for (const e of this.#alerts.values()) out.push(e.alert);
+    return out;
   }
 
   /** Whether the group holds no alert. */
@@ -116,7 +124,12 @@ export class AggrGroup {
 
   /** Adds or replaces an alert; an alert older than group_wait in a group never flushed flushes at once. */
   insert(a: Alert): void {
-    this.#alerts.set(a.fingerprint, a);
+    const e = this.#alerts.get(a.fingerprint);
+    if (e === undefined) this.#alerts.set(a.fingerprint, { alert: a, firing: null });
+    else if (e.alert !== a) {
+      e.alert = a;
+      e.firing = null;
+    }
     if (!this.#hasFlushed && a.startsAt + this.route.opts.groupWaitMs < this.#clock.now()) this.#reset(0);
   }
 
@@ -153,16 +166,18 @@ export class AggrGroup {
     if (this.empty()) return;
     const resolved: Alert[] = [];
     const sent: Alert[] = [];
-    for (const a of this.#alerts.values()) {
+    for (const e of this.#alerts.values()) {
+      const a = e.alert;
       if (alertResolvedAt(a, now)) {
         resolved.push(a);
         sent.push(a);
       } else {
         // Ensure that alerts don't resolve as time moves forwards.
-        sent.push(a.endsAt === 0 ? a : { ...a, endsAt: 0 });
+        e.firing ??= a.endsAt === 0 ? a : { ...a, endsAt: 0 };
+        sent.push(e.firing);
       }
     }
-    sent.sort(compareAlerts);
+    sortAlerts(sent);
     const ac = new AbortController();
     const deadline = this.#clock.setTimeout(() => ac.abort(new DeadlineExceededError()), this.#timeout(this.route.opts.groupIntervalMs));
     const onStop = (): void => ac.abort(new CanceledError());
@@ -191,7 +206,7 @@ export class AggrGroup {
     // Drop the resolved alerts just notified, unless one fired again meanwhile.
     for (const r of resolved) {
       const cur = this.#alerts.get(r.fingerprint);
-      if (cur !== undefined && cur.updatedAt === r.updatedAt) this.#alerts.delete(r.fingerprint);
+      if (cur !== undefined && cur.alert.updatedAt === r.updatedAt) this.#alerts.delete(r.fingerprint);
     }
     if (this.#logger !== nopLogger) this.#logger.debug("flushed", "aggrGroup", this.groupKey(), "alerts", sent.length);
   }
@@ -335,7 +350,7 @@ export class Dispatcher {
           if (rs === undefined) receivers.set(a.fingerprint, [receiver]);
           else rs.push(receiver);
         }
-        groups.push({ labels: g.labels, receiver, groupKey: g.groupKey(), routeID: g.routeID, alerts: alerts.sort(compareAlerts) });
+        groups.push({ labels: g.labels, receiver, groupKey: g.groupKey(), routeID: g.routeID, alerts: sortAlerts(alerts) });
       }
     }
     groups.sort((a, b) => {

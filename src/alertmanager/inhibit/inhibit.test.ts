@@ -17,6 +17,29 @@ test("fingerprints match Prometheus's FNV-1a", () => {
   assert.equal(fingerprint(Labels.EMPTY), "cbf29ce484222325");
 });
 
+/** FNV-1a 64 over TextEncoder's bytes, with BigInt: the reference the fast path must agree with. */
+function referenceFingerprint(l: Labels): string {
+  let h = 0xcbf29ce484222325n;
+  const add = (b: number): void => {
+    h = ((h ^ BigInt(b)) * 0x100000001b3n) & 0xffffffffffffffffn;
+  };
+  for (let i = 0; i < l.names.length; i++) {
+    for (const b of new TextEncoder().encode(l.names[i]!)) add(b);
+    add(0xff);
+    for (const b of new TextEncoder().encode(l.values[i]!)) add(b);
+    add(0xff);
+  }
+  return h.toString(16).padStart(16, "0");
+}
+
+test("fingerprints of non-ASCII label values match the UTF-8 reference", () => {
+  const values = ["plain", "café", "日本語", "emoji 🚨 x", "lone \ud800 high", "lone \udc00 low", "end \ud83d", "\u007f\u0080\u07ff\u0800\uffff", ""];
+  for (const v of values) {
+    const l = Labels.fromObject({ alertname: "A", v });
+    assert.equal(fingerprint(l), referenceFingerprint(l), JSON.stringify(v));
+  }
+});
+
 const RULE = "- source_matchers: ['severity=critical']\n  target_matchers: ['severity=warning']\n  equal: ['alertname', 'cluster']\n";
 const cases: ReadonlyArray<{ name: string; rule: string; sources: InhibitAlert[]; target: Record<string, string>; now: number; want: boolean }> = [
   { name: "equal labels inhibit", rule: RULE, sources: [alert({ alertname: "A", cluster: "c1", severity: "critical" })], target: { alertname: "A", cluster: "c1", severity: "warning" }, now: 10, want: true },

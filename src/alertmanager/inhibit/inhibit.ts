@@ -18,6 +18,8 @@ export interface InhibitAlert {
   readonly labels: Labels;
   readonly startsAt: number;
   readonly endsAt: number;
+  /** The labels' fingerprint when the caller has it (an Alert does); computed otherwise. */
+  readonly fingerprint?: string;
 }
 
 /** A source of the current alerts (the alert store), read when the inhibitor is (re)built. */
@@ -111,7 +113,8 @@ export class Inhibitor {
 
   /** Records an alert (new or updated) for the rules whose source side it matches. */
   observe(a: InhibitAlert): void {
-    const fp = fingerprint(a.labels);
+    if (this.rules.length === 0) return;
+    const fp = a.fingerprint ?? fingerprint(a.labels);
     for (const r of this.rules) r.observe(a, fp);
   }
 

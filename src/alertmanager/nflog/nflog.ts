@@ -49,7 +49,7 @@ export class NotificationLog {
   readonly #clock: Clock;
   readonly #retentionMs: number;
   readonly #logger: Logger;
-  readonly #broadcast: (b: Uint8Array) => void;
+  readonly #broadcast: ((b: Uint8Array) => void) | null;
   readonly #st: Map<string, MeshEntry>;
   #timer: Timer | null;
   #final: (() => void) | null;
@@ -58,7 +58,7 @@ export class NotificationLog {
     this.#clock = o.clock;
     this.#retentionMs = o.retentionMs;
     this.#logger = o.logger ?? nopLogger;
-    this.#broadcast = o.broadcast ?? (() => {});
+    this.#broadcast = o.broadcast ?? null;
     this.#st = new Map();
     this.#timer = null;
     this.#final = null;
@@ -86,7 +86,7 @@ export class NotificationLog {
       expiresAt,
     };
     this.#merge(me, now);
-    this.#broadcast(encodeMeshEntry(me));
+    if (this.#broadcast !== null) this.#broadcast(encodeMeshEntry(me));
   }
 
   /** The entries for a group key and receiver: none or one. Throws NflogQueryError without both. */

@@ -47,11 +47,13 @@ interface Server {
   port: number;
   got: Received[];
   authAttempts: number;
+  /** The mechanism of each authentication attempt. */
+  authMethods: string[];
   close(): Promise<void>;
 }
 
 async function startServer(o: SMTPServerOptions, users?: { user: string; pass: string }): Promise<Server> {
-  const s: Server = { port: 0, got: [], authAttempts: 0, close: async () => undefined };
+  const s: Server = { port: 0, got: [], authAttempts: 0, authMethods: [], close: async () => undefined };
   const srv = new SMTPServer({
     logger: false,
     allowInsecureAuth: true,
@@ -59,7 +61,9 @@ async function startServer(o: SMTPServerOptions, users?: { user: string; pass: s
     ...o,
     onAuth(auth, _session, cb) {
       s.authAttempts++;
-      if (users !== undefined && auth.username === users.user && auth.password === users.pass) cb(null, { user: auth.username });
+      s.authMethods.push(auth.method);
+      const ok = users !== undefined && auth.username === users.user && (auth.method === "CRAM-MD5" ? auth.validatePassword(users.pass) : auth.password === users.pass);
+      if (ok) cb(null, { user: auth.username });
       else cb(Object.assign(new Error("Invalid username or password"), { responseCode: 535 }));
     },
     onData(stream, session, cb) {
@@ -109,7 +113,7 @@ function header(raw: string, name: string): string | undefined {
   return m?.[1];
 }
 
-const deliveries: ReadonlyArray<{ name: string; server: SMTPServerOptions; users?: { user: string; pass: string }; yaml: (port: number) => string; text: boolean }> = [
+const deliveries: ReadonlyArray<{ name: string; server: SMTPServerOptions; users?: { user: string; pass: string }; yaml: (port: number) => string; text: boolean; method?: string }> = [
   {
     name: "without auth",
     server: { disabledCommands: ["STARTTLS", "AUTH"] },
@@ -136,6 +140,31 @@ const deliveries: ReadonlyArray<{ name: string; server: SMTPServerOptions; users
     users: { user: "u", pass: "p" },
     yaml: (p) => `{to: 'ops@example.org', from: 'am@example.org', smarthost: '127.0.0.1:${p}', require_tls: false, auth_username: u, auth_password: p}`,
     text: false,
+    method: "LOGIN",
+  },
+  {
+    name: "with CRAM-MD5 auth",
+    server: { disabledCommands: ["STARTTLS"], authMethods: ["CRAM-MD5"] },
+    users: { user: "u", pass: "s3cret" },
+    yaml: (p) => `{to: 'ops@example.org', from: 'am@example.org', smarthost: '127.0.0.1:${p}', require_tls: false, auth_username: u, auth_secret: s3cret}`,
+    text: false,
+    method: "CRAM-MD5",
+  },
+  {
+    name: "with CRAM-MD5 when only the secret is set and PLAIN and LOGIN are offered first",
+    server: { disabledCommands: ["STARTTLS"], authMethods: ["PLAIN", "LOGIN", "CRAM-MD5"] },
+    users: { user: "u", pass: "s3cret" },
+    yaml: (p) => `{to: 'ops@example.org', from: 'am@example.org', smarthost: '127.0.0.1:${p}', require_tls: false, auth_username: u, auth_secret: s3cret}`,
+    text: false,
+    method: "CRAM-MD5",
+  },
+  {
+    name: "with PLAIN when a password is set and CRAM-MD5 is offered too",
+    server: { disabledCommands: ["STARTTLS"], authMethods: ["PLAIN", "CRAM-MD5"] },
+    users: { user: "u", pass: "p" },
+    yaml: (p) => `{to: 'ops@example.org', from: 'am@example.org', smarthost: '127.0.0.1:${p}', require_tls: false, auth_username: u, auth_password: p, auth_secret: other}`,
+    text: false,
+    method: "PLAIN",
   },
 ];
 
@@ -158,6 +187,7 @@ for (const d of deliveries) {
       if (d.text) assert.equal(part(m.raw, "text/plain").trim(), "alerts: 1");
       else assert.equal(m.raw.includes("Content-Type: text/plain"), false);
       if (d.users !== undefined) assert.equal(srv.authAttempts, 1);
+      if (d.method !== undefined) assert.deepEqual(srv.authMethods, [d.method]);
       if (d.name === "without auth") {
         assert.deepEqual(m.to, ["ops@example.org", "dev@example.org"]);
         assert.equal(header(m.raw, "To"), "ops@example.org, dev@example.org");
@@ -208,6 +238,39 @@ test("email with wrong credentials fails without retry and is counted", async ()
     assert.equal(metrics.requestsTotal.with("email").value, 1);
     assert.equal(metrics.requestsFailedTotal.with("email").value, 1);
     assert.equal(metrics.notificationsTotal.with("email").value, 1);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("email without a usable auth mechanism fails with upstream's error", async () => {
+  const srv = await startServer({ disabledCommands: ["STARTTLS"], authMethods: ["CRAM-MD5"] }, { user: "u", pass: "p" });
+  try {
+    const integration = emailIntegration(`{to: 'ops@example.org', from: 'am@example.org', smarthost: '127.0.0.1:${srv.port}', require_tls: false, auth_username: u, auth_password: p}`);
+    await assert.rejects(integration.notifier.notify(context(), alerts), (e: unknown) => {
+      assert.ok(e instanceof NotifyError);
+      assert.equal(e.message, "find auth mechanism: missing secret for CRAM-MD5 auth mechanism");
+      assert.equal(e.retry, true);
+      return true;
+    });
+    assert.equal(srv.authAttempts, 0);
+    assert.equal(srv.got.length, 0);
+  } finally {
+    await srv.close();
+  }
+});
+
+test("email with a wrong CRAM-MD5 secret fails without retry", async () => {
+  const srv = await startServer({ disabledCommands: ["STARTTLS"], authMethods: ["CRAM-MD5"] }, { user: "u", pass: "s3cret" });
+  try {
+    const integration = emailIntegration(`{to: 'ops@example.org', from: 'am@example.org', smarthost: '127.0.0.1:${srv.port}', require_tls: false, auth_username: u, auth_secret: wrong}`);
+    await assert.rejects(integration.notifier.notify(context(), alerts), (e: unknown) => {
+      assert.ok(e instanceof NotifyError);
+      assert.match(e.message, /^CRAM-MD5 auth: .*535/);
+      assert.equal(e.retry, false);
+      return true;
+    });
+    assert.deepEqual(srv.authMethods, ["CRAM-MD5"]);
   } finally {
     await srv.close();
   }

@@ -1,13 +1,14 @@
 /**
  * The email integration (upstream notify/email/email.go) on nodemailer's
  * SMTP client: implicit TLS on port 465 (or force_implicit_tls), STARTTLS
- * required when require_tls is set, PLAIN/LOGIN authentication when the
+ * required when require_tls is set, CRAM-MD5/PLAIN/LOGIN authentication when the
  * server advertises AUTH and a username is configured, and a
  * multipart/alternative message whose headers, text and HTML parts are
  * rendered with the notification templates. SMTP replies 4xx and network
  * failures are retried, 5xx replies fail for good.
  */
 
+import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { isIP } from "node:net";
 import { createTransport } from "nodemailer";
@@ -56,6 +57,73 @@ function mailboxes(list: string): string[] {
 function smtpError(prefix: string, e: SMTPFailure): NotifyError {
   const retry = e.responseCode === undefined || e.responseCode < 500;
   return new NotifyError(`${prefix}: ${e.message}`, retry);
+}
+
+/** What nodemailer hands a custom authentication handler. */
+interface AuthContext {
+  /** The mechanisms the server advertised that nodemailer knows, in nodemailer's order (PLAIN, LOGIN, CRAM-MD5). */
+  readonly authMethods: readonly string[];
+  sendCommand(cmd: string): Promise<{ status: number; response: string }>;
+}
+
+/**
+ * SMTP authentication as upstream's Email.auth: the first advertised
+ * mechanism the configuration can serve is used: CRAM-MD5 with
+ * auth_secret, PLAIN (with auth_identity) or LOGIN with auth_password.
+ * NOTE: upstream walks the mechanisms in the server's order; nodemailer
+ * only tells which ones are advertised, so they are tried in its order.
+ */
+class SMTPAuth {
+  readonly #username: string;
+  readonly #password: string;
+  readonly #secret: string;
+  readonly #identity: string;
+  /** The mechanism used, once chosen. */
+  mechanism: string | null;
+  /** Why no mechanism could be used (upstream's messages joined), or null. */
+  setupError: string | null;
+
+  constructor(username: string, password: string, secret: string, identity: string) {
+    this.#username = username;
+    this.#password = password;
+    this.#secret = secret;
+    this.#identity = identity;
+    this.mechanism = null;
+    this.setupError = null;
+  }
+
+  async run(a: AuthContext): Promise<void> {
+    const errs: string[] = [];
+    for (const m of a.authMethods) {
+      if (m === "CRAM-MD5" && this.#secret === "") errs.push("missing secret for CRAM-MD5 auth mechanism");
+      else if ((m === "PLAIN" || m === "LOGIN") && this.#password === "") errs.push(`missing password for ${m} auth mechanism`);
+      else if (m === "CRAM-MD5" || m === "PLAIN" || m === "LOGIN") {
+        this.mechanism = m;
+        return this.#auth(a, m);
+      }
+    }
+    this.setupError = errs.length > 0 ? errs.join("; ") : `unknown auth mechanism: ${a.authMethods.join(" ")}`;
+    throw new Error(this.setupError);
+  }
+
+  async #auth(a: AuthContext, m: string): Promise<void> {
+    const b64 = (s: string): string => Buffer.from(s).toString("base64");
+    let r: { status: number; response: string };
+    if (m === "PLAIN") {
+      r = await a.sendCommand(`AUTH PLAIN ${b64(`${this.#identity}\u0000${this.#username}\u0000${this.#password}`)}`);
+    } else if (m === "LOGIN") {
+      r = await a.sendCommand("AUTH LOGIN");
+      if (r.status === 334) r = await a.sendCommand(b64(this.#username));
+      if (r.status === 334) r = await a.sendCommand(b64(this.#password));
+    } else {
+      r = await a.sendCommand("AUTH CRAM-MD5");
+      if (r.status === 334) {
+        const challenge = Buffer.from(r.response.replace(/^334\s+/, ""), "base64");
+        r = await a.sendCommand(b64(`${this.#username} ${createHmac("md5", this.#secret).update(challenge).digest("hex")}`));
+      }
+    }
+    if (r.status !== 235) throw new Error(r.response);
+  }
 }
 
 /** Sends notifications as email through one `email_configs` entry. */
@@ -113,14 +181,21 @@ export class EmailNotifier implements Notifier {
     const tls = c.tlsConfig;
     const username = c.authUsername.trim();
     let password = "";
+    let secret = "";
     if (username !== "") {
       try {
         password = fileOr(c.authPassword, c.authPasswordFile);
       } catch (e) {
         throw new NotifyError(`could not read ${c.authPasswordFile}: ${(e as Error).message}`, true);
       }
+      try {
+        secret = fileOr(c.authSecret, c.authSecretFile);
+      } catch (e) {
+        throw new NotifyError(`could not read ${c.authSecretFile}: ${(e as Error).message}`, true);
+      }
     }
-    const identity = c.authIdentity;
+    const auth = new SMTPAuth(username, password, secret, c.authIdentity);
+    const handler = (a: AuthContext): Promise<void> => auth.run(a);
     const transport = createTransport({
       host,
       port,
@@ -136,18 +211,9 @@ export class EmailNotifier implements Notifier {
         ...(tls !== null && (tls.cert !== "" || tls.certFile !== "") ? { cert: tls.cert !== "" ? tls.cert : readFileSync(tls.certFile, "utf8") } : {}),
         ...(tls !== null && (tls.key !== "" || tls.keyFile !== "") ? { key: tls.key !== "" ? tls.key : readFileSync(tls.keyFile, "utf8") } : {}),
       },
-      ...(username !== "" && password !== "" ? { auth: { user: username, pass: password } } : {}),
-      // nodemailer leaves the authorization identity out of PLAIN; send it as upstream's smtp.PlainAuth does.
-      ...(username !== "" && password !== "" && identity !== ""
-        ? {
-            customAuth: {
-              PLAIN: async (a: { sendCommand(cmd: string): Promise<{ status: number; response: string }> }): Promise<void> => {
-                const token = Buffer.from(`${identity}\u0000${username}\u0000${password}`).toString("base64");
-                const r = await a.sendCommand(`AUTH PLAIN ${token}`);
-                if (r.status !== 235) throw new Error(r.response);
-              },
-            },
-          }
+      // Whichever mechanism nodemailer picks, SMTPAuth chooses as upstream does.
+      ...(username !== "" && (password !== "" || secret !== "")
+        ? { auth: { user: username, pass: password !== "" ? password : secret }, customAuth: { PLAIN: handler, LOGIN: handler, "CRAM-MD5": handler } }
         : {}),
     });
 
@@ -174,7 +240,8 @@ export class EmailNotifier implements Notifier {
       await Promise.race([send, aborted]);
     } catch (e) {
       if (e instanceof NotifyError) throw e;
-      throw this.#mapError(e as SMTPFailure);
+      if (auth.setupError !== null) throw new NotifyError(`find auth mechanism: ${auth.setupError}`, true);
+      throw this.#mapError(e as SMTPFailure, auth.mechanism);
     } finally {
       if (onAbort !== null) ctx.signal.removeEventListener("abort", onAbort);
       send.catch(() => undefined);
@@ -188,7 +255,7 @@ export class EmailNotifier implements Notifier {
   }
 
   /** Upstream's error wording for each step of the SMTP session. */
-  #mapError(e: SMTPFailure): NotifyError {
+  #mapError(e: SMTPFailure, authMechanism: string | null): NotifyError {
     const c = this.#c;
     if (e.originalCode !== undefined && TLS_FAILURE.test(e.originalCode)) {
       return smtpError(this.#implicitTLS() ? "establish TLS connection to server" : "send STARTTLS command", e);
@@ -201,7 +268,7 @@ export class EmailNotifier implements Notifier {
         }
         return smtpError("send STARTTLS command", e);
       case "EAUTH":
-        return smtpError(`${(e.command ?? "AUTH").replace(/^AUTH /, "")} auth`, e);
+        return smtpError(`${authMechanism ?? (e.command ?? "AUTH").replace(/^AUTH /, "")} auth`, e);
       case "EENVELOPE":
         return smtpError(e.command !== undefined && e.command.startsWith("RCPT") ? "send RCPT command" : "send MAIL command", e);
       case "EMESSAGE":

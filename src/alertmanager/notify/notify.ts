@@ -15,7 +15,6 @@ import type { Clock, Logger } from "../../util/index.ts";
 import { nopLogger } from "../../util/index.ts";
 import type { Collector } from "../../exposition/index.ts";
 import { CounterVec, HistogramVec } from "../../exposition/index.ts";
-import { fingerprint as fingerprintOf } from "../inhibit/index.ts";
 import type { Inhibitor } from "../inhibit/index.ts";
 import type { NflogReceiver, NotificationLog } from "../nflog/index.ts";
 import type { Silences } from "../silence/index.ts";
@@ -210,7 +209,7 @@ export class RoutingStage implements Stage {
 
 /** Decides whether an alert is muted, recording why in the marker. */
 export interface Muter {
-  mutes(labels: Labels, now: number): boolean;
+  mutes(a: Pick<Alert, "labels" | "fingerprint">, now: number): boolean;
 }
 
 /** Silences as a Muter (upstream silence.Silencer): marks each alert active or silenced. */
@@ -221,9 +220,9 @@ export class Silencer implements Muter {
     this.#silences = silences;
     this.#marker = marker;
   }
-  mutes(labels: Labels, now: number): boolean {
-    const ids = this.#silences.mutes(labels, now);
-    this.#marker.setActiveOrSilenced(fingerprintOf(labels), ids);
+  mutes(a: Pick<Alert, "labels" | "fingerprint">, now: number): boolean {
+    const ids = this.#silences.mutes(a.labels, now);
+    this.#marker.setActiveOrSilenced(a.fingerprint, ids);
     return ids.length > 0;
   }
 }
@@ -236,9 +235,9 @@ export class InhibitMuter implements Muter {
     this.#inhibitor = inhibitor;
     this.#marker = marker;
   }
-  mutes(labels: Labels, now: number): boolean {
-    const r = this.#inhibitor.check(labels, now);
-    this.#marker.setInhibited(fingerprintOf(labels), r.inhibitedBy);
+  mutes(a: Pick<Alert, "labels" | "fingerprint">, now: number): boolean {
+    const r = this.#inhibitor.check(a.labels, now);
+    this.#marker.setInhibited(a.fingerprint, r.inhibitedBy);
     return r.muted;
   }
 }
@@ -254,7 +253,7 @@ export class MuteStage implements Stage {
     this.#metrics = metrics;
   }
   async exec(ctx: NotifyContext, alerts: readonly Alert[]): Promise<{ ctx: NotifyContext; alerts: readonly Alert[] }> {
-    const kept = alerts.filter((a) => !this.#muter.mutes(a.labels, ctx.now));
+    const kept = alerts.filter((a) => !this.#muter.mutes(a, ctx.now));
     if (kept.length < alerts.length) this.#metrics.suppressedTotal.with(this.#reason).inc(alerts.length - kept.length);
     return { ctx, alerts: kept };
   }

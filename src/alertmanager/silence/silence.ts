@@ -252,6 +252,7 @@ export class Silences {
 
   /** IDs of the silences active at `now` that mute `labels`, sorted (an alert's silencedBy). */
   mutes(labels: Labels, now = this.#clock.now()): string[] {
+    if (this.#st.size === 0) return [];
     return this.query({ states: [SilenceState.Active], matches: labels }, now)
       .map((s) => s.id)
       .sort();

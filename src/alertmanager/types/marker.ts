@@ -20,10 +20,25 @@ export interface AlertStatus {
   readonly mutedBy: readonly string[];
 }
 
-const UNPROCESSED: AlertStatus = { state: AlertState.Unprocessed, silencedBy: [], inhibitedBy: [], mutedBy: [] };
+const NONE: readonly string[] = Object.freeze([]);
+const UNPROCESSED: AlertStatus = Object.freeze({ state: AlertState.Unprocessed, silencedBy: NONE, inhibitedBy: NONE, mutedBy: NONE });
+/** The status of most alerts, shared rather than allocated per alert. */
+const ACTIVE: AlertStatus = Object.freeze({ state: AlertState.Active, silencedBy: NONE, inhibitedBy: NONE, mutedBy: NONE });
 
-function stateOf(silencedBy: readonly string[], inhibitedBy: readonly string[]): AlertState {
-  return silencedBy.length === 0 && inhibitedBy.length === 0 ? AlertState.Active : AlertState.Suppressed;
+function sameIDs(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function statusOf(silencedBy: readonly string[], inhibitedBy: readonly string[]): AlertStatus {
+  if (silencedBy.length === 0 && inhibitedBy.length === 0) return ACTIVE;
+  return {
+    state: AlertState.Suppressed,
+    silencedBy: silencedBy.length === 0 ? NONE : [...silencedBy],
+    inhibitedBy: inhibitedBy.length === 0 ? NONE : [...inhibitedBy],
+    mutedBy: NONE,
+  };
 }
 
 /** Alert statuses by fingerprint and time-interval mutes by group. */
@@ -38,14 +53,16 @@ export class Marker {
 
   /** Records the silences muting an alert (none: the alert is active unless inhibited). */
   setActiveOrSilenced(fp: string, silencedBy: readonly string[]): void {
-    const prev = this.#alerts.get(fp) ?? UNPROCESSED;
-    this.#alerts.set(fp, { state: stateOf(silencedBy, prev.inhibitedBy), silencedBy: [...silencedBy], inhibitedBy: prev.inhibitedBy, mutedBy: [] });
+    const prev = this.#alerts.get(fp);
+    if (prev !== undefined && sameIDs(prev.silencedBy, silencedBy)) return;
+    this.#alerts.set(fp, statusOf(silencedBy, prev?.inhibitedBy ?? NONE));
   }
 
   /** Records the alerts inhibiting an alert (none: the alert is active unless silenced). */
   setInhibited(fp: string, inhibitedBy: readonly string[]): void {
-    const prev = this.#alerts.get(fp) ?? UNPROCESSED;
-    this.#alerts.set(fp, { state: stateOf(prev.silencedBy, inhibitedBy), silencedBy: prev.silencedBy, inhibitedBy: [...inhibitedBy], mutedBy: [] });
+    const prev = this.#alerts.get(fp);
+    if (prev !== undefined && sameIDs(prev.inhibitedBy, inhibitedBy)) return;
+    this.#alerts.set(fp, statusOf(prev?.silencedBy ?? NONE, inhibitedBy));
   }
 
   /** The status of an alert; unprocessed when never marked. */

@@ -9,7 +9,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { CounterVec } from "../../../exposition/index.ts";
 import { Matcher, MatchType, RegexError, compileAnchoredRE2 } from "../../../model/index.ts";
-import type { Labels } from "../../../model/index.ts";
 import type { Clock, Logger } from "../../../util/index.ts";
 import { AlertValidationError, normalizeAlert } from "../../alert/index.ts";
 import type { Alerts } from "../../alert/index.ts";
@@ -48,8 +47,8 @@ export interface APIState {
   readonly config: AlertmanagerConfig;
   readonly route: Route;
   readonly dispatcher: Dispatcher;
-  /** Refreshes the marker for an alert's labels (inhibitor, then silences) at `now`. */
-  readonly setAlertStatus: (labels: Labels, now: number) => void;
+  /** Refreshes the marker for an alert (inhibitor, then silences) at `now`. */
+  readonly setAlertStatus: (a: Alert, now: number) => void;
 }
 
 /** Collaborators of the API. */
@@ -216,7 +215,7 @@ export function registerAPIv2(app: FastifyInstance, o: APIv2Options): void {
     const active = parseQueryBool(single(q["active"]), true);
     return (a: Alert, now: number): boolean => {
       if (a.endsAt !== 0 && a.endsAt < now) return false;
-      st.setAlertStatus(a.labels, now);
+      st.setAlertStatus(a, now);
       const s = o.marker.status(a.fingerprint);
       if (!active && s.state === AlertState.Active) return false;
       if (!silenced && s.silencedBy.length > 0) return false;
