@@ -280,6 +280,7 @@ export class PrometheusServer {
       ...(t.maxBlockDurationMs > 0 ? { maxBlockDurationMs: t.maxBlockDurationMs } : {}),
       noLockfile: t.noLockfile,
       walCompression: t.walCompression,
+      outOfOrderTimeWindowMs: cfg.storage.tsdb?.outOfOrderTimeWindowMs ?? 0,
     });
     await this.#apply(cfg);
     this.#reloadSuccess.with().set(1);
@@ -311,6 +312,7 @@ export class PrometheusServer {
     this.#scrapeDiscovery.applyConfig(Object.fromEntries(getScrapeConfigs(cfg).map((sc) => [sc.jobName, sc.serviceDiscoveryConfigs])));
     await this.#remoteWrite.applyConfig(cfg);
     await this.#remoteRead.applyConfig(cfg);
+    this.#db?.setOutOfOrderTimeWindow(cfg.storage.tsdb?.outOfOrderTimeWindowMs ?? 0);
     this.#config = cfg;
   }
 

@@ -268,12 +268,15 @@ for (let b = 0; ; b++) {
           for (let t = from; t <= to; t += 15_000) assert.ok(ts.has(t), `round ${round}: committed sample t=${t} of series ${i} missing (committed ${from}..${to})`);
         }
         for (const [t, v] of s) assert.equal(v, t + i);
+        // Exactly once: chunks_head, the WAL and blocks never hand back a sample twice.
+        for (let k = 1; k < s.length; k++) assert.ok(s[k]![0] > s[k - 1]![0], `round ${round}: series ${i} repeats or reorders t=${s[k]![0]}`);
       }
       t0 = Math.max(committed, t0) + 15_000 * 10;
       // The next child continues after whatever made it to disk.
       for (const samples of got.values()) for (const [t] of samples) if (t + 15_000 > t0) t0 = t + 15_000;
     }
     assert.ok(listSegments(path.join(dbDir, "wal")).length > 0);
+    assert.ok(fs.readdirSync(path.join(dbDir, "chunks_head")).length > 0, "no head chunk files written");
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }

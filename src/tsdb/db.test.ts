@@ -79,7 +79,14 @@ for (const walCompression of [true, false]) {
     await db.close();
     const db2 = await openDB(dir, { walCompression });
     assert.deepEqual(await dump(db2), before);
-    assert.equal(db2.stats.replayedSamples, 50 * 300 + 1);
+    // Complete chunks come back from chunks_head; the WAL replays only the samples after them.
+    let stored = 0;
+    for (let i = 0; i < 50; i++) {
+      const s = db2.head.seriesByLabels(series(i))!;
+      for (let c = 0; c < s.chunkRefs.length; c++) stored += s.chunk(c).numSamples();
+    }
+    assert.ok(db2.stats.storedChunksLoaded > 0);
+    assert.equal(db2.stats.replayedSamples + stored, 50 * 300 + 1);
     assert.equal(db2.stats.walCorruptions, 0);
     // The stale marker survives as a stale marker.
     const ss = await (await db2.querier(0, Number.MAX_SAFE_INTEGER)).select(false, null, new Matcher(MatchType.Equal, "i", "0"));

@@ -16,13 +16,17 @@ import {
 } from "./block/index.ts";
 import { blocksSeriesChunks, compactBlocks, compactionRanges, headSeriesChunks, planCompaction } from "./compact/index.ts";
 import { PageCache, dirSize, syncDir } from "./fileutil/index.ts";
-import { Head, rangeForTimestamp, type HeadAppender, type HeadStats } from "./head/index.ts";
+import { ChunkDiskMapper, HEAD_CHUNKS_DIR, Head, rangeForTimestamp, type HeadAppender, type HeadStats } from "./head/index.ts";
+import { oooSeriesChunks } from "./ooo.ts";
+import { checkpointInWorker } from "./checkpoint-thread.ts";
 import { DirLock } from "./lock.ts";
-import { nopLogger, systemClock, type Clock, type Logger, type Timer } from "../util/index.ts";
-import { WalCompression, Wlog, checkpoint, deleteCheckpoints, listSegments, type WlogStats } from "./wal/index.ts";
+import { TimeSlice, nopLogger, systemClock, type Clock, type Logger, type Timer } from "../util/index.ts";
+import { WalCompression, Wlog, deleteCheckpoints, listSegments, type WlogStats } from "./wal/index.ts";
 
 /** Name of the WAL directory inside a data directory, as Prometheus. */
 export const WAL_DIR = "wal";
+/** Name of the out-of-order write-behind log directory, as Prometheus. */
+export const WBL_DIR = "wbl";
 /** Prometheus's defaults. */
 export const DEFAULT_MIN_BLOCK_DURATION_MS = 2 * 60 * 60 * 1000;
 export const DEFAULT_RETENTION_MS = 15 * 24 * 60 * 60 * 1000;
@@ -31,6 +35,9 @@ const MAX_BLOCK_DURATION_CAP_MS = 31 * 24 * 60 * 60 * 1000;
 const COMPACTION_INTERVAL_MS = 60_000;
 /** Default bound of the block page cache. */
 const DEFAULT_BLOCK_CACHE_BYTES = 64 * 1024 * 1024;
+
+/** Longest wait of a head truncation for open queriers: the default query timeout. */
+const PENDING_READERS_WAIT_MS = 120_000;
 
 /** Options of openDB. */
 export interface DBOptions {
@@ -41,6 +48,10 @@ export interface DBOptions {
   walSegmentSizeBytes?: number;
   /** Block duration and head chunk range in ms (--storage.tsdb.min-block-duration); 2h if absent. */
   minBlockDurationMs?: number;
+  /** Out-of-order window in ms (storage.tsdb.out_of_order_time_window in prometheus.yml); 0 if absent (rejected). */
+  outOfOrderTimeWindowMs?: number;
+  /** Bound of the cache of head chunks read back from chunks_head/; 16 MiB if absent. */
+  headChunksCacheBytes?: number;
   /** Deprecated alias of minBlockDurationMs. */
   chunkRangeMs?: number;
   /** Largest compacted block (--storage.tsdb.max-block-duration); min(retention / 10, 31d) if absent. */
@@ -103,6 +114,8 @@ export class DB implements Appendable, Queryable {
   #compactPending: boolean;
   #timer: Timer | null;
   #closed: boolean;
+  /** Open queriers, for head truncation to wait for. */
+  readonly #readers: Set<PendingReader>;
 
   constructor(dir: string, head: Head, wal: Wlog, blocks: Block[], lock: DirLock | null, opts: ResolvedOptions) {
     this.dir = dir;
@@ -123,6 +136,7 @@ export class DB implements Appendable, Queryable {
     this.#compactPending = false;
     this.#timer = null;
     this.#closed = false;
+    this.#readers = new Set();
     if (opts.background) this.#schedule(COMPACTION_INTERVAL_MS);
   }
 
@@ -164,6 +178,16 @@ export class DB implements Appendable, Queryable {
     return new DBAppender(this, this.head.appender());
   }
 
+  /**
+   * Changes the out-of-order window (a configuration reload), as
+   * Prometheus's ApplyConfig: enabling it starts the WBL if there is none.
+   * Throws StorageError when the WBL cannot be created.
+   */
+  setOutOfOrderTimeWindow(ms: number): void {
+    if (ms > 0 && !this.head.hasWbl) this.head.setWbl(Wlog.open(path.join(this.dir, WBL_DIR), { compression: this.#walCompression, logger: this.#logger }));
+    this.head.oooTimeWindow = ms;
+  }
+
   /** Called after each commit. */
   afterCommit(): void {
     if (this.#timer !== null && this.headCompactable()) this.#schedule(0);
@@ -174,13 +198,36 @@ export class DB implements Appendable, Queryable {
     return this.head.maxTime - this.head.minTime > (this.head.chunkRange / 2) * 3;
   }
 
-  /** A querier over [mint, maxt] (ms, inclusive) merging the overlapping blocks and the head. */
+  /**
+   * A querier over [mint, maxt] (ms, inclusive) merging the overlapping
+   * blocks and the head. Close it when done: until then, truncating the
+   * head below maxt waits for it (queries yield to the event loop, so a
+   * compaction may run in the middle of one).
+   */
   async querier(mint: number, maxt: number): Promise<Querier> {
     if (this.#closed) throw new StorageError("DB is closed");
     const qs: Querier[] = [];
     for (const b of this.#blocks) if (b.overlaps(mint, maxt)) qs.push(b.querier(mint, maxt));
     qs.push(await this.head.querier(mint, maxt));
-    return qs.length === 1 ? qs[0]! : new MergedQuerier(qs);
+    return new PendingReader(qs.length === 1 ? qs[0]! : new MergedQuerier(qs), mint, this.#readers);
+  }
+
+  /**
+   * Waits until the queriers open now that read below maxt are closed, as
+   * Prometheus's WaitForPendingReadersInTimeRange before truncating the
+   * head (they hold head series whose chunks are about to go), at most
+   * PENDING_READERS_WAIT_MS; then logs and goes on.
+   */
+  async #waitForPendingReaders(maxt: number): Promise<void> {
+    const pending = [...this.#readers].filter((r) => r.mint < maxt).map((r) => r.closed);
+    if (pending.length === 0) return;
+    let timer: Timer | null = null;
+    const timedOut = await Promise.race([
+      Promise.all(pending).then(() => false),
+      new Promise<boolean>((resolve) => (timer = this.#clock.setTimeout(() => resolve(true), PENDING_READERS_WAIT_MS))),
+    ]);
+    (timer as Timer | null)?.cancel();
+    if (timedOut) this.#logger.warn("Truncating the head while queriers are still open", "queriers", pending.length);
   }
 
   /**
@@ -205,9 +252,10 @@ export class DB implements Appendable, Queryable {
     while (this.headCompactable() && !this.#closed) {
       const mint = this.head.minTime;
       const maxt = rangeForTimestamp(mint, this.head.chunkRange);
-      this.#persistHead(mint, maxt);
+      await this.#persistHead(mint, maxt);
       await new Promise<void>((r) => setImmediate(r));
     }
+    if (!this.#closed) await this.#compactOOO();
     for (;;) {
       if (this.#closed) return;
       const plan = planCompaction(
@@ -217,7 +265,7 @@ export class DB implements Appendable, Queryable {
       if (plan.length === 0) break;
       const blocks = this.#blocks.filter((b) => plan.includes(b.dir));
       try {
-        const meta = compactBlocks(this.dir, blocks, this.#clock.now());
+        const meta = await compactBlocks(this.dir, blocks, this.#clock.now());
         this.dbStats.compactions++;
         if (meta === null) {
           for (const b of blocks) this.#markDeletable(b);
@@ -233,36 +281,75 @@ export class DB implements Appendable, Queryable {
     this.reloadBlocks();
   }
 
+  /**
+   * Writes the out-of-order samples behind the persisted blocks (before
+   * the head's minValidTime) into blocks of their own, one per block range
+   * (they may overlap other blocks: block compaction merges them), then
+   * drops them from the head and rewrites the WBL, as Prometheus's
+   * compactOOOHead. Later ones stay in the head (queries merge them).
+   */
+  async #compactOOO(): Promise<void> {
+    const head = this.head;
+    const upto = head.minValidTime;
+    if (!(head.oooMinTime < upto)) return;
+    const snap = head.snapshotOOO(upto);
+    const range = head.chunkRange;
+    let t = Math.floor(head.oooMinTime / range) * range;
+    for (; t < upto; t += range) {
+      const hi = Math.min(t + range, upto);
+      const meta = await writeBlock(
+        this.dir,
+        oooSeriesChunks(snap, t, hi - 1, (ref) => head.tombstones.get(ref)),
+        t,
+        hi,
+        { level: 1, sources: null, parents: [], deletable: false, failed: false },
+        { now: this.#clock.now() },
+      );
+      if (meta !== null) this.#logger.info("write out-of-order block", "mint", t, "maxt", hi, "ulid", meta.ulid);
+    }
+    head.dropOOO(snap);
+    this.reloadBlocks();
+  }
+
   #markDeletable(b: Block): void {
     b.meta = { ...b.meta, compaction: { ...b.meta.compaction, deletable: true } };
     writeMeta(b.dir, b.meta);
   }
 
-  /** Writes the head's [mint, maxt) as a block, then truncates the head and the WAL at maxt. */
-  #persistHead(mint: number, maxt: number): void {
+  /**
+   * Writes the head's [mint, maxt) as a block, then truncates the head and
+   * the WAL at maxt. Writing yields to the event loop between series;
+   * appends go on meanwhile (they land after maxt: the head is compactable).
+   */
+  async #persistHead(mint: number, maxt: number): Promise<void> {
     const started = Date.now();
-    const meta = writeBlock(
+    const slice = new TimeSlice();
+    const meta = await writeBlock(
       this.dir,
-      headSeriesChunks(this.head, mint, maxt - 1),
+      await headSeriesChunks(this.head, mint, maxt - 1, slice),
       mint,
       maxt,
       { level: 1, sources: null, parents: [], deletable: false, failed: false },
-      { now: this.#clock.now() },
+      { now: this.#clock.now(), slice },
     );
     this.dbStats.headCompactions++;
     this.#logger.info("write block", "mint", mint, "maxt", maxt, "ulid", meta?.ulid ?? "(empty)", "duration", `${Date.now() - started}ms`);
     this.reloadBlocks();
+    // Queriers opened from now on read the new block; older ones may still read these head chunks.
+    await this.#waitForPendingReaders(maxt);
     this.head.truncateMemory(maxt);
-    this.#truncateWal(maxt);
+    await this.#truncateWal(maxt);
   }
 
   /**
    * Checkpoints and truncates the WAL after the head was truncated at
    * mint, as Prometheus's truncateWAL: start a new segment, then
    * checkpoint the first two thirds of the older segments (keeping series
-   * still in the head and samples from mint on) and delete them.
+   * still in the head and samples from mint on) and delete them. The
+   * checkpoint runs on a worker thread (it reads and rewrites most of the
+   * WAL); the series kept are those in the head when it starts.
    */
-  #truncateWal(mint: number): void {
+  async #truncateWal(mint: number): Promise<void> {
     const walDir = this.wal.dir;
     const segs = listSegments(walDir);
     if (segs.length === 0) return;
@@ -273,10 +360,10 @@ export class DB implements Appendable, Queryable {
     if (last < 0) return;
     last = first + Math.trunc(((last - first) * 2) / 3);
     if (last <= first) return;
-    checkpoint(walDir, first, last, (ref) => this.head.hasSeries(ref), mint, {
-      compression: this.#walCompression,
-      logger: this.#logger,
-    });
+    const live = this.head.select([]);
+    const liveRefs = new Float64Array(live.length);
+    for (let i = 0; i < live.length; i++) liveRefs[i] = live[i]!.ref;
+    await checkpointInWorker({ walDir, from: first, to: last, liveRefs, mint, compression: this.#walCompression }, this.#logger);
     this.dbStats.checkpoints++;
     this.wal.truncate(last + 1);
     deleteCheckpoints(walDir, last);
@@ -297,7 +384,9 @@ export class DB implements Appendable, Queryable {
       blocks.push(b);
     }
     for (const b of loaded.values()) b.close(); // removed from disk by someone else
-    const deletable = deletableBlocks(blocks, this.retentionMs, this.retentionSizeBytes, dirSize(this.wal.dir), this.dbStats);
+    // NOTE: matches Prometheus: the head's size is its WAL, WBL and chunks_head files.
+    const headBytes = dirSize(this.wal.dir) + dirSize(path.join(this.dir, WBL_DIR)) + dirSize(path.join(this.dir, HEAD_CHUNKS_DIR));
+    const deletable = deletableBlocks(blocks, this.retentionMs, this.retentionSizeBytes, headBytes, this.dbStats);
     const keep: Block[] = [];
     for (const b of blocks) {
       if (!deletable.has(b.ulid)) {
@@ -334,9 +423,9 @@ export class DB implements Appendable, Queryable {
     await this.#compacting;
     for (const b of this.#blocks) {
       if (b.tombstones.size === 0) continue;
-      const meta = writeBlock(
+      const meta = await writeBlock(
         this.dir,
-        blocksSeriesChunks([b]),
+        await blocksSeriesChunks([b]),
         b.minTime,
         b.maxTime,
         {
@@ -368,9 +457,9 @@ export class DB implements Appendable, Queryable {
       throw new StorageError(`snapshot into ${dir}`, { cause: e });
     }
     if (withHead && this.head.numSeries > 0 && this.head.maxTime >= this.head.minTime) {
-      writeBlock(
+      await writeBlock(
         dir,
-        headSeriesChunks(this.head, this.head.minTime, this.head.maxTime),
+        await headSeriesChunks(this.head, this.head.minTime, this.head.maxTime),
         this.head.minTime,
         this.head.maxTime + 1,
         { level: 1, sources: null, parents: [], deletable: false, failed: false },
@@ -387,6 +476,7 @@ export class DB implements Appendable, Queryable {
     this.#timer = null;
     await this.#compacting;
     this.head.setWal(null);
+    this.head.close();
     this.wal.close();
     for (const b of this.#blocks) b.close();
     this.#lock?.release();
@@ -487,6 +577,44 @@ class DBAppender implements Appender {
   }
 }
 
+/** A querier of DB.querier, in the DB's set of open readers until closed. */
+class PendingReader implements Querier {
+  /** Lowest time (ms) it reads. */
+  readonly mint: number;
+  /** Resolves when it is closed. */
+  readonly closed: Promise<void>;
+  readonly #inner: Querier;
+  readonly #readers: Set<PendingReader>;
+  #resolve: () => void;
+
+  constructor(inner: Querier, mint: number, readers: Set<PendingReader>) {
+    this.mint = mint;
+    this.#inner = inner;
+    this.#readers = readers;
+    this.#resolve = () => {};
+    this.closed = new Promise((resolve) => (this.#resolve = resolve));
+    readers.add(this);
+  }
+
+  select(sorted: boolean, hints: SelectHints | null, ...matchers: Matcher[]): Promise<SeriesSet> {
+    return this.#inner.select(sorted, hints, ...matchers);
+  }
+
+  labelValues(name: string, ...matchers: Matcher[]): Promise<string[]> {
+    return this.#inner.labelValues(name, ...matchers);
+  }
+
+  labelNames(...matchers: Matcher[]): Promise<string[]> {
+    return this.#inner.labelNames(...matchers);
+  }
+
+  close(): void {
+    this.#readers.delete(this);
+    this.#resolve();
+    this.#inner.close();
+  }
+}
+
 /**
  * Merges queriers (blocks oldest first, then the head): series with the
  * same labels are merged sample by sample, the earlier querier winning on
@@ -567,6 +695,7 @@ export async function openDB(dir: string, opts: DBOptions = {}): Promise<DB> {
     throw new StorageError(`create ${walDir}`, { cause: e });
   }
   const lock = opts.noLockfile === true ? null : DirLock.acquire(dir, { clock, staleMs: opts.lockStaleMs });
+  let mapper: ChunkDiskMapper | null = null;
   try {
     removeTmpDirs(dir, logger);
     const minBlock = opts.minBlockDurationMs ?? opts.chunkRangeMs ?? DEFAULT_MIN_BLOCK_DURATION_MS;
@@ -574,7 +703,9 @@ export async function openDB(dir: string, opts: DBOptions = {}): Promise<DB> {
     let maxBlock = opts.maxBlockDurationMs ?? MAX_BLOCK_DURATION_CAP_MS;
     if (opts.maxBlockDurationMs === undefined && retentionMs !== 0 && retentionMs / 10 < maxBlock) maxBlock = retentionMs / 10;
     const cache = new PageCache(opts.blockCacheBytes ?? DEFAULT_BLOCK_CACHE_BYTES);
-    const head = new Head({ chunkRangeMs: minBlock, logger });
+    mapper = ChunkDiskMapper.open(path.join(dir, HEAD_CHUNKS_DIR), { logger, cacheBytes: opts.headChunksCacheBytes });
+    const oooWindow = opts.outOfOrderTimeWindowMs ?? 0;
+    const head = new Head({ chunkRangeMs: minBlock, logger, chunkStore: mapper, outOfOrderTimeWindowMs: oooWindow });
     const walCompression = opts.walCompression === false ? WalCompression.None : WalCompression.Snappy;
     const resolved: ResolvedOptions = {
       stats: new DBStats(),
@@ -592,7 +723,11 @@ export async function openDB(dir: string, opts: DBOptions = {}): Promise<DB> {
     const blocks: Block[] = [];
     for (const d of listBlockDirs(dir)) blocks.push(Block.open(d, cache));
     for (const b of blocks) if (b.maxTime > head.minValidTime) head.minValidTime = b.maxTime;
-    const bad = await head.replayWal(walDir);
+    // chunks_head first: the WAL replay then skips the samples they hold.
+    head.loadStoredChunks(mapper);
+    const wblDir = path.join(dir, WBL_DIR);
+    const useWbl = oooWindow > 0 || listSegments(wblDir).length > 0;
+    const bad = await head.replayWal(walDir, useWbl ? wblDir : null);
     if (bad !== null) {
       head.stats.walCorruptions++;
       logger.warn("Encountered WAL read error, attempting repair", "err", bad.error.message);
@@ -600,10 +735,12 @@ export async function openDB(dir: string, opts: DBOptions = {}): Promise<DB> {
     }
     const wal = Wlog.open(walDir, { compression: walCompression, segmentSizeBytes: opts.walSegmentSizeBytes, logger });
     head.setWal(wal);
+    if (useWbl) head.setWbl(Wlog.open(wblDir, { compression: walCompression, segmentSizeBytes: opts.walSegmentSizeBytes, logger }));
     const db = new DB(dir, head, wal, blocks, lock, resolved);
     db.reloadBlocks();
     return db;
   } catch (e) {
+    mapper?.close();
     lock?.release();
     throw e;
   }

@@ -55,8 +55,11 @@ export {
   postingsForMatchers,
   DEFAULT_CHUNK_RANGE_MS,
   DEFAULT_SAMPLES_PER_CHUNK,
+  ChunkDiskMapper,
+  HeadChunkCorruptionError,
+  HEAD_CHUNKS_DIR,
 } from "./head/index.ts";
-export type { HeadOptions, Postings } from "./head/index.ts";
+export type { HeadOptions, Postings, HeadChunkStore } from "./head/index.ts";
 export {
   DB,
   DBStats,
@@ -64,6 +67,7 @@ export {
   openDB,
   deletableBlocks,
   WAL_DIR,
+  WBL_DIR,
   DEFAULT_MIN_BLOCK_DURATION_MS,
   DEFAULT_RETENTION_MS,
 } from "./db.ts";

@@ -1,5 +1,6 @@
 import { type Collector, type Emit, MetricType, newDesc } from "../exposition/index.ts";
 import type { DB } from "./db.ts";
+import { ChunkDiskMapper } from "./head/index.ts";
 
 const C = MetricType.Counter;
 const G = MetricType.Gauge;
@@ -10,6 +11,9 @@ const d = {
   samplesAppended: newDesc("prometheus_tsdb_head_samples_appended_total", "Total number of appended samples.", C, ["type"]),
   outOfOrder: newDesc("prometheus_tsdb_out_of_order_samples_total", "Total number of out of order samples ingestion failed attempts due to out of order being disabled.", C, ["type"]),
   outOfBound: newDesc("prometheus_tsdb_out_of_bound_samples_total", "Total number of out of bound samples ingestion failed attempts with out of order support disabled.", C, ["type"]),
+  tooOld: newDesc("prometheus_tsdb_too_old_samples_total", "Total number of out of order samples ingestion failed attempts with out of order support enabled, but sample outside of time window.", C, ["type"]),
+  oooAppended: newDesc("prometheus_tsdb_head_out_of_order_samples_appended_total", "Total number of appended out of order samples.", C, ["type"]),
+  mmapCorruptions: newDesc("prometheus_tsdb_mmap_chunk_corruptions_total", "Total number of memory-mapped chunk corruptions.", C),
   headMin: newDesc("prometheus_tsdb_head_min_time", "Minimum time bound of the head block.", G),
   headMax: newDesc("prometheus_tsdb_head_max_time", "Maximum timestamp of the head block.", G),
   truncations: newDesc("prometheus_tsdb_head_truncations_total", "Total number of head truncations attempted.", C),
@@ -42,6 +46,10 @@ export function tsdbCollector(db: () => DB | null): Collector {
       emit(d.samplesAppended, h.samplesAppended, "float");
       emit(d.outOfOrder, h.outOfOrderSamples, "float");
       emit(d.outOfBound, h.outOfBoundSamples, "float");
+      emit(d.tooOld, h.tooOldSamples, "float");
+      emit(d.oooAppended, h.oooSamplesAppended, "float");
+      const store = x.head.chunkStore;
+      emit(d.mmapCorruptions, store instanceof ChunkDiskMapper ? store.stats.corruptions : 0);
       // NOTE: matches Prometheus, which reports MaxInt64 / MinInt64 for an empty head.
       emit(d.headMin, Number.isFinite(x.head.minTime) ? x.head.minTime : 9223372036854775807);
       emit(d.headMax, Number.isFinite(x.head.maxTime) ? x.head.maxTime : -9223372036854775808);

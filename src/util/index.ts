@@ -8,4 +8,5 @@ export { xxhash64 } from "./xxhash.ts";
 export { formatGoDuration, parseGoDuration } from "./goduration.ts";
 export { FlagError, FlagKind, flagsHelp, parseFlags, runWithFlags } from "./flags.ts";
 export type { FlagSpec, ParseOutcome, ParsedFlags } from "./flags.ts";
+export { DEFAULT_SLICE_MS, TimeSlice, sortCooperative } from "./time-slice.ts";
 export { goExpand } from "./expand.ts";

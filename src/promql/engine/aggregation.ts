@@ -46,9 +46,9 @@ class FParams {
   }
 }
 
-function newFParams(ev: Evaluator, param: Expr | null): FParams {
+async function newFParams(ev: Evaluator, param: Expr | null): Promise<FParams> {
   if (param === null) return new FParams(null);
-  const mat = ev.evalMatrix(unparen(param));
+  const mat = await ev.evalMatrix(unparen(param));
   if (mat.length === 0) return new FParams(null);
   const s = mat[0]!;
   return new FParams(s.fs.subarray(s.pos, s.n));
@@ -80,7 +80,7 @@ function groupingLabels(l: Labels, grouping: readonly string[], without: boolean
 }
 
 /** Evaluates an aggregation over all steps. */
-export function evalAggregate(ev: Evaluator, e: AggregateExpr): Matrix {
+export async function evalAggregate(ev: Evaluator, e: AggregateExpr): Promise<Matrix> {
   const grouping = [...e.grouping].sort();
   if (e.op === "count_values") {
     const p = e.param === null ? null : unparen(e.param);
@@ -98,9 +98,9 @@ export function evalAggregate(ev: Evaluator, e: AggregateExpr): Matrix {
     );
   }
   const originalNumSamples = ev.currentSamples;
-  const params = newFParams(ev, e.param);
-  const input = ev.evalMatrix(unparen(e.expr));
-  const result = rangeEvalAgg(ev, e, grouping, input, params);
+  const params = await newFParams(ev, e.param);
+  const input = await ev.evalMatrix(unparen(e.expr));
+  const result = await rangeEvalAgg(ev, e, grouping, input, params);
   ev.currentSamples = originalNumSamples + totalPoints(result);
   ev.ctx.updatePeak(ev.currentSamples);
   return result;
@@ -162,23 +162,56 @@ class Groups {
   }
 }
 
-function rangeEvalAgg(ev: Evaluator, e: AggregateExpr, grouping: string[], input: Matrix, params: FParams): Matrix {
+/** Input series assigned to groups between two yield checks. */
+const GROUP_BATCH = 1024;
+
+/**
+ * Assigns input[from..to) to groups by grouping key (numbering new groups
+ * in order of appearance); with `result`, starts a series per new group.
+ */
+function assignGroups(
+  input: Matrix,
+  from: number,
+  to: number,
+  grouping: readonly string[],
+  without: boolean,
+  groupIndex: Map<string, number>,
+  seriesToResult: Int32Array,
+  result: Matrix | null,
+  steps: number,
+): void {
+  for (let si = from; si < to; si++) {
+    const s = input[si]!;
+    const k = groupingKey(s.metric, grouping, without);
+    let idx = groupIndex.get(k);
+    if (idx === undefined) {
+      idx = groupIndex.size;
+      groupIndex.set(k, idx);
+      if (result !== null) result.push(new Series(groupingLabels(s.metric, grouping, without), steps, false));
+    }
+    seriesToResult[si] = idx;
+  }
+}
+
+async function rangeEvalAgg(
+  ev: Evaluator,
+  e: AggregateExpr,
+  grouping: string[],
+  input: Matrix,
+  params: FParams,
+): Promise<Matrix> {
   const op = e.op;
+  const ctx = ev.ctx;
   const isK = op === "topk" || op === "bottomk" || op === "limitk" || op === "limit_ratio";
   const steps = ev.numSteps;
   const groupIndex = new Map<string, number>();
   const seriesToResult = new Int32Array(input.length);
   const result: Matrix = [];
-  input.forEach((s, si) => {
-    const k = groupingKey(s.metric, grouping, e.without);
-    let idx = groupIndex.get(k);
-    if (idx === undefined) {
-      idx = groupIndex.size;
-      groupIndex.set(k, idx);
-      if (!isK) result.push(new Series(groupingLabels(s.metric, grouping, e.without), steps, false));
-    }
-    seriesToResult[si] = idx;
-  });
+  for (let si = 0; si < input.length; si += GROUP_BATCH) {
+    if (ctx.shouldYield()) await ctx.yieldNow();
+    const to = Math.min(si + GROUP_BATCH, input.length);
+    assignGroups(input, si, to, grouping, e.without, groupIndex, seriesToResult, isK ? null : result, steps);
+  }
   const numGroups = groupIndex.size;
   const paramPos = e.param === null ? null : e.param.pos;
   const annos = ev.ctx.annos;
@@ -213,128 +246,150 @@ function rangeEvalAgg(ev: Evaluator, e: AggregateExpr, grouping: string[], input
   const kahan = new Float64Array(2);
   for (let ts = ev.start; ts <= ev.end; ts += ev.interval) {
     const q = params.next();
-    ev.ctx.checkDone();
-    g.seen.fill(0);
-    for (let si = 0; si < input.length; si++) {
-      const s = input[si]!;
-      if (s.pos >= s.n || s.ts[s.pos] !== ts) continue;
-      const f = s.fs[s.pos++]!;
-      const gi = seriesToResult[si]!;
-      if (g.seen[gi] === 0) {
-        g.seen[gi] = 1;
-        g.value[gi] = f;
-        g.mean[gi] = f;
-        g.kahanC[gi] = 0;
-        g.count[gi] = 1;
-        g.incrementalMean[gi] = 0;
-        g.dropName[gi] = s.dropName ? 1 : 0;
-        switch (op) {
-          case "stdvar":
-          case "stddev":
-            g.value[gi] = Number.isNaN(f) || f === Infinity || f === -Infinity ? NaN : 0;
-            break;
-          case "quantile":
-            g.nValues[gi] = 0;
-            g.pushValue(gi, f);
-            break;
-          case "group":
-            g.value[gi] = 1;
-            break;
-          default:
-            break;
-        }
-        continue;
-      }
-      if (s.dropName) g.dropName[gi] = 1;
-      switch (op) {
-        case "sum":
-          kahanSumInc(f, g.value[gi]!, g.kahanC[gi]!, kahan);
-          g.value[gi] = kahan[0]!;
-          g.kahanC[gi] = kahan[1]!;
-          break;
-        case "avg": {
-          // NOTE: matches Prometheus: a direct mean with Kahan summation while
-          // the sum stays finite, then an incremental mean.
-          const cnt = ++g.count[gi]!;
-          if (g.incrementalMean[gi] === 0) {
-            kahanSumInc(f, g.value[gi]!, g.kahanC[gi]!, kahan);
-            if (kahan[0] !== Infinity && kahan[0] !== -Infinity) {
-              g.value[gi] = kahan[0]!;
-              g.kahanC[gi] = kahan[1]!;
-              break;
-            }
-            g.incrementalMean[gi] = 1;
-            g.mean[gi] = g.value[gi]! / (cnt - 1);
-            g.kahanC[gi] = g.kahanC[gi]! / (cnt - 1);
-          }
-          const qq = (cnt - 1) / cnt;
-          kahanSumInc(f / cnt, qq * g.mean[gi]!, qq * g.kahanC[gi]!, kahan);
-          g.mean[gi] = kahan[0]!;
-          g.kahanC[gi] = kahan[1]!;
-          break;
-        }
-        case "group":
-          break;
-        case "max":
-          if (g.value[gi]! < f || Number.isNaN(g.value[gi])) g.value[gi] = f;
-          break;
-        case "min":
-          if (g.value[gi]! > f || Number.isNaN(g.value[gi])) g.value[gi] = f;
-          break;
-        case "count":
-          g.count[gi]!++;
-          break;
-        case "stdvar":
-        case "stddev": {
-          const cnt = ++g.count[gi]!;
-          const delta = f - g.mean[gi]!;
-          g.mean[gi] = g.mean[gi]! + delta / cnt;
-          g.value[gi] = g.value[gi]! + delta * (f - g.mean[gi]!);
-          break;
-        }
-        case "quantile":
-          g.pushValue(gi, f);
-          break;
-        default:
-          throw new Error(`BUG: expected aggregation operator but got ${op}`);
-      }
-    }
-    for (let gi = 0; gi < numGroups; gi++) {
-      if (g.seen[gi] === 0) continue;
-      let v = g.value[gi]!;
-      switch (op) {
-        case "avg":
-          v =
-            g.incrementalMean[gi] === 1
-              ? g.mean[gi]! + g.kahanC[gi]!
-              : v / g.count[gi]! + g.kahanC[gi]! / g.count[gi]!;
-          break;
-        case "count":
-          v = g.count[gi]!;
-          break;
-        case "stdvar":
-          v /= g.count[gi]!;
-          break;
-        case "stddev":
-          v = Math.sqrt(v / g.count[gi]!);
-          break;
-        case "quantile":
-          v = quantile(q, g.values[gi]!, g.nValues[gi]!);
-          break;
-        case "sum":
-          v += g.kahanC[gi]!;
-          break;
-        default:
-          break;
-      }
-      const out = result[gi]!;
-      out.push(ts, v);
-      out.dropName = g.dropName[gi] === 1;
-      ev.currentSamples++;
-    }
-    ev.checkSamples();
+    ctx.checkDone();
+    if (ctx.shouldYield()) await ctx.yieldNow();
+    aggregateStep(ev, op, ts, q, input, seriesToResult, g, result, kahan);
   }
   return result.filter((s) => s.n > 0);
+}
+
+/**
+ * One step of a float aggregation: folds the input samples at ts into
+ * their groups, then appends each group's value to its result series.
+ * Synchronous, so V8 optimizes it (async functions are not on-stack
+ * replaced).
+ */
+function aggregateStep(
+  ev: Evaluator,
+  op: AggregateExpr["op"],
+  ts: number,
+  q: number,
+  input: Matrix,
+  seriesToResult: Int32Array,
+  g: Groups,
+  result: Matrix,
+  kahan: Float64Array,
+): void {
+  const numGroups = result.length;
+  g.seen.fill(0);
+  for (let si = 0; si < input.length; si++) {
+    const s = input[si]!;
+    if (s.pos >= s.n || s.ts[s.pos] !== ts) continue;
+    const f = s.fs[s.pos++]!;
+    const gi = seriesToResult[si]!;
+    if (g.seen[gi] === 0) {
+      g.seen[gi] = 1;
+      g.value[gi] = f;
+      g.mean[gi] = f;
+      g.kahanC[gi] = 0;
+      g.count[gi] = 1;
+      g.incrementalMean[gi] = 0;
+      g.dropName[gi] = s.dropName ? 1 : 0;
+      switch (op) {
+        case "stdvar":
+        case "stddev":
+          g.value[gi] = Number.isNaN(f) || f === Infinity || f === -Infinity ? NaN : 0;
+          break;
+        case "quantile":
+          g.nValues[gi] = 0;
+          g.pushValue(gi, f);
+          break;
+        case "group":
+          g.value[gi] = 1;
+          break;
+        default:
+          break;
+      }
+      continue;
+    }
+    if (s.dropName) g.dropName[gi] = 1;
+    switch (op) {
+      case "sum":
+        kahanSumInc(f, g.value[gi]!, g.kahanC[gi]!, kahan);
+        g.value[gi] = kahan[0]!;
+        g.kahanC[gi] = kahan[1]!;
+        break;
+      case "avg": {
+        // NOTE: matches Prometheus: a direct mean with Kahan summation while
+        // the sum stays finite, then an incremental mean.
+        const cnt = ++g.count[gi]!;
+        if (g.incrementalMean[gi] === 0) {
+          kahanSumInc(f, g.value[gi]!, g.kahanC[gi]!, kahan);
+          if (kahan[0] !== Infinity && kahan[0] !== -Infinity) {
+            g.value[gi] = kahan[0]!;
+            g.kahanC[gi] = kahan[1]!;
+            break;
+          }
+          g.incrementalMean[gi] = 1;
+          g.mean[gi] = g.value[gi]! / (cnt - 1);
+          g.kahanC[gi] = g.kahanC[gi]! / (cnt - 1);
+        }
+        const qq = (cnt - 1) / cnt;
+        kahanSumInc(f / cnt, qq * g.mean[gi]!, qq * g.kahanC[gi]!, kahan);
+        g.mean[gi] = kahan[0]!;
+        g.kahanC[gi] = kahan[1]!;
+        break;
+      }
+      case "group":
+        break;
+      case "max":
+        if (g.value[gi]! < f || Number.isNaN(g.value[gi])) g.value[gi] = f;
+        break;
+      case "min":
+        if (g.value[gi]! > f || Number.isNaN(g.value[gi])) g.value[gi] = f;
+        break;
+      case "count":
+        g.count[gi]!++;
+        break;
+      case "stdvar":
+      case "stddev": {
+        const cnt = ++g.count[gi]!;
+        const delta = f - g.mean[gi]!;
+        g.mean[gi] = g.mean[gi]! + delta / cnt;
+        g.value[gi] = g.value[gi]! + delta * (f - g.mean[gi]!);
+        break;
+      }
+      case "quantile":
+        g.pushValue(gi, f);
+        break;
+      default:
+        throw new Error(`BUG: expected aggregation operator but got ${op}`);
+    }
+  }
+  for (let gi = 0; gi < numGroups; gi++) {
+    if (g.seen[gi] === 0) continue;
+    let v = g.value[gi]!;
+    switch (op) {
+      case "avg":
+        v =
+          g.incrementalMean[gi] === 1
+            ? g.mean[gi]! + g.kahanC[gi]!
+            : v / g.count[gi]! + g.kahanC[gi]! / g.count[gi]!;
+        break;
+      case "count":
+        v = g.count[gi]!;
+        break;
+      case "stdvar":
+        v /= g.count[gi]!;
+        break;
+      case "stddev":
+        v = Math.sqrt(v / g.count[gi]!);
+        break;
+      case "quantile":
+        v = quantile(q, g.values[gi]!, g.nValues[gi]!);
+        break;
+      case "sum":
+        v += g.kahanC[gi]!;
+        break;
+      default:
+        break;
+    }
+    const out = result[gi]!;
+    out.push(ts, v);
+    out.dropName = g.dropName[gi] === 1;
+    ev.currentSamples++;
+  }
+  ev.checkSamples();
 }
 
 // Heap helpers with Go's container/heap algorithms, so ties and NaNs pick the same samples.
@@ -385,141 +440,163 @@ function addRatioSample(ratio: number, s: Sample): boolean {
   return (ratio >= 0 && offset < ratio) || (ratio < 0 && offset >= 1 + ratio);
 }
 
-function aggregationK(
+async function aggregationK(
   ev: Evaluator,
   e: AggregateExpr,
   input: Matrix,
   seriesToResult: Int32Array,
   numGroups: number,
   params: FParams,
-): Matrix {
+): Promise<Matrix> {
   const op = e.op;
-  const instant = ev.start === ev.end;
-  const steps = ev.numSteps;
+  const ctx = ev.ctx;
   const byKey = new Map<string, Series>();
   const heaps: Sample[][] = Array.from({ length: numGroups }, () => []);
   const seen = new Uint8Array(numGroups);
   const complete = new Uint8Array(numGroups);
-  const advanceRemaining = (ts: number, from: number): void => {
-    for (let i = from; i < input.length; i++) {
-      const s = input[i]!;
-      if (s.pos < s.n && s.ts[s.pos] === ts) s.pos++;
-    }
-  };
   for (let ts = ev.start; ts <= ev.end; ts += ev.interval) {
     const fParam = params.next();
-    ev.ctx.checkDone();
-    seen.fill(0);
-    complete.fill(0);
-    let groupsRemaining = numGroups;
-    let stop = false;
-    // A step without output (k < 1 or ratio 0), as Prometheus's early return.
-    let skipStep = false;
-    for (let si = 0; si < input.length && !stop; si++) {
-      const ser = input[si]!;
-      if (ser.pos >= ser.n || ser.ts[ser.pos] !== ts) continue;
-      const s: Sample = { metric: ser.metric, t: ts, f: ser.fs[ser.pos++]!, dropName: ser.dropName };
-      let k = 0;
-      let r = 0;
-      if (op === "limit_ratio") {
-        if (fParam === 0) {
-          if (ts !== ev.end) advanceRemaining(ts, si + 1);
-          skipStep = true;
-          break;
-        }
-        r = Math.max(-1, Math.min(1, fParam));
-      } else {
-        k = Math.min(Math.trunc(fParam), input.length);
-        if (k < 1) {
-          if (ts !== ev.end) advanceRemaining(ts, si + 1);
-          skipStep = true;
-          break;
-        }
-      }
-      const gi = seriesToResult[si]!;
-      const h = heaps[gi]!;
-      if (seen[gi] === 0) {
-        seen[gi] = 1;
-        h.length = 0;
-        if (op === "limit_ratio") {
-          if (addRatioSample(r, s)) heapPush(h, s, byValue);
-        } else if (op === "limitk") {
-          h.push(s);
-        } else {
-          heapPush(h, s, op === "topk" ? byValue : byReverseValue);
-        }
-        if (op === "limitk" && h.length === k && complete[gi] === 0) {
-          complete[gi] = 1;
-          groupsRemaining--;
-        }
-        continue;
-      }
-      switch (op) {
-        case "topk":
-          if (h.length < k) heapPush(h, s, byValue);
-          else if (h[0]!.f < s.f || (Number.isNaN(h[0]!.f) && !Number.isNaN(s.f))) {
-            h[0] = s;
-            if (k > 1) heapFix(h, 0, byValue);
-          }
-          break;
-        case "bottomk":
-          if (h.length < k) heapPush(h, s, byReverseValue);
-          else if (h[0]!.f > s.f || (Number.isNaN(h[0]!.f) && !Number.isNaN(s.f))) {
-            h[0] = s;
-            if (k > 1) heapFix(h, 0, byReverseValue);
-          }
-          break;
-        case "limitk":
-          if (h.length < k) heapPush(h, s, byValue);
-          if (complete[gi] === 0 && h.length === k) {
-            complete[gi] = 1;
-            groupsRemaining--;
-            if (groupsRemaining === 0) {
-              if (ts !== ev.end) advanceRemaining(ts, si + 1);
-              stop = true;
-            }
-          }
-          break;
-        case "limit_ratio":
-          if (addRatioSample(r, s)) heapPush(h, s, byValue);
-          break;
-        default:
-          throw new Error(`BUG: expected aggregation operator but got ${op}`);
-      }
-    }
-    if (skipStep) {
-      if (instant) return [];
-      continue;
-    }
-    const mat: Matrix = [];
-    const add = (s: Sample): void => {
-      if (instant) {
-        const ss = new Series(s.metric, 1, s.dropName);
-        ss.push(ts, s.f);
-        mat.push(ss);
-        return;
-      }
-      const key = s.metric.key;
-      let ss = byKey.get(key);
-      if (ss === undefined) {
-        ss = new Series(s.metric, steps, s.dropName);
-        byKey.set(key, ss);
-      }
-      ss.push(ts, s.f);
-    };
-    for (let gi = 0; gi < numGroups; gi++) {
-      if (seen[gi] === 0) continue;
-      const h = heaps[gi]!;
-      if (op === "topk") {
-        // Descending, NaN last (Prometheus sorts the heap in reverse).
-        h.sort((a, b) => (Number.isNaN(a.f) ? 1 : Number.isNaN(b.f) ? -1 : b.f - a.f));
-      } else if (op === "bottomk") {
-        h.sort((a, b) => (Number.isNaN(a.f) ? 1 : Number.isNaN(b.f) ? -1 : a.f - b.f));
-      }
-      for (const s of h) add(s);
-    }
-    if (instant) return mat;
-    ev.checkSamples();
+    ctx.checkDone();
+    if (ctx.shouldYield()) await ctx.yieldNow();
+    const mat = kStep(ev, op, ts, fParam, input, seriesToResult, heaps, seen, complete, byKey);
+    if (mat !== null) return mat;
   }
   return [...byKey.values()];
+}
+
+/**
+ * One step of topk/bottomk/limitk/limit_ratio: picks the samples at ts
+ * per group and adds them to their series in byKey. Returns the result of
+ * an instant query, else null. Synchronous for V8's optimizer.
+ */
+function kStep(
+  ev: Evaluator,
+  op: AggregateExpr["op"],
+  ts: number,
+  fParam: number,
+  input: Matrix,
+  seriesToResult: Int32Array,
+  heaps: Sample[][],
+  seen: Uint8Array,
+  complete: Uint8Array,
+  byKey: Map<string, Series>,
+): Matrix | null {
+  const instant = ev.start === ev.end;
+  const steps = ev.numSteps;
+  const numGroups = heaps.length;
+  const advanceRemaining = (t: number, from: number): void => {
+    for (let i = from; i < input.length; i++) {
+      const s = input[i]!;
+      if (s.pos < s.n && s.ts[s.pos] === t) s.pos++;
+    }
+  };
+  seen.fill(0);
+  complete.fill(0);
+  let groupsRemaining = numGroups;
+  let stop = false;
+  // A step without output (k < 1 or ratio 0), as Prometheus's early return.
+  let skipStep = false;
+  for (let si = 0; si < input.length && !stop; si++) {
+    const ser = input[si]!;
+    if (ser.pos >= ser.n || ser.ts[ser.pos] !== ts) continue;
+    const s: Sample = { metric: ser.metric, t: ts, f: ser.fs[ser.pos++]!, dropName: ser.dropName };
+    let k = 0;
+    let r = 0;
+    if (op === "limit_ratio") {
+      if (fParam === 0) {
+        if (ts !== ev.end) advanceRemaining(ts, si + 1);
+        skipStep = true;
+        break;
+      }
+      r = Math.max(-1, Math.min(1, fParam));
+    } else {
+      k = Math.min(Math.trunc(fParam), input.length);
+      if (k < 1) {
+        if (ts !== ev.end) advanceRemaining(ts, si + 1);
+        skipStep = true;
+        break;
+      }
+    }
+    const gi = seriesToResult[si]!;
+    const h = heaps[gi]!;
+    if (seen[gi] === 0) {
+      seen[gi] = 1;
+      h.length = 0;
+      if (op === "limit_ratio") {
+        if (addRatioSample(r, s)) heapPush(h, s, byValue);
+      } else if (op === "limitk") {
+        h.push(s);
+      } else {
+        heapPush(h, s, op === "topk" ? byValue : byReverseValue);
+      }
+      if (op === "limitk" && h.length === k && complete[gi] === 0) {
+        complete[gi] = 1;
+        groupsRemaining--;
+      }
+      continue;
+    }
+    switch (op) {
+      case "topk":
+        if (h.length < k) heapPush(h, s, byValue);
+        else if (h[0]!.f < s.f || (Number.isNaN(h[0]!.f) && !Number.isNaN(s.f))) {
+          h[0] = s;
+          if (k > 1) heapFix(h, 0, byValue);
+        }
+        break;
+      case "bottomk":
+        if (h.length < k) heapPush(h, s, byReverseValue);
+        else if (h[0]!.f > s.f || (Number.isNaN(h[0]!.f) && !Number.isNaN(s.f))) {
+          h[0] = s;
+          if (k > 1) heapFix(h, 0, byReverseValue);
+        }
+        break;
+      case "limitk":
+        if (h.length < k) heapPush(h, s, byValue);
+        if (complete[gi] === 0 && h.length === k) {
+          complete[gi] = 1;
+          groupsRemaining--;
+          if (groupsRemaining === 0) {
+            if (ts !== ev.end) advanceRemaining(ts, si + 1);
+            stop = true;
+          }
+        }
+        break;
+      case "limit_ratio":
+        if (addRatioSample(r, s)) heapPush(h, s, byValue);
+        break;
+      default:
+        throw new Error(`BUG: expected aggregation operator but got ${op}`);
+    }
+  }
+  if (skipStep) return instant ? [] : null;
+  const mat: Matrix = [];
+  const add = (s: Sample): void => {
+    if (instant) {
+      const ss = new Series(s.metric, 1, s.dropName);
+      ss.push(ts, s.f);
+      mat.push(ss);
+      return;
+    }
+    const key = s.metric.key;
+    let ss = byKey.get(key);
+    if (ss === undefined) {
+      ss = new Series(s.metric, steps, s.dropName);
+      byKey.set(key, ss);
+    }
+    ss.push(ts, s.f);
+  };
+  for (let gi = 0; gi < numGroups; gi++) {
+    if (seen[gi] === 0) continue;
+    const h = heaps[gi]!;
+    if (op === "topk") {
+      // Descending, NaN last (Prometheus sorts the heap in reverse).
+      h.sort((a, b) => (Number.isNaN(a.f) ? 1 : Number.isNaN(b.f) ? -1 : b.f - a.f));
+    } else if (op === "bottomk") {
+      h.sort((a, b) => (Number.isNaN(a.f) ? 1 : Number.isNaN(b.f) ? -1 : a.f - b.f));
+    }
+    for (const s of h) add(s);
+  }
+  if (instant) return mat;
+  ev.checkSamples();
+  return null;
 }

@@ -3,7 +3,7 @@ import type { BinaryExpr, BinaryOp, Expr, VectorMatching } from "../parser/index
 import type { Evaluator, NodeHelper } from "./evaluator.ts";
 import { goPow } from "./kernels/index.ts";
 import { exprType, unparen } from "./plan.ts";
-import { dropMetadata, type Matrix, type Sample } from "./types.ts";
+import { dropMetadata, type Matrix, type Sample, type Series } from "./types.ts";
 
 /** Operators that change the meaning of a metric, so its name is dropped. */
 function changesMetricSchema(op: BinaryOp): boolean {
@@ -100,7 +100,7 @@ function vectorElemBinop(op: BinaryOp, l: number, r: number): number {
 }
 
 /** Evaluates a binary expression over all steps. */
-export function evalBinary(ev: Evaluator, e: BinaryExpr): Matrix {
+export async function evalBinary(ev: Evaluator, e: BinaryExpr): Promise<Matrix> {
   const lt = exprType(e.lhs);
   const rt = exprType(e.rhs);
   if (lt === "scalar" && rt === "scalar") {
@@ -135,7 +135,7 @@ export function evalBinary(ev: Evaluator, e: BinaryExpr): Matrix {
   const scalarExpr = scalarOnLeft ? e.lhs : e.rhs;
   const constant = constantValue(scalarExpr);
   if (constant !== null) {
-    const mat = ev.evalMatrix(scalarOnLeft ? e.rhs : e.lhs);
+    const mat = await ev.evalMatrix(scalarOnLeft ? e.rhs : e.lhs);
     return vectorConstBinop(ev, e.op, mat, constant, scalarOnLeft, e.returnBool);
   }
   return ev.rangeEval(
@@ -164,34 +164,22 @@ function constantValue(e: Expr): number | null {
  * vector op constant, series by series: the same results as the per-step
  * evaluation, without building a vector per step.
  */
-function vectorConstBinop(
+async function vectorConstBinop(
   ev: Evaluator,
   op: BinaryOp,
   mat: Matrix,
   c: number,
   swap: boolean,
   returnBool: boolean,
-): Matrix {
+): Promise<Matrix> {
+  const ctx = ev.ctx;
   const cmp = isComparison(op);
   const dropName = changesMetricSchema(op) || returnBool;
   const out: Matrix = [];
   let dropped = 0;
   for (const s of mat) {
-    let w = 0;
-    for (let i = s.pos; i < s.n; i++) {
-      const x = s.fs[i]!;
-      let f = swap ? vectorElemBinop(op, c, x) : vectorElemBinop(op, x, c);
-      let keep = elemKeep;
-      if (cmp && swap) f = x;
-      if (returnBool) {
-        f = keep ? 1 : 0;
-        keep = true;
-      }
-      if (!keep) continue;
-      s.ts[w] = s.ts[i]!;
-      s.fs[w] = f;
-      w++;
-    }
+    if (ctx.shouldYield()) await ctx.yieldNow();
+    const w = seriesConstBinop(s, op, c, swap, returnBool, cmp);
     dropped += s.n - s.pos - w;
     s.n = w;
     s.pos = 0;
@@ -204,6 +192,30 @@ function vectorConstBinop(
   }
   ev.currentSamples -= dropped;
   return dropName && !ev.delayed ? ev.mergeSeriesWithSameLabelset(out) : out;
+}
+
+/**
+ * Applies `op c` (or `c op`, with swap) to the points of s from s.pos,
+ * compacting the kept ones to the front; returns how many were kept.
+ * Synchronous for V8's optimizer.
+ */
+function seriesConstBinop(s: Series, op: BinaryOp, c: number, swap: boolean, returnBool: boolean, cmp: boolean): number {
+  let w = 0;
+  for (let i = s.pos; i < s.n; i++) {
+    const x = s.fs[i]!;
+    let f = swap ? vectorElemBinop(op, c, x) : vectorElemBinop(op, x, c);
+    let keep = elemKeep;
+    if (cmp && swap) f = x;
+    if (returnBool) {
+      f = keep ? 1 : 0;
+      keep = true;
+    }
+    if (!keep) continue;
+    s.ts[w] = s.ts[i]!;
+    s.fs[w] = f;
+    w++;
+  }
+  return w;
 }
 
 function vectorScalarBinop(

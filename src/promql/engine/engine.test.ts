@@ -191,6 +191,51 @@ test("the deadline times the query out", async () => {
   await assert.rejects(q.exec(), (e: unknown) => e instanceof QueryTimeoutError && e.message === "query timed out in expression evaluation");
 });
 
+/** 2,000 counters scraped every 15 s for 2 hours: heavy enough that a range query takes many time slices. */
+async function heavyFixture(): Promise<MemoryStorage> {
+  const db = new MemoryStorage();
+  const labels = Array.from({ length: 2000 }, (_, i) => Labels.fromObject({ __name__: "c_total", i: String(i), g: String(i % 10) }));
+  for (let t = 0; t <= 7_200_000; t += 15_000) {
+    const app = db.appender();
+    for (let i = 0; i < labels.length; i++) app.append(0, labels[i]!, t, t / 1000 + i);
+    await app.commit();
+  }
+  return db;
+}
+
+const HEAVY_QUERY = "sum by (g) (rate(c_total[5m])) / on (g) group_left count by (g) (c_total)";
+
+test("evaluation yields to the event loop: timers fire during a heavy query", async () => {
+  const db = await heavyFixture();
+  const run = (): Promise<{ value: Value }> => new Engine().newRangeQuery(db, HEAVY_QUERY, 0, 7_200_000, 15_000).exec();
+  let ticks = 0;
+  let maxGap = 0;
+  let last = performance.now();
+  const timer = setInterval(() => {
+    const now = performance.now();
+    maxGap = Math.max(maxGap, now - last);
+    last = now;
+    ticks++;
+  }, 1);
+  const t0 = performance.now();
+  const res = await run();
+  const took = performance.now() - t0;
+  clearInterval(timer);
+  assert.equal(res.value.type, "matrix");
+  assert.equal(res.value.type === "matrix" ? res.value.matrix.length : 0, 10);
+  // A query that takes several slices lets timers run in between.
+  if (took > 50) assert.ok(ticks > 1, `${ticks} timer ticks during a ${took.toFixed(0)} ms query`);
+  assert.ok(maxGap < 1000, `longest stall ${maxGap.toFixed(0)} ms`);
+});
+
+test("an abort during evaluation cancels the query at the next yield", async () => {
+  const db = await heavyFixture();
+  const ac = new AbortController();
+  setTimeout(() => ac.abort(), 5);
+  const q = new Engine().newRangeQuery(db, HEAVY_QUERY, 0, 7_200_000, 15_000);
+  await assert.rejects(q.exec(ac.signal), (e: unknown) => e instanceof QueryCanceledError && e.message === "query was canceled in expression evaluation");
+});
+
 test("rate on a non-counter name gives Prometheus's info with position", async () => {
   const db = await fixture();
   const r = await new Engine().newInstantQuery(db, "sum(rate(m[1m]))", 100_000).exec();

@@ -175,7 +175,7 @@ class EngineQuery implements Query {
       let value: Value;
       let sortTime = 0;
       try {
-        let res = ev.eval(this.statement);
+        let res = await ev.eval(this.statement);
         if (!(res instanceof StringValue) && o.enableDelayedNameRemoval) {
           for (const s of res) if (s.dropName) s.metric = dropMetadata(s.metric);
           res = ev.mergeSeriesWithSameLabelset(res);

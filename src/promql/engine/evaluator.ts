@@ -1,5 +1,6 @@
 import { Labels } from "../../model/index.ts";
 import { ValueType, type Series as StorageSeries, type SeriesIterator } from "../../storage/index.ts";
+import { TimeSlice } from "../../util/index.ts";
 import type { Expr, MatrixSelector, SubqueryExpr, VectorMatching, VectorSelector } from "../parser/index.ts";
 import { evalAggregate } from "./aggregation.ts";
 import type { Annotations } from "./annotations.ts";
@@ -44,6 +45,12 @@ export class QueryContext {
   bufStale: Uint8Array;
   itReuse: SeriesIterator | null;
   #checks: number;
+  /**
+   * Longest stretch evaluation holds the event loop before it yields
+   * (between series or steps, never inside a kernel), so that /-/healthy,
+   * scrapes and other queries are served during a heavy query.
+   */
+  readonly #slice: TimeSlice;
 
   constructor(
     plan: QueryPlan,
@@ -72,6 +79,7 @@ export class QueryContext {
     this.bufStale = new Uint8Array(1024);
     this.itReuse = null;
     this.#checks = 0;
+    this.#slice = new TimeSlice();
   }
 
   /** Throws QueryCanceledError / QueryTimeoutError when the query must stop. */
@@ -83,6 +91,25 @@ export class QueryContext {
   /** checkDone() every CHECK_EVERY calls, for hot loops. */
   maybeCheckDone(): void {
     if (++this.#checks % CHECK_EVERY === 0) this.checkDone();
+  }
+
+  /**
+   * Whether evaluation has held the event loop for a time slice (10 ms);
+   * then the caller awaits yieldNow() before its next series or step. One
+   * clock read, no allocation.
+   */
+  shouldYield(): boolean {
+    return this.#slice.due();
+  }
+
+  /**
+   * Gives the event loop a turn (I/O callbacks and timers run), starts a new
+   * time slice, then throws QueryCanceledError / QueryTimeoutError when the
+   * query was aborted or ran out of time meanwhile.
+   */
+  async yieldNow(): Promise<void> {
+    await this.#slice.yield();
+    this.checkDone();
   }
 
   updatePeak(current: number): void {
@@ -214,8 +241,12 @@ export class Evaluator {
     throw new EvalError(msg);
   }
 
-  /** Evaluates an expression to a Matrix (or a string for string literals). */
-  eval(e: Expr): Matrix | StringValue {
+  /**
+   * Evaluates an expression to a Matrix (or a string for string literals).
+   * Yields to the event loop between series and steps (see
+   * QueryContext.shouldYield), so it settles over several macrotasks.
+   */
+  async eval(e: Expr): Promise<Matrix | StringValue> {
     this.ctx.checkDone();
     if (this.end < this.start) return [];
     if (this.start !== this.end && this.ctx.plan.isStepInvariant(e)) return this.#evalStepInvariant(e);
@@ -223,13 +254,13 @@ export class Evaluator {
   }
 
   /** eval() for expressions that cannot be strings. */
-  evalMatrix(e: Expr): Matrix {
-    const v = this.eval(e);
+  async evalMatrix(e: Expr): Promise<Matrix> {
+    const v = await this.eval(e);
     if (v instanceof StringValue) throw new Error("BUG: string where a matrix was expected");
     return v;
   }
 
-  #evalNode(e: Expr): Matrix | StringValue {
+  async #evalNode(e: Expr): Promise<Matrix | StringValue> {
     switch (e.kind) {
       case "AggregateExpr":
         return evalAggregate(this, e);
@@ -238,12 +269,13 @@ export class Evaluator {
       case "ParenExpr":
         return this.eval(e.expr);
       case "UnaryExpr": {
-        const mat = this.evalMatrix(e.expr);
+        const mat = await this.evalMatrix(e.expr);
         if (e.op === "-") {
           for (const s of mat) {
+            if (this.ctx.shouldYield()) await this.ctx.yieldNow();
             if (!this.delayed) s.metric = dropMetadata(s.metric);
             s.dropName = true;
-            for (let i = 0; i < s.n; i++) s.fs[i] = -s.fs[i]!;
+            negate(s.fs, s.n);
           }
           if (!this.delayed) return this.mergeSeriesWithSameLabelset(mat);
         }
@@ -271,19 +303,16 @@ export class Evaluator {
     }
   }
 
-  #evalStepInvariant(e: Expr): Matrix | StringValue {
+  async #evalStepInvariant(e: Expr): Promise<Matrix | StringValue> {
     const inner = this.child(this.start, this.start, this.interval);
-    const res = inner.#evalNode(e);
+    const res = await inner.#evalNode(e);
     this.currentSamples = inner.currentSamples;
     if (res instanceof StringValue) return res;
     if (e.kind === "MatrixSelector" || e.kind === "SubqueryExpr") return res;
     for (const s of res) {
+      if (this.ctx.shouldYield()) await this.ctx.yieldNow();
       if (s.n !== 1) throw new Error("BUG: unexpected number of samples");
-      const f = s.fs[0]!;
-      for (let t = this.start + this.interval; t <= this.end; t += this.interval) {
-        s.push(t, f);
-        this.currentSamples++;
-      }
+      this.currentSamples += repeatSample(s, this.start + this.interval, this.end, this.interval);
       this.checkSamples();
     }
     this.ctx.updatePeak(this.currentSamples);
@@ -298,7 +327,7 @@ export class Evaluator {
   }
 
   /** Instant vector selector over all steps: the newest sample within the lookback delta, unless stale. */
-  evalVectorSelector(vs: VectorSelector): Matrix {
+  async evalVectorSelector(vs: VectorSelector): Promise<Matrix> {
     const ctx = this.ctx;
     const series = ctx.plan.seriesOf(vs);
     const lb = ctx.lookbackDelta;
@@ -306,34 +335,43 @@ export class Evaluator {
     const maxRef = this.refTime(vs, this.end);
     const constRef = ctx.plan.atOf(vs) !== null;
     const out: Matrix = [];
-    const steps = this.numSteps;
     for (const s of series) {
       ctx.maybeCheckDone();
-      const n = ctx.readSeries(s, minRef - lb + 1, maxRef, true);
-      if (n === 0) continue;
-      const bts = ctx.bufTs;
-      const bfs = ctx.bufFs;
-      const bst = ctx.bufStale;
-      let ss: Series | null = null;
-      let j = -1;
-      for (let ts = this.start; ts <= this.end; ts += this.interval) {
-        const ref = constRef ? minRef : ts - (this.start - minRef);
-        while (j + 1 < n && bts[j + 1]! <= ref) j++;
-        if (j < 0 || bts[j]! <= ref - lb || bst[j] === 1) continue;
-        if (ss === null) ss = new Series(s.labels, steps, false);
-        ss.push(ts, bfs[j]!);
-        this.currentSamples++;
-        ctx.totalSamples++;
-      }
-      this.checkSamples();
+      if (ctx.shouldYield()) await ctx.yieldNow();
+      const ss = this.#selectorSeries(s, minRef, maxRef, constRef);
       if (ss !== null) out.push(ss);
     }
     ctx.updatePeak(this.currentSamples);
     return out;
   }
 
+  // The steps of one series of an instant vector selector. Synchronous, so
+  // V8 optimizes its loop (it cannot on-stack-replace async functions).
+  #selectorSeries(s: StorageSeries, minRef: number, maxRef: number, constRef: boolean): Series | null {
+    const ctx = this.ctx;
+    const lb = ctx.lookbackDelta;
+    const n = ctx.readSeries(s, minRef - lb + 1, maxRef, true);
+    if (n === 0) return null;
+    const bts = ctx.bufTs;
+    const bfs = ctx.bufFs;
+    const bst = ctx.bufStale;
+    let ss: Series | null = null;
+    let j = -1;
+    for (let ts = this.start; ts <= this.end; ts += this.interval) {
+      const ref = constRef ? minRef : ts - (this.start - minRef);
+      while (j + 1 < n && bts[j + 1]! <= ref) j++;
+      if (j < 0 || bts[j]! <= ref - lb || bst[j] === 1) continue;
+      if (ss === null) ss = new Series(s.labels, this.numSteps, false);
+      ss.push(ts, bfs[j]!);
+      this.currentSamples++;
+      ctx.totalSamples++;
+    }
+    this.checkSamples();
+    return ss;
+  }
+
   /** A range selector evaluated at a single time (instant queries): the raw points. */
-  matrixSelector(ms: MatrixSelector): Matrix {
+  async matrixSelector(ms: MatrixSelector): Promise<Matrix> {
     const ctx = this.ctx;
     const vs = ms.vectorSelector;
     const maxt = this.refTime(vs, this.start);
@@ -341,6 +379,7 @@ export class Evaluator {
     const out: Matrix = [];
     for (const s of ctx.plan.seriesOf(vs)) {
       ctx.maybeCheckDone();
+      if (ctx.shouldYield()) await ctx.yieldNow();
       const n = ctx.readSeries(s, mint + 1, maxt, false);
       if (n === 0) continue;
       const ss = new Series(s.labels, n, false);
@@ -357,7 +396,7 @@ export class Evaluator {
   }
 
   /** Evaluates a subquery: its expression over the steps (aligned to multiples of its step) inside its range. */
-  evalSubquery(sq: SubqueryExpr): Matrix {
+  async evalSubquery(sq: SubqueryExpr): Promise<Matrix> {
     const plan = this.ctx.plan;
     const range = plan.rangeOf(sq);
     const step = plan.stepOf(sq);
@@ -368,7 +407,7 @@ export class Evaluator {
     let start = step * Math.trunc(startRef / step);
     if (start <= startRef) start += step;
     const inner = this.child(start, end, step);
-    const res = inner.evalMatrix(sq.expr);
+    const res = await inner.evalMatrix(sq.expr);
     this.currentSamples = inner.currentSamples;
     return res;
   }
@@ -379,14 +418,14 @@ export class Evaluator {
    * outputs into series. With `matching`, sigs[i][j] is the join signature
    * ordinal of the j-th sample of vectors[i].
    */
-  rangeEval(exprs: (Expr | null)[], fn: StepFunction, matching: VectorMatching | null): Matrix {
+  async rangeEval(exprs: (Expr | null)[], fn: StepFunction, matching: VectorMatching | null): Promise<Matrix> {
     const ctx = this.ctx;
     const originalNumSamples = this.currentSamples;
-    const matrixes: Matrix[] = exprs.map((e) => {
-      if (e === null) return [];
-      const v = this.eval(e);
-      return v instanceof StringValue ? [] : v;
-    });
+    const matrixes: Matrix[] = [];
+    for (const e of exprs) {
+      const v = e === null ? [] : await this.eval(e);
+      matrixes.push(v instanceof StringValue ? [] : v);
+    }
     const enh = new NodeHelper();
     let seriesSigs: Int32Array[] | null = null;
     let bufSigs: Int32Array[] | null = null;
@@ -397,15 +436,10 @@ export class Evaluator {
       const names = [...matching.matchingLabels].sort();
       for (const m of matrixes) {
         const sigs = new Int32Array(m.length);
-        m.forEach((s, i) => {
-          const key = signature(s.metric, matching.on, names);
-          let ord = ordinals.get(key);
-          if (ord === undefined) {
-            ord = enh.numSigs++;
-            ordinals.set(key, ord);
-          }
-          sigs[i] = ord;
-        });
+        for (let i = 0; i < m.length; i += SIG_BATCH) {
+          if (ctx.shouldYield()) await ctx.yieldNow();
+          signatureOrdinals(m, i, Math.min(i + SIG_BATCH, m.length), matching.on, names, ordinals, enh, sigs);
+        }
         seriesSigs.push(sigs);
         bufSigs.push(new Int32Array(m.length));
       }
@@ -417,23 +451,15 @@ export class Evaluator {
     let tempNumSamples = this.currentSamples;
     for (let ts = this.start; ts <= this.end; ts += this.interval) {
       ctx.checkDone();
+      if (ctx.shouldYield()) await ctx.yieldNow();
       this.currentSamples = tempNumSamples;
       for (let i = 0; i < matrixes.length; i++) {
-        const m = matrixes[i]!;
-        const v: Sample[] = [];
-        const sh = seriesSigs === null ? null : seriesSigs[i]!;
-        const bh = bufSigs === null ? null : bufSigs[i]!;
-        for (let j = 0; j < m.length; j++) {
-          const s = m[j]!;
-          if (s.pos < s.n && s.ts[s.pos] === ts) {
-            if (bh !== null) bh[v.length] = sh![j]!;
-            v.push({ metric: s.metric, t: ts, f: s.fs[s.pos]!, dropName: s.dropName });
-            s.pos++;
-            this.currentSamples++;
-          }
-        }
-        this.checkSamples();
-        vectors[i] = v;
+        vectors[i] = this.#stepVector(
+          matrixes[i]!,
+          ts,
+          seriesSigs === null ? null : seriesSigs[i]!,
+          bufSigs === null ? null : bufSigs[i]!,
+        );
       }
       ctx.updatePeak(this.currentSamples);
       enh.ts = ts;
@@ -458,23 +484,45 @@ export class Evaluator {
         ctx.updatePeak(this.currentSamples);
         return mat;
       }
-      for (const smp of result) {
-        const k = smp.metric.key;
-        let ss = outSeries.get(k);
-        if (ss !== undefined) {
-          if (lastTs.get(k) === ts) this.fail("vector cannot contain metrics with the same labelset");
-        } else {
-          ss = new Series(smp.metric, steps, smp.dropName);
-          outSeries.set(k, ss);
-        }
-        lastTs.set(k, ts);
-        ss.push(ts, smp.f);
-      }
+      this.#collectStep(result, ts, outSeries, lastTs, steps);
     }
     const mat = [...outSeries.values()];
     this.currentSamples = originalNumSamples + totalPoints(mat);
     ctx.updatePeak(this.currentSamples);
     return mat;
+  }
+
+  // The samples of m at step ts (advancing each series' pos), with their
+  // join signatures copied into bh. Synchronous for V8's optimizer.
+  #stepVector(m: Matrix, ts: number, sh: Int32Array | null, bh: Int32Array | null): Sample[] {
+    const v: Sample[] = [];
+    for (let j = 0; j < m.length; j++) {
+      const s = m[j]!;
+      if (s.pos < s.n && s.ts[s.pos] === ts) {
+        if (bh !== null) bh[v.length] = sh![j]!;
+        v.push({ metric: s.metric, t: ts, f: s.fs[s.pos]!, dropName: s.dropName });
+        s.pos++;
+        this.currentSamples++;
+      }
+    }
+    this.checkSamples();
+    return v;
+  }
+
+  // Appends a step's output samples to their series.
+  #collectStep(result: Sample[], ts: number, outSeries: Map<string, Series>, lastTs: Map<string, number>, steps: number): void {
+    for (const smp of result) {
+      const k = smp.metric.key;
+      let ss = outSeries.get(k);
+      if (ss !== undefined) {
+        if (lastTs.get(k) === ts) this.fail("vector cannot contain metrics with the same labelset");
+      } else {
+        ss = new Series(smp.metric, steps, smp.dropName);
+        outSeries.set(k, ss);
+      }
+      lastTs.set(k, ts);
+      ss.push(ts, smp.f);
+    }
   }
 
   /**
@@ -508,6 +556,44 @@ export class Evaluator {
     }
     return out;
   }
+}
+
+/** Series whose join signatures are computed between two yield checks. */
+const SIG_BATCH = 1024;
+
+/** Join signature ordinals of m[from..to) into sigs, numbering new signatures from enh.numSigs. */
+function signatureOrdinals(
+  m: Matrix,
+  from: number,
+  to: number,
+  on: boolean,
+  names: readonly string[],
+  ordinals: Map<string, number>,
+  enh: NodeHelper,
+  sigs: Int32Array,
+): void {
+  for (let i = from; i < to; i++) {
+    const key = signature(m[i]!.metric, on, names);
+    let ord = ordinals.get(key);
+    if (ord === undefined) {
+      ord = enh.numSigs++;
+      ordinals.set(key, ord);
+    }
+    sigs[i] = ord;
+  }
+}
+
+/** Negates the first n values. */
+function negate(fs: Float64Array, n: number): void {
+  for (let i = 0; i < n; i++) fs[i] = -fs[i]!;
+}
+
+/** Appends the series' first value at from, from+interval, ..., to (ms); returns how many. */
+function repeatSample(s: Series, from: number, to: number, interval: number): number {
+  const f = s.fs[0]!;
+  let k = 0;
+  for (let t = from; t <= to; t += interval, k++) s.push(t, f);
+  return k;
 }
 
 /** Total points of a matrix. */

@@ -1,5 +1,6 @@
 import { Labels, MetricName, compareLabels, compileAnchoredRE2, isValidLabelName } from "../../model/index.ts";
 import type { Call, Expr, MatrixSelector, SubqueryExpr, VectorSelector } from "../parser/index.ts";
+import type { Series as StorageSeries } from "../../storage/index.ts";
 import { AnnotationText } from "./annotations.ts";
 import { EvalError } from "./errors.ts";
 import type { Evaluator, NodeHelper } from "./evaluator.ts";
@@ -45,7 +46,7 @@ const RANGE_KERNELS: Readonly<Record<string, RangeKernel>> = {
 };
 
 /** Evaluates a function call over all steps. */
-export function evalCall(ev: Evaluator, e: Call): Matrix {
+export async function evalCall(ev: Evaluator, e: Call): Promise<Matrix> {
   const name = e.func.name;
   const args = e.args.map(unparen);
   if (name === "timestamp" && args[0]!.kind === "VectorSelector") {
@@ -74,7 +75,7 @@ function isSort(name: string): boolean {
 }
 
 /** timestamp(selector): the timestamps of the selected samples themselves. */
-function evalTimestampOverSelector(ev: Evaluator, vs: VectorSelector): Matrix {
+async function evalTimestampOverSelector(ev: Evaluator, vs: VectorSelector): Promise<Matrix> {
   const ctx = ev.ctx;
   const lb = ctx.lookbackDelta;
   const at = ctx.plan.atOf(vs);
@@ -84,10 +85,10 @@ function evalTimestampOverSelector(ev: Evaluator, vs: VectorSelector): Matrix {
   const maxRef = ref(ev.end);
   const steps = ev.numSteps;
   const out: Matrix = [];
-  for (const s of ctx.plan.seriesOf(vs)) {
-    ctx.maybeCheckDone();
+  // The steps of one series; a plain closure, so V8 optimizes its loop.
+  const stepsOf = (s: StorageSeries): Series | null => {
     const n = ctx.readSeries(s, minRef - lb + 1, maxRef, true);
-    if (n === 0) continue;
+    if (n === 0) return null;
     let ss: Series | null = null;
     let j = -1;
     for (let ts = ev.start; ts <= ev.end; ts += ev.interval) {
@@ -100,6 +101,12 @@ function evalTimestampOverSelector(ev: Evaluator, vs: VectorSelector): Matrix {
       ctx.totalSamples++;
     }
     ev.checkSamples();
+    return ss;
+  };
+  for (const s of ctx.plan.seriesOf(vs)) {
+    ctx.maybeCheckDone();
+    if (ctx.shouldYield()) await ctx.yieldNow();
+    const ss = stepsOf(s);
     if (ss !== null) out.push(ss);
   }
   ctx.updatePeak(ev.currentSamples);
@@ -107,7 +114,7 @@ function evalTimestampOverSelector(ev: Evaluator, vs: VectorSelector): Matrix {
 }
 
 /** Functions over a range vector: one kernel call per series and step. */
-function evalRangeCall(ev: Evaluator, e: Call, args: Expr[], matrixArgIndex: number): Matrix {
+async function evalRangeCall(ev: Evaluator, e: Call, args: Expr[], matrixArgIndex: number): Promise<Matrix> {
   const ctx = ev.ctx;
   const plan = ctx.plan;
   const name = e.func.name;
@@ -121,15 +128,15 @@ function evalRangeCall(ev: Evaluator, e: Call, args: Expr[], matrixArgIndex: num
 
   // Subquery results count as held in memory until the call is done.
   let subMat: Matrix | null = null;
-  if (arg.kind === "SubqueryExpr") subMat = ev.evalSubquery(arg);
+  if (arg.kind === "SubqueryExpr") subMat = await ev.evalSubquery(arg);
   // Scalar arguments, one value per step.
   const params: (Float64Array | null)[] = [null, null];
   let pi = 0;
-  args.forEach((a, i) => {
-    if (i === matrixArgIndex) return;
-    const m = ev.evalMatrix(a);
+  for (let i = 0; i < args.length; i++) {
+    if (i === matrixArgIndex) continue;
+    const m = await ev.evalMatrix(args[i]!);
     params[pi++] = m.length > 0 ? m[0]!.fs : null;
-  });
+  }
   const p0 = params[0] ?? null;
   const p1 = params[1] ?? null;
   if (name === "quantile_over_time" && p0 !== null) {
@@ -200,12 +207,14 @@ function evalRangeCall(ev: Evaluator, e: Call, args: Expr[], matrixArgIndex: num
     if (subMat !== null) {
       for (const s of subMat) {
         ctx.maybeCheckDone();
+        if (ctx.shouldYield()) await ctx.yieldNow();
         processSeries(s.metric, s.ts, s.fs, s.n, s.dropName);
       }
     } else {
       const vs = (arg as MatrixSelector).vectorSelector;
       for (const s of plan.seriesOf(vs)) {
         ctx.maybeCheckDone();
+        if (ctx.shouldYield()) await ctx.yieldNow();
         const n = ctx.readSeries(s, ref0 - range + 1, refEnd, false);
         if (n === 0) continue;
         processSeries(s.labels, ctx.bufTs, ctx.bufFs, n, false);
@@ -258,7 +267,7 @@ function stringArg(e: Expr): string {
   return e.val;
 }
 
-function evalLabelReplace(ev: Evaluator, args: Expr[]): Matrix {
+async function evalLabelReplace(ev: Evaluator, args: Expr[]): Promise<Matrix> {
   const dst = stringArg(args[1]!);
   const repl = stringArg(args[2]!);
   const src = stringArg(args[3]!);
@@ -270,9 +279,10 @@ function evalLabelReplace(ev: Evaluator, args: Expr[]): Matrix {
     throw new EvalError(`invalid regular expression in label_replace(): ${regexStr}`);
   }
   if (!isValidLabelName(dst)) throw new EvalError(`invalid destination label name in label_replace(): ${dst}`);
-  const v = ev.eval(args[0]!);
+  const v = await ev.eval(args[0]!);
   const mat = v instanceof StringValue ? [] : v;
   for (const s of mat) {
+    if (ev.ctx.shouldYield()) await ev.ctx.yieldNow();
     const srcVal = s.metric.get(src);
     const m = re.exec(srcVal);
     if (m === null) continue;
@@ -321,7 +331,7 @@ function expandTemplate(tmpl: string, m: RegExpExecArray): string {
   return out + tmpl.slice(i);
 }
 
-function evalLabelJoin(ev: Evaluator, args: Expr[]): Matrix {
+async function evalLabelJoin(ev: Evaluator, args: Expr[]): Promise<Matrix> {
   const dst = stringArg(args[1]!);
   const sep = stringArg(args[2]!);
   const srcLabels: string[] = [];
@@ -331,9 +341,10 @@ function evalLabelJoin(ev: Evaluator, args: Expr[]): Matrix {
     srcLabels.push(src);
   }
   if (!isValidLabelName(dst)) throw new EvalError(`invalid destination label name in label_join(): ${dst}`);
-  const v = ev.eval(args[0]!);
+  const v = await ev.eval(args[0]!);
   const mat = v instanceof StringValue ? [] : v;
   for (const s of mat) {
+    if (ev.ctx.shouldYield()) await ev.ctx.yieldNow();
     const val = srcLabels.map((l) => s.metric.get(l)).join(sep);
     s.metric = s.metric.builder().set(dst, val).labels();
     if (dst === MetricName) s.dropName = false;

@@ -31,10 +31,10 @@ function tmpDir(): string {
 
 const SEED = Number(process.env["TSDB_SEED"] ?? Date.now() % 100000);
 
-function seeded(name: string, fn: (rnd: () => number) => void): void {
-  test(`${name} (seed ${SEED})`, () => {
+function seeded(name: string, fn: (rnd: () => number) => void | Promise<void>): void {
+  test(`${name} (seed ${SEED})`, async () => {
     try {
-      fn(seededRandom(SEED));
+      await fn(seededRandom(SEED));
     } catch (e) {
       console.error(`${name} failed with TSDB_SEED=${SEED}`);
       throw e;
@@ -54,7 +54,7 @@ test("ULIDs: 26 Crockford characters, time first, sortable", () => {
   assert.equal(isULID("01BX5ZZKBKACTAV9WEVGEMMVRI"), false);
 });
 
-seeded("index round trip: symbols, series, chunk metas, postings", (rnd) => {
+seeded("index round trip: symbols, series, chunk metas, postings", async (rnd) => {
   const dir = tmpDir();
   const file = path.join(dir, "index");
   const n = 1 + Math.floor(rnd() * 300);
@@ -92,7 +92,7 @@ seeded("index round trip: symbols, series, chunk metas, postings", (rnd) => {
   const w = new IndexWriter(file);
   w.addSymbols([...syms].sort());
   const ids = sorted.map((s) => w.addSeries(s.labels, s.chunks));
-  w.close();
+  await w.close();
   const r = new IndexReader(file, new PageCache(1 << 20));
   assert.deepEqual(r.symbols(), [...syms].sort());
   const metas: ChunkMeta[] = [];
@@ -200,7 +200,7 @@ class PersistingStorage implements Appendable, Queryable {
         await app.commit();
         this.block?.close();
         if (this.block !== null) fs.rmSync(this.block.dir, { recursive: true });
-        const meta = writeBlock(this.dir, headSeriesChunks(this.head, -1e15, 1e15), this.head.minTime, this.head.maxTime + 1, { level: 1, sources: null, parents: [], deletable: false, failed: false }, { now: Date.now() });
+        const meta = await writeBlock(this.dir, await headSeriesChunks(this.head, -1e15, 1e15), this.head.minTime, this.head.maxTime + 1, { level: 1, sources: null, parents: [], deletable: false, failed: false }, { now: Date.now() });
         this.block = meta === null ? null : Block.open(path.join(this.dir, meta.ulid), this.cache);
       },
     };

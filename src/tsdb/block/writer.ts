@@ -4,6 +4,7 @@ import type { Labels } from "../../model/index.ts";
 import { StorageError } from "../../storage/index.ts";
 import { Encoding } from "../chunkenc/index.ts";
 import { syncDir } from "../fileutil/index.ts";
+import { TimeSlice, sortCooperative } from "../../util/index.ts";
 import { IndexWriter, type ChunkMeta } from "../index/index.ts";
 import { MemTombstones, writeTombstones } from "../tombstones/index.ts";
 import { CHUNKS_DIRNAME, INDEX_FILENAME } from "./block.ts";
@@ -38,6 +39,8 @@ export interface WriteBlockOptions {
   segmentBytes?: number;
   /** ULID to use (tests); a fresh one if absent. */
   ulid?: string;
+  /** Time slice between event loop turns; a fresh default one if absent. */
+  slice?: TimeSlice;
 }
 
 /**
@@ -45,17 +48,24 @@ export interface WriteBlockOptions {
  * chunks are skipped) go to chunks/ and index, with an empty tombstones
  * file and meta.json for [minTime, maxTime) (maxTime exclusive). Written
  * in <ulid>.tmp-for-creation, fsynced, then renamed to <ulid>, so a crash
- * never leaves a half block. Returns the meta, or null (nothing written)
- * when there are no samples. Throws StorageError.
+ * never leaves a half block. Resolves to the meta, or null (nothing
+ * written) when there are no samples. Rejects with StorageError.
+ *
+ * Gives the event loop a turn between series (and while sorting symbols
+ * and writing postings) whenever opts.slice is used up, so writing a large
+ * block does not stall HTTP requests, scrapes or queries; the bytes
+ * written do not depend on the yields. `series` is read between those
+ * turns: its source must not change underneath in the meantime.
  */
-export function writeBlock(
+export async function writeBlock(
   parentDir: string,
   series: Iterable<SeriesChunks>,
   minTime: number,
   maxTime: number,
   compaction: Omit<BlockMetaCompaction, "sources"> & { sources: string[] | null },
   opts: WriteBlockOptions,
-): BlockMeta | null {
+): Promise<BlockMeta | null> {
+  const slice = opts.slice ?? new TimeSlice();
   const ulid = opts.ulid ?? newULID(opts.now);
   const final = path.join(parentDir, ulid);
   const tmp = final + TMP_FOR_CREATION_SUFFIX;
@@ -69,6 +79,7 @@ export function writeBlock(
     let numSamples = 0;
     let numChunks = 0;
     for (const s of series) {
+      if (slice.due()) await slice.yield();
       if (s.chunks.length === 0) continue;
       const metas: ChunkMeta[] = [];
       for (const c of s.chunks) {
@@ -88,9 +99,12 @@ export function writeBlock(
       return null;
     }
     iw = new IndexWriter(path.join(tmp, INDEX_FILENAME));
-    iw.addSymbols([...symbols].sort());
-    for (const w of written) iw.addSeries(w.labels, w.metas);
-    iw.close();
+    iw.addSymbols(await sortCooperative([...symbols], compareStrings, slice));
+    for (let i = 0; i < written.length; i++) {
+      if ((i & 255) === 0 && slice.due()) await slice.yield();
+      iw.addSeries(written[i]!.labels, written[i]!.metas);
+    }
+    await iw.close(slice);
     iw = null;
     writeTombstones(tmp, new MemTombstones());
     const meta: BlockMeta = {
@@ -113,6 +127,11 @@ export function writeBlock(
     if (e instanceof StorageError) throw e;
     throw new StorageError(`write block ${ulid}`, { cause: e });
   }
+}
+
+/** The order of Array.prototype.sort without a comparator (UTF-16 code units). */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Deletes a block directory crash-safely: rename to <dir>.tmp-for-deletion, then remove. */

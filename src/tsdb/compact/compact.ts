@@ -12,9 +12,10 @@ import {
   type SeriesChunks,
 } from "../block/index.ts";
 import type { Head } from "../head/index.ts";
-import { HeadSeries } from "../head/index.ts";
+import { HeadSeries, type MemSeries } from "../head/index.ts";
 import type { ChunkMeta } from "../index/index.ts";
 import type { Interval } from "../tombstones/index.ts";
+import { TimeSlice, sortCooperative } from "../../util/index.ts";
 
 /** Prometheus's ExponentialBlockRanges: minSize, minSize*stepSize, ... (steps values). */
 export function exponentialBlockRanges(minSize: number, steps: number, stepSize: number): number[] {
@@ -50,11 +51,23 @@ function overlapsIvs(ivs: readonly Interval[] | undefined, mint: number, maxt: n
  * by labels, for writing a block. Chunks inside the range and untouched by
  * tombstones are copied as they are (as Prometheus copies head chunks);
  * otherwise the series' samples in range, minus deleted ones, are
- * re-encoded.
+ * re-encoded. Selecting and sorting the series yields to the event loop
+ * through `slice`; the series are then read one at a time as the returned
+ * iterable is consumed, so appends of newer samples may run in between
+ * (they never touch [mint, maxt] of a compactable head).
  */
-export function* headSeriesChunks(head: Head, mint: number, maxt: number): Generator<SeriesChunks> {
+export async function headSeriesChunks(
+  head: Head,
+  mint: number,
+  maxt: number,
+  slice: TimeSlice = new TimeSlice(),
+): Promise<Iterable<SeriesChunks>> {
   const all = head.select([]).filter((s) => s.minTime <= maxt && s.maxTime >= mint);
-  all.sort((a, b) => compareLabels(a.labels, b.labels));
+  if (slice.due()) await slice.yield();
+  return headSeriesChunksOf(head, await sortCooperative(all, (a, b) => compareLabels(a.labels, b.labels), slice), mint, maxt);
+}
+
+function* headSeriesChunksOf(head: Head, all: readonly MemSeries[], mint: number, maxt: number): Generator<SeriesChunks> {
   for (const s of all) {
     const ivs = head.tombstones.get(s.ref);
     const chunks: ChunkData[] = [];
@@ -92,20 +105,32 @@ interface Part {
  * merged: chunks are copied as they are when they do not overlap and no
  * tombstone touches them; otherwise the series' samples are merged
  * (duplicates dropped, the earlier block winning), deleted samples dropped,
- * and re-encoded. blocks must be sorted by minTime.
+ * and re-encoded. blocks must be sorted by minTime. Collecting and sorting
+ * the series yields to the event loop through `slice`; the chunks are read
+ * as the returned iterable is consumed.
  */
-export function* blocksSeriesChunks(blocks: readonly Block[]): Generator<SeriesChunks> {
+export async function blocksSeriesChunks(
+  blocks: readonly Block[],
+  slice: TimeSlice = new TimeSlice(),
+): Promise<Iterable<SeriesChunks>> {
   const byKey = new Map<string, { labels: Labels; parts: Part[] }>();
   for (const block of blocks) {
-    for (const id of block.index.allPostings()) {
+    const ids = block.index.allPostings();
+    for (let i = 0; i < ids.length; i++) {
+      if ((i & 255) === 0 && slice.due()) await slice.yield();
+      const id = ids[i]!;
       const labels = block.index.series(id, null);
       let e = byKey.get(labels.key);
       if (e === undefined) byKey.set(labels.key, (e = { labels, parts: [] }));
       e.parts.push({ block, id });
     }
   }
-  const entries = [...byKey.values()].sort((a, b) => compareLabels(a.labels, b.labels));
+  const entries = await sortCooperative([...byKey.values()], (a, b) => compareLabels(a.labels, b.labels), slice);
   byKey.clear();
+  return blocksSeriesChunksOf(entries);
+}
+
+function* blocksSeriesChunksOf(entries: readonly { labels: Labels; parts: Part[] }[]): Generator<SeriesChunks> {
   const metas: ChunkMeta[] = [];
   for (const e of entries) {
     const loaded: { part: Part; metas: ChunkMeta[]; ivs: readonly Interval[] | undefined }[] = [];
@@ -230,10 +255,12 @@ export function planCompaction(dms: readonly DirMeta[], ranges: readonly number[
 
 /**
  * Compacts blocks (sorted by minTime) into one new block in parentDir with
- * level max+1, the union of their sources and them as parents. Returns its
- * meta, or null when no sample is left (then nothing is written).
+ * level max+1, the union of their sources and them as parents. Resolves to
+ * its meta, or null when no sample is left (then nothing is written).
+ * Yields to the event loop between series (see writeBlock).
  */
-export function compactBlocks(parentDir: string, blocks: readonly Block[], now: number): BlockMeta | null {
+export async function compactBlocks(parentDir: string, blocks: readonly Block[], now: number): Promise<BlockMeta | null> {
+  const slice = new TimeSlice();
   const sorted = [...blocks].sort((a, b) => a.minTime - b.minTime);
   const sources = new Set<string>();
   let level = 0;
@@ -247,7 +274,7 @@ export function compactBlocks(parentDir: string, blocks: readonly Block[], now: 
   }
   return writeBlock(
     parentDir,
-    blocksSeriesChunks(sorted),
+    await blocksSeriesChunks(sorted, slice),
     minTime,
     maxTime,
     {
@@ -257,6 +284,6 @@ export function compactBlocks(parentDir: string, blocks: readonly Block[], now: 
       deletable: false,
       failed: false,
     },
-    { now },
+    { now, slice },
   );
 }

@@ -11,7 +11,7 @@ import {
   type SeriesRef,
   type SeriesSet,
 } from "../../storage/index.ts";
-import { DecodeError, Encbuf } from "../encoding/index.ts";
+import { DecodeError, Encbuf, floatFromBits, isStaleNaNBits } from "../encoding/index.ts";
 import { nopLogger, type Logger } from "../../util/index.ts";
 import {
   RecordType,
@@ -34,8 +34,9 @@ import {
   listSegments,
   type Wlog,
 } from "../wal/index.ts";
+import { MemChunkStore, type ChunkDiskMapper, type HeadChunkStore, type LoadedHeadChunk } from "./chunk-disk-mapper.ts";
 import { MemPostings, postingsForMatchers } from "./postings.ts";
-import { HeadSeries, MemSeries, bits, valueBits } from "./series.ts";
+import { HeadSeries, MemSeries, OOOSamples, bits, valueBits } from "./series.ts";
 
 /** Default chunk range: 2h, Prometheus's minimum block duration. */
 export const DEFAULT_CHUNK_RANGE_MS = 2 * 60 * 60 * 1000;
@@ -51,6 +52,8 @@ export const RejectReason = {
   Duplicate: "duplicate sample for timestamp",
   /** Older than the head accepts (ErrOutOfBounds). */
   OutOfBounds: "out of bounds",
+  /** Out of order and older than the out-of-order window (ErrTooOldSample). */
+  TooOld: "too old sample",
 } as const;
 export type RejectReason = (typeof RejectReason)[keyof typeof RejectReason];
 
@@ -66,6 +69,16 @@ export class HeadStats {
   outOfBoundSamples = 0;
   /** Rejected as duplicates with another value. */
   duplicateSamples = 0;
+  /** Rejected as older than the out-of-order window (too_old_samples_total). */
+  tooOldSamples = 0;
+  /** Out-of-order samples accepted within the window (head_out_of_order_samples_appended_total). */
+  oooSamplesAppended = 0;
+  /** Complete chunks found in chunks_head on open and given to their series. */
+  storedChunksLoaded = 0;
+  /** Chunks of chunks_head whose series is not in the WAL (dropped). */
+  storedChunksOrphaned = 0;
+  /** Out-of-order samples replayed from the WBL. */
+  replayedOOOSamples = 0;
   /** Commits done. */
   commits = 0;
   /** WAL records replayed on open. */
@@ -90,12 +103,30 @@ export class HeadStats {
   truncations = 0;
 }
 
+/** Out-of-order samples of one series, copied for writing a block. */
+export interface OOOSnapshot {
+  series: MemSeries;
+  samples: OOOSamples;
+}
+
 /** Options of a Head. */
 export interface HeadOptions {
   /** Chunk range in ms (the block duration); chunks never cross its boundaries. 2h if absent. */
   chunkRangeMs?: number;
   /** Target samples per chunk; 120 if absent. */
   samplesPerChunk?: number;
+  /**
+   * Where complete chunks go: a ChunkDiskMapper over chunks_head/ keeps
+   * memory bounded; in memory if absent. The head closes it.
+   */
+  chunkStore?: HeadChunkStore;
+  /**
+   * Out-of-order window in ms (storage.tsdb.out_of_order_time_window): a
+   * sample older than its series' newest but not older than the head's
+   * newest minus the window is kept as an out-of-order sample. 0 (absent)
+   * rejects them, as Prometheus's default.
+   */
+  outOfOrderTimeWindowMs?: number;
   logger?: Logger;
 }
 
@@ -108,14 +139,26 @@ export interface ReplayCorruption {
 
 /**
  * The in-memory part of the TSDB, as Prometheus's Head: series by labels
- * and by ref, an inverted index, XOR chunks per series, an Appender that
- * writes the WAL before applying a commit, and a Querier. Samples must be
- * appended in time order per series (no out-of-order window).
+ * and by ref, an inverted index, XOR chunks per series (complete ones in a
+ * HeadChunkStore, on disk in chunks_head/ for a DB, only their refs in
+ * memory), an Appender that writes the WAL before applying a commit, and a
+ * Querier. Samples are appended in time order per series; with an
+ * out-of-order window, older ones within it are kept apart (logged to the
+ * WBL) and merged into queries.
  */
 export class Head implements Appendable, Queryable {
   readonly stats: HeadStats;
   readonly chunkRange: number;
   readonly samplesPerChunk: number;
+  readonly chunkStore: HeadChunkStore;
+  /** Out-of-order window in ms; 0 disables out-of-order samples. */
+  oooTimeWindow: number;
+  /** Series holding out-of-order samples. */
+  readonly #oooSeries: Set<MemSeries>;
+  #wbl: Wlog | null;
+  readonly #oooBatch: RefSamples;
+  /** Chunks of chunks_head by series ref, while the WAL replays. */
+  #stored: Map<number, LoadedHeadChunk[]> | null;
   readonly #logger: Logger;
   readonly #byKey: Map<string, MemSeries>;
   readonly #byRef: Map<number, MemSeries>;
@@ -138,6 +181,12 @@ export class Head implements Appendable, Queryable {
     this.stats = new HeadStats();
     this.chunkRange = opts.chunkRangeMs ?? DEFAULT_CHUNK_RANGE_MS;
     this.samplesPerChunk = opts.samplesPerChunk ?? DEFAULT_SAMPLES_PER_CHUNK;
+    this.chunkStore = opts.chunkStore ?? new MemChunkStore();
+    this.oooTimeWindow = opts.outOfOrderTimeWindowMs ?? 0;
+    this.#oooSeries = new Set();
+    this.#wbl = null;
+    this.#oooBatch = new RefSamples(64);
+    this.#stored = null;
     this.#logger = opts.logger ?? nopLogger;
     this.#byKey = new Map();
     this.#byRef = new Map();
@@ -158,6 +207,127 @@ export class Head implements Appendable, Queryable {
     this.#wal = wal;
   }
 
+  /** Whether out-of-order samples are logged to a WBL. */
+  get hasWbl(): boolean {
+    return this.#wbl !== null;
+  }
+
+  /** Makes commits log their out-of-order samples to wbl (Prometheus's write-behind log, wbl/); close() closes it. */
+  setWbl(wbl: Wlog | null): void {
+    this.#wbl = wbl;
+  }
+
+  /**
+   * Reads the chunks of a ChunkDiskMapper (repairing a corrupt tail) to
+   * give them to their series as the WAL replay creates them, as
+   * Prometheus's loadMmappedChunks: chunks ending before minValidTime and
+   * out-of-order chunks are skipped (the WBL holds those samples). Call
+   * before replayWal().
+   */
+  loadStoredChunks(mapper: ChunkDiskMapper): void {
+    const stored = new Map<number, LoadedHeadChunk[]>();
+    mapper.load((c) => {
+      if (c.outOfOrder || c.maxt < this.minValidTime) return;
+      const list = stored.get(c.seriesRef);
+      if (list === undefined) stored.set(c.seriesRef, [c]);
+      else list.push(c);
+    });
+    this.#stored = stored;
+  }
+
+  /** Gives a series created by the WAL replay its chunks from chunks_head. */
+  #attachStored(s: MemSeries): void {
+    const list = this.#stored?.get(s.ref);
+    if (list === undefined) return;
+    this.#stored!.delete(s.ref);
+    if (s.numChunks > 0) return;
+    for (const c of list) {
+      s.addStoredChunk(c.ref, c.mint, c.maxt);
+      this.stats.storedChunksLoaded++;
+    }
+    if (s.minTime < this.minTime) this.minTime = s.minTime;
+    if (s.maxTime > this.maxTime) this.maxTime = s.maxTime;
+  }
+
+  /** Series holding out-of-order samples not compacted yet. */
+  get oooSeries(): ReadonlySet<MemSeries> {
+    return this.#oooSeries;
+  }
+
+  /** Oldest out-of-order sample held (Infinity if none). */
+  get oooMinTime(): number {
+    let m = Number.POSITIVE_INFINITY;
+    for (const s of this.#oooSeries) if (s.ooo!.minTime < m) m = s.ooo!.minTime;
+    return m;
+  }
+
+  /** Keeps an out-of-order sample; false when one with this time is there already (dropped, as Prometheus). */
+  #insertOOO(s: MemSeries, t: number, hi: number, lo: number): boolean {
+    if (s.ooo === null) {
+      s.ooo = new OOOSamples();
+      this.#oooSeries.add(s);
+    }
+    return s.ooo.insert(t, hi, lo);
+  }
+
+  /**
+   * Drops out-of-order samples that were written to a block (those of
+   * `written`, taken with snapshotOOO(); samples inserted since stay), then
+   * rewrites the WBL: a new segment gets the samples still held, and the
+   * older segments are deleted. Throws StorageError on I/O errors.
+   */
+  dropOOO(written: readonly OOOSnapshot[]): void {
+    for (const { series: s, samples } of written) {
+      if (s.ooo === null || s.ooo.removeSamples(samples) > 0) continue;
+      s.ooo = null;
+      this.#oooSeries.delete(s);
+    }
+    const wbl = this.#wbl;
+    if (wbl === null) return;
+    wbl.nextSegment();
+    const first = wbl.segment;
+    const b = this.#oooBatch;
+    b.clear();
+    for (const s of this.#oooSeries) {
+      const o = s.ooo!;
+      for (let i = 0; i < o.length; i++) {
+        b.push(s.ref, o.ts[i]!, floatFromBits(o.hi[i]!, o.lo[i]!), isStaleNaNBits(o.hi[i]!, o.lo[i]!));
+        if (b.length >= 10_000) this.#logOOO(b);
+      }
+    }
+    this.#logOOO(b);
+    wbl.truncate(first);
+  }
+
+  /** Copies of the out-of-order samples before `before`, by series, sorted by labels. */
+  snapshotOOO(before: number): OOOSnapshot[] {
+    const out: OOOSnapshot[] = [];
+    for (const s of this.#oooSeries) {
+      const k = s.ooo!.search(before);
+      if (k > 0) out.push({ series: s, samples: s.ooo!.prefix(k) });
+    }
+    out.sort((a, b) => compareLabels(a.series.labels, b.series.labels));
+    return out;
+  }
+
+  #logOOO(b: RefSamples): void {
+    if (b.length === 0 || this.#wbl === null) return;
+    this.#enc.reset();
+    encodeSamples(this.#enc, b);
+    this.#wbl.log(this.#enc.get());
+    b.clear();
+  }
+
+  /** Closes the WBL and the chunk store (the WAL belongs to its opener). Idempotent. */
+  close(): void {
+    try {
+      this.#wbl?.close();
+      this.#wbl = null;
+    } finally {
+      this.chunkStore.close();
+    }
+  }
+
   /** Number of series. */
   get numSeries(): number {
     return this.#byRef.size;
@@ -166,7 +336,7 @@ export class Head implements Appendable, Queryable {
   /** Number of chunks held, complete and open (head_chunks). Walks every series. */
   get numChunks(): number {
     let n = 0;
-    for (const s of this.#byRef.values()) n += s.chunks.length + (s.headChunk === null ? 0 : 1);
+    for (const s of this.#byRef.values()) n += s.numChunks;
     return n;
   }
 
@@ -186,7 +356,7 @@ export class Head implements Appendable, Queryable {
     if (s !== undefined) return s;
     if (ref === 0) ref = ++this.#lastRef;
     else if (ref > this.#lastRef) this.#lastRef = ref;
-    s = new MemSeries(ref, lset);
+    s = new MemSeries(ref, lset, this.chunkStore);
     this.#byKey.set(lset.key, s);
     this.#byRef.set(ref, s);
     this.postings.add(ref, lset);
@@ -234,10 +404,20 @@ export class Head implements Appendable, Queryable {
     this.#applySamples(samples, false);
   }
 
-  /** Appends samples to their series; out-of-order ones are counted and dropped. */
+  /**
+   * Appends samples to their series. Out-of-order ones are kept as such
+   * within the window (not on replay: the WBL replays them), else counted
+   * and dropped; committed out-of-order samples are then logged to the WBL.
+   */
   #applySamples(b: RefSamples, replay: boolean): void {
     const { refs, ts, vs, stale } = b;
     const st = this.stats;
+    const ooo = this.#oooBatch;
+    ooo.clear();
+    const oooOn = this.oooTimeWindow > 0 && !replay;
+    const oooMin = oooOn ? this.maxTime - this.oooTimeWindow : Number.POSITIVE_INFINITY;
+    // With the window on, samples before the in-order bound go out of order (Prometheus's appendable()).
+    const inOrderMin = oooOn ? this.appendableMinValidTime() : Number.NEGATIVE_INFINITY;
     for (let i = 0; i < b.length; i++) {
       const s = this.#byRef.get(refs[i]!) ?? this.#replayRefs.get(refs[i]!);
       if (s === undefined) {
@@ -252,8 +432,16 @@ export class Head implements Appendable, Queryable {
       }
       valueBits(vs[i]!, stale[i] === 1);
       if (t === s.headMaxt && bits.hi === s.lastHi && bits.lo === s.lastLo) continue; // exact duplicate: dropped silently
-      if (!s.append(t, bits.hi, bits.lo, this.chunkRange, this.samplesPerChunk)) {
+      // NOTE: matches Prometheus: samples up to the end of the chunks loaded from chunks_head are there already.
+      if (s.headChunk === null && t <= s.headMaxt) continue;
+      if (t < inOrderMin || !s.append(t, bits.hi, bits.lo, this.chunkRange, this.samplesPerChunk)) {
         if (replay) st.replayOutOfOrder++;
+        else if (t >= oooMin) {
+          if (this.#insertOOO(s, t, bits.hi, bits.lo)) {
+            st.oooSamplesAppended++;
+            ooo.push(s.ref, t, vs[i]!, stale[i] === 1);
+          }
+        } else if (this.oooTimeWindow > 0) st.tooOldSamples++;
         else st.outOfOrderSamples++;
         continue;
       }
@@ -261,6 +449,14 @@ export class Head implements Appendable, Queryable {
       else st.samplesAppended++;
       if (t < this.minTime) this.minTime = t;
       if (t > this.maxTime) this.maxTime = t;
+    }
+    if (ooo.length > 0 && this.#wbl !== null) {
+      try {
+        this.#logOOO(ooo);
+      } catch (e) {
+        // NOTE: matches Prometheus: the WBL is written behind the apply; a failure loses durability, not the samples.
+        this.#logger.error("Writing out-of-order samples to the WBL failed", "err", e instanceof Error ? e.message : String(e));
+      }
     }
   }
 
@@ -271,7 +467,7 @@ export class Head implements Appendable, Queryable {
    * Throws StorageError when the checkpoint is corrupt or unreadable, and
    * WalUnsupportedError on zstd records without zstd support.
    */
-  async replayWal(walDir: string): Promise<ReplayCorruption | null> {
+  async replayWal(walDir: string, wblDir: string | null = null): Promise<ReplayCorruption | null> {
     const started = Date.now();
     const cp = lastCheckpoint(walDir);
     let from = 0;
@@ -295,9 +491,49 @@ export class Head implements Appendable, Queryable {
       }
       await new Promise<void>((resolve) => setImmediate(resolve));
     }
+    if (this.#stored !== null) {
+      for (const list of this.#stored.values()) this.stats.storedChunksOrphaned += list.length;
+      this.#stored = null;
+    }
+    if (wblDir !== null) this.#replayWbl(wblDir);
     this.#replayRefs.clear();
     this.#logger.info("WAL replay completed", "duration", `${Date.now() - started}ms`, "series", this.numSeries);
     return result;
+  }
+
+  /**
+   * Replays the out-of-order samples of the WBL into their series (those
+   * before minValidTime included: they are not in a block yet). Stops at
+   * the first corrupt record, logged: the WAL is the source of truth for
+   * in-order data, and what the WBL lost is only out-of-order samples.
+   * Other record types (Prometheus's m-map markers) are skipped.
+   */
+  #replayWbl(dir: string): void {
+    const segs = listSegments(dir);
+    if (segs.length === 0) return;
+    const r = new WalDirReader(dir, segs);
+    const samples = new RefSamples(1024);
+    try {
+      while (r.next()) {
+        const rec = r.record();
+        if (recordType(rec) !== RecordType.Samples) continue;
+        samples.clear();
+        decodeSamples(rec, samples);
+        const { refs, ts, vs, stale } = samples;
+        for (let i = 0; i < samples.length; i++) {
+          const s = this.#byRef.get(refs[i]!) ?? this.#replayRefs.get(refs[i]!);
+          if (s === undefined) continue;
+          valueBits(vs[i]!, stale[i] === 1);
+          if (this.#insertOOO(s, ts[i]!, bits.hi, bits.lo)) this.stats.replayedOOOSamples++;
+        }
+      }
+    } catch (e) {
+      if (!(e instanceof DecodeError)) throw e;
+      this.#logger.warn("WBL replay stopped at a corrupt record", "dir", dir, "err", e.message);
+      return;
+    }
+    const err = r.err();
+    if (err !== null) this.#logger.warn("WBL replay stopped at a corrupt record", "dir", dir, "err", err.message);
   }
 
   #replay(r: WalDirReader): ReplayCorruption | null {
@@ -318,6 +554,7 @@ export class Head implements Appendable, Queryable {
               const s = this.getOrCreate(labels, ref);
               // NOTE: matches Prometheus: a second ref for the same labels maps to the first series.
               if (s.ref !== ref) this.#replayRefs.set(ref, s);
+              else if (this.#stored !== null) this.#attachStored(s);
               s.logged = true;
             }
             break;
@@ -358,8 +595,8 @@ export class Head implements Appendable, Queryable {
   deleteSeries(matchers: readonly Matcher[], mint: number, maxt: number): number {
     const stones: RefTombstone[] = [];
     for (const s of this.select(matchers)) {
-      const lo = Math.max(mint, s.minTime);
-      const hi = Math.min(maxt, s.maxTime);
+      const lo = Math.max(mint, s.ooo === null ? s.minTime : Math.min(s.minTime, s.ooo.minTime));
+      const hi = Math.min(maxt, s.ooo === null ? s.maxTime : Math.max(s.maxTime, s.ooo.maxTime));
       if (lo <= hi) stones.push({ ref: s.ref, mint: lo, maxt: hi });
     }
     if (stones.length === 0) return 0;
@@ -376,17 +613,19 @@ export class Head implements Appendable, Queryable {
    * Drops everything before mint, as Prometheus's truncateMemory after a
    * block is persisted: whole chunks ending before mint, then series left
    * without chunks (unless an appender holds samples or an unlogged record
-   * for them), their postings and tombstones. No sample older than mint is
-   * accepted afterwards.
+   * for them), their postings and tombstones; then the chunk store drops
+   * what holds only chunks before mint (chunks_head files). No in-order
+   * sample older than mint is accepted afterwards. Out-of-order samples
+   * stay until truncateOOO().
    */
   truncateMemory(mint: number): void {
     if (mint > this.minValidTime) this.minValidTime = mint;
     this.stats.truncations++;
     let minTime = Number.POSITIVE_INFINITY;
     for (const s of [...this.#byRef.values()]) {
-      const before = s.chunks.length + (s.headChunk === null ? 0 : 1);
+      const before = s.numChunks;
       const empty = s.truncateChunksBefore(mint);
-      this.stats.chunksRemoved += before - (s.chunks.length + (s.headChunk === null ? 0 : 1));
+      this.stats.chunksRemoved += before - s.numChunks;
       if (empty && s.pendingOwner === null && (s.logged || s.logOwner === null)) {
         this.#byRef.delete(s.ref);
         this.#byKey.delete(s.labels.key);
@@ -398,6 +637,7 @@ export class Head implements Appendable, Queryable {
       if (s.minTime < minTime) minTime = s.minTime;
     }
     this.minTime = minTime;
+    this.chunkStore.truncate(mint);
   }
 
   /** Series refs currently in the head (for the WAL checkpoint's keep function). */
@@ -450,7 +690,8 @@ export class HeadAppender implements Appender {
     if (this.#minValidTime !== this.#minValidTime) {
       this.#minValidTime = Math.max(t - head.chunkRange / 2, head.minValidTime);
     }
-    if (t < this.#minValidTime) {
+    const window = head.oooTimeWindow;
+    if (t < this.#minValidTime && window === 0) {
       head.stats.outOfBoundSamples++;
       this.lastReject = RejectReason.OutOfBounds;
       return 0;
@@ -469,6 +710,23 @@ export class HeadAppender implements Appender {
     // The newest sample this series would have after this batch so far.
     const mine = s.pendingOwner === this;
     const lastT = mine ? s.pendingT : s.headMaxt;
+    if (t < this.#minValidTime || (t < lastT && (window > 0 || (!mine && s.headChunk === null)))) {
+      // Not appendable in order: Prometheus's appendable() with the out-of-order window.
+      if (t >= this.#minValidTime && !mine && s.headChunk === null) {
+        // NOTE: matches Prometheus: older than the chunks loaded from chunks_head only; dropped at commit.
+        this.lastReject = RejectReason.None;
+        return s.ref;
+      }
+      if (t >= head.maxTime - window) {
+        // Out of order within the window: kept apart at commit; the newest pending sample stays.
+        this.#samples.push(s.ref, t, v, opts?.stale === true);
+        this.lastReject = RejectReason.None;
+        return s.ref;
+      }
+      head.stats.tooOldSamples++;
+      this.lastReject = RejectReason.TooOld;
+      return 0;
+    }
     if (t <= lastT) {
       const hi = mine ? s.pendingHi : s.lastHi;
       const lo = mine ? s.pendingLo : s.lastLo;
@@ -555,7 +813,9 @@ class HeadQuerier implements Querier {
     const out: HeadSeries[] = [];
     if (mint <= maxt) {
       for (const s of this.#head.select(matchers)) {
-        if (s.minTime <= maxt && s.maxTime >= mint) out.push(new HeadSeries(s, mint, maxt, this.#head.tombstones.get(s.ref) ?? null));
+        const smin = s.ooo === null ? s.minTime : Math.min(s.minTime, s.ooo.minTime);
+        const smax = s.ooo === null ? s.maxTime : Math.max(s.maxTime, s.ooo.maxTime);
+        if (smin <= maxt && smax >= mint) out.push(new HeadSeries(s, mint, maxt, this.#head.tombstones.get(s.ref) ?? null, true));
       }
     }
     if (sorted) out.sort((a, b) => compareLabels(a.labels, b.labels));

@@ -3,7 +3,8 @@ import type { Series, SeriesIterator } from "../../storage/index.ts";
 import { ValueType } from "../../storage/index.ts";
 import { XORChunk, XORIterator, type XORAppender } from "../chunkenc/index.ts";
 import { TombstoneIterator, type Interval } from "../tombstones/index.ts";
-import { GO_NAN_HI, GO_NAN_LO, STALE_NAN_HI, STALE_NAN_LO, floatBitsHi, floatBitsLo } from "../encoding/index.ts";
+import { GO_NAN_HI, GO_NAN_LO, STALE_NAN_HI, STALE_NAN_LO, floatBitsHi, floatBitsLo, floatFromBits, isStaleNaNBits } from "../encoding/index.ts";
+import type { HeadChunkStore } from "./chunk-disk-mapper.ts";
 
 /**
  * Most bytes an XOR head chunk may have before the next append cuts a new
@@ -52,15 +53,17 @@ export function computeChunkEndTime(start: number, cur: number, maxT: number, ra
 
 /**
  * One series of the head: its labels, ref, and float samples in XOR chunks.
- * Chunks before the last are complete and never change; the last (the head
- * chunk) takes appends. Chunks are cut as Prometheus's appendPreprocessor
- * does (see append()).
+ * Complete chunks live in the head's HeadChunkStore (on disk in
+ * chunks_head/ for a DB): the series keeps only their refs and time
+ * ranges. The last chunk (the head chunk) is in memory and takes appends.
+ * Chunks are cut as Prometheus's appendPreprocessor does (see append()).
  */
 export class MemSeries {
   readonly ref: number;
   readonly labels: Labels;
-  /** Complete chunks, oldest first, with their time ranges (ms, inclusive). */
-  readonly chunks: XORChunk[];
+  readonly store: HeadChunkStore;
+  /** Store refs of the complete chunks, oldest first, with their time ranges (ms, inclusive). */
+  readonly chunkRefs: number[];
   readonly chunkMint: number[];
   readonly chunkMaxt: number[];
   headChunk: XORChunk | null;
@@ -70,7 +73,7 @@ export class MemSeries {
   headMaxt: number;
   /** Time at or after which the next sample starts a new chunk. */
   nextAt: number;
-  /** Bits of the newest sample's value. */
+  /** Bits of the newest sample's value (valid while headChunk is set). */
   lastHi: number;
   lastLo: number;
   /** Whether a series record for this series is in the WAL. */
@@ -82,11 +85,14 @@ export class MemSeries {
   pendingT: number;
   pendingHi: number;
   pendingLo: number;
+  /** Out-of-order samples not yet compacted into a block (null while none). */
+  ooo: OOOSamples | null;
 
-  constructor(ref: number, labels: Labels) {
+  constructor(ref: number, labels: Labels, store: HeadChunkStore) {
     this.ref = ref;
     this.labels = labels;
-    this.chunks = [];
+    this.store = store;
+    this.chunkRefs = [];
     this.chunkMint = [];
     this.chunkMaxt = [];
     this.headChunk = null;
@@ -102,61 +108,82 @@ export class MemSeries {
     this.pendingT = 0;
     this.pendingHi = 0;
     this.pendingLo = 0;
+    this.ooo = null;
   }
 
-  /** Time of the oldest sample (Infinity if none). */
+  /** Time of the oldest in-order sample (Infinity if none). */
   get minTime(): number {
-    return this.chunks.length > 0 ? this.chunkMint[0]! : this.headMint;
+    return this.chunkRefs.length > 0 ? this.chunkMint[0]! : this.headMint;
   }
 
-  /** Time of the newest sample (-Infinity if none). */
+  /** Time of the newest in-order sample (-Infinity if none). */
   get maxTime(): number {
     return this.headMaxt;
   }
 
-  /** Index of the last chunk (the head chunk), -1 if none. */
-  get lastChunk(): number {
-    return this.headChunk === null ? this.chunks.length - 1 : this.chunks.length;
+  /** Number of chunks, complete and open. */
+  get numChunks(): number {
+    return this.chunkRefs.length + (this.headChunk === null ? 0 : 1);
   }
 
-  /** Chunk i (0 = oldest; lastChunk = the head chunk). */
+  /** Index of the last chunk (the head chunk), -1 if none. */
+  get lastChunk(): number {
+    return this.headChunk === null ? this.chunkRefs.length - 1 : this.chunkRefs.length;
+  }
+
+  /** Chunk i (0 = oldest; lastChunk = the head chunk); complete chunks are read from the store. */
   chunk(i: number): XORChunk {
-    return i < this.chunks.length ? this.chunks[i]! : this.headChunk!;
+    return i < this.chunkRefs.length ? XORChunk.fromBytes(this.store.read(this.chunkRefs[i]!)) : this.headChunk!;
   }
 
   chunkMinTime(i: number): number {
-    return i < this.chunks.length ? this.chunkMint[i]! : this.headMint;
+    return i < this.chunkRefs.length ? this.chunkMint[i]! : this.headMint;
   }
 
   chunkMaxTime(i: number): number {
-    return i < this.chunks.length ? this.chunkMaxt[i]! : this.headMaxt;
+    return i < this.chunkRefs.length ? this.chunkMaxt[i]! : this.headMaxt;
+  }
+
+  /**
+   * Takes complete chunks found in the store on open (oldest first, after
+   * any this series has): appends older than their end are then dropped
+   * silently, as Prometheus does with m-mapped chunks on WAL replay.
+   */
+  addStoredChunk(ref: number, mint: number, maxt: number): void {
+    if (this.headChunk !== null) throw new Error("BUG: stored chunk added after the head chunk");
+    this.chunkRefs.push(ref);
+    this.chunkMint.push(mint);
+    this.chunkMaxt.push(maxt);
+    this.headMaxt = maxt;
   }
 
   /**
    * Drops the chunks that end before mint. Returns true when nothing is
-   * left (the series can be garbage collected).
+   * left, out-of-order samples included (the series can be garbage
+   * collected).
    */
   truncateChunksBefore(mint: number): boolean {
     let k = 0;
-    while (k < this.chunks.length && this.chunkMaxt[k]! < mint) k++;
+    while (k < this.chunkRefs.length && this.chunkMaxt[k]! < mint) k++;
     if (k > 0) {
-      this.chunks.splice(0, k);
+      for (let i = 0; i < k; i++) this.store.release(this.chunkRefs[i]!);
+      this.chunkRefs.splice(0, k);
       this.chunkMint.splice(0, k);
       this.chunkMaxt.splice(0, k);
     }
     if (this.headChunk !== null && this.headMaxt < mint) {
-      if (this.chunks.length > 0) throw new Error("BUG: head chunk older than a complete chunk");
+      if (this.chunkRefs.length > 0) throw new Error("BUG: head chunk older than a complete chunk");
       this.headChunk = null;
       this.headApp = null;
       this.headMint = Number.POSITIVE_INFINITY;
     }
-    return this.chunks.length === 0 && this.headChunk === null;
+    return this.chunkRefs.length === 0 && this.headChunk === null && this.ooo === null;
   }
 
   #cut(t: number, chunkRange: number): void {
     if (this.headChunk !== null) {
-      // Freeze the full chunk into a right-sized copy of its bytes.
-      this.chunks.push(XORChunk.fromBytes(this.headChunk.bytes().slice()));
+      // The full chunk goes to the store; only its ref stays.
+      this.chunkRefs.push(this.store.write(this.ref, this.headMint, this.headMaxt, this.headChunk.bytes()));
       this.chunkMint.push(this.headMint);
       this.chunkMaxt.push(this.headMaxt);
     }
@@ -197,6 +224,300 @@ export class MemSeries {
 }
 
 /**
+ * The out-of-order samples of a series, sorted by time, one per
+ * timestamp, as the value bits they are stored with (Prometheus keeps them
+ * in out-of-order head chunks; here they stay uncompressed until they are
+ * compacted into a block, which the out-of-order window bounds).
+ */
+export class OOOSamples {
+  /** Times and value bits of samples [0, length); replaced when growing. */
+  ts: Float64Array;
+  hi: Uint32Array;
+  lo: Uint32Array;
+  length: number;
+
+  constructor() {
+    this.ts = new Float64Array(8);
+    this.hi = new Uint32Array(8);
+    this.lo = new Uint32Array(8);
+    this.length = 0;
+  }
+
+  /** Time of the oldest sample (Infinity if none). */
+  get minTime(): number {
+    return this.length > 0 ? this.ts[0]! : Number.POSITIVE_INFINITY;
+  }
+
+  /** Time of the newest sample (-Infinity if none). */
+  get maxTime(): number {
+    return this.length > 0 ? this.ts[this.length - 1]! : Number.NEGATIVE_INFINITY;
+  }
+
+  /** Index of the first sample with time >= t. */
+  search(t: number): number {
+    let lo = 0;
+    let hi = this.length;
+    while (lo < hi) {
+      const m = (lo + hi) >>> 1;
+      if (this.ts[m]! < t) lo = m + 1;
+      else hi = m;
+    }
+    return lo;
+  }
+
+  /** Inserts in time order; false (nothing changed) when a sample with time t exists, as Prometheus's OOOChunk.Insert. */
+  insert(t: number, hi: number, lo: number): boolean {
+    const i = this.search(t);
+    if (i < this.length && this.ts[i] === t) return false;
+    if (this.length === this.ts.length) {
+      const c = this.length * 2;
+      const ts = new Float64Array(c);
+      ts.set(this.ts);
+      const h = new Uint32Array(c);
+      h.set(this.hi);
+      const l = new Uint32Array(c);
+      l.set(this.lo);
+      this.ts = ts;
+      this.hi = h;
+      this.lo = l;
+    }
+    this.ts.copyWithin(i + 1, i, this.length);
+    this.hi.copyWithin(i + 1, i, this.length);
+    this.lo.copyWithin(i + 1, i, this.length);
+    this.ts[i] = t;
+    this.hi[i] = hi;
+    this.lo[i] = lo;
+    this.length++;
+    return true;
+  }
+
+  /** A copy of the first k samples. */
+  prefix(k: number): OOOSamples {
+    return this.#copy(0, k);
+  }
+
+  /** A copy of the samples within [mint, maxt]. */
+  range(mint: number, maxt: number): OOOSamples {
+    const from = this.search(mint);
+    return this.#copy(from, Math.max(from, this.search(maxt + 1)));
+  }
+
+  #copy(from: number, to: number): OOOSamples {
+    const o = new OOOSamples();
+    const n = Math.max(to - from, 1);
+    o.ts = this.ts.slice(from, from + n);
+    o.hi = this.hi.slice(from, from + n);
+    o.lo = this.lo.slice(from, from + n);
+    o.length = to - from;
+    return o;
+  }
+
+  /** Removes the samples at the times of `other` (same bits); returns how many are left. */
+  removeSamples(other: OOOSamples): number {
+    let j = 0;
+    let w = 0;
+    for (let i = 0; i < this.length; i++) {
+      const t = this.ts[i]!;
+      while (j < other.length && other.ts[j]! < t) j++;
+      if (j < other.length && other.ts[j] === t && other.hi[j] === this.hi[i] && other.lo[j] === this.lo[i]) continue;
+      this.ts[w] = t;
+      this.hi[w] = this.hi[i]!;
+      this.lo[w] = this.lo[i]!;
+      w++;
+    }
+    this.length = w;
+    return w;
+  }
+
+  /** Drops the samples before mint; returns how many are left. */
+  dropBefore(mint: number): number {
+    const k = this.search(mint);
+    if (k > 0) {
+      this.ts.copyWithin(0, k, this.length);
+      this.hi.copyWithin(0, k, this.length);
+      this.lo.copyWithin(0, k, this.length);
+      this.length -= k;
+    }
+    return this.length;
+  }
+}
+
+/** Iterates OOOSamples over [mint, maxt]. */
+class OOOIterator implements SeriesIterator {
+  readonly #o: OOOSamples;
+  readonly #maxt: number;
+  #i: number;
+  #started: boolean;
+
+  constructor(o: OOOSamples, mint: number, maxt: number) {
+    this.#o = o;
+    this.#maxt = maxt;
+    this.#i = o.search(mint);
+    this.#started = false;
+  }
+
+  #at(): ValueType {
+    return this.#i < this.#o.length && this.#o.ts[this.#i]! <= this.#maxt ? ValueType.Float : ValueType.None;
+  }
+
+  next(): ValueType {
+    if (this.#started) this.#i++;
+    this.#started = true;
+    return this.#at();
+  }
+
+  seek(t: number): ValueType {
+    if (this.#i >= this.#o.length) return ValueType.None;
+    if (this.#o.ts[this.#i]! < t) this.#i = Math.max(this.#o.search(t), this.#i);
+    this.#started = true;
+    return this.#at();
+  }
+
+  atT(): number {
+    return this.#o.ts[this.#i]!;
+  }
+
+  atF(): number {
+    return floatFromBits(this.#o.hi[this.#i]!, this.#o.lo[this.#i]!);
+  }
+
+  isStale(): boolean {
+    return isStaleNaNBits(this.#o.hi[this.#i]!, this.#o.lo[this.#i]!);
+  }
+
+  readInto(ts: Float64Array, vs: Float64Array, stale: Uint8Array | null, maxt: number): number {
+    const o = this.#o;
+    if (maxt > this.#maxt) maxt = this.#maxt;
+    let i = this.#started ? this.#i + 1 : this.#i;
+    let n = 0;
+    while (n < ts.length && i < o.length && o.ts[i]! <= maxt) {
+      const st = isStaleNaNBits(o.hi[i]!, o.lo[i]!);
+      if (!st || stale !== null) {
+        ts[n] = o.ts[i]!;
+        vs[n] = floatFromBits(o.hi[i]!, o.lo[i]!);
+        if (stale !== null) stale[n] = st ? 1 : 0;
+        n++;
+      }
+      this.#i = i;
+      this.#started = true;
+      i++;
+    }
+    return n;
+  }
+
+  err(): Error | null {
+    return null;
+  }
+}
+
+/** Iterates out-of-order samples within [mint, maxt]. */
+export function oooIterator(o: OOOSamples, mint: number, maxt: number): SeriesIterator {
+  return new OOOIterator(o, mint, maxt);
+}
+
+/**
+ * Merges a series' in-order samples with its out-of-order ones, by time;
+ * on equal times the in-order sample wins.
+ */
+class OOOMergeIterator implements SeriesIterator {
+  readonly #a: SeriesIterator;
+  readonly #b: SeriesIterator;
+  #aOk: boolean;
+  #bOk: boolean;
+  /** The iterator positioned on the current sample. */
+  #cur: SeriesIterator | null;
+  #started: boolean;
+  /** A sample was looked at by readInto but not consumed. */
+  #held: boolean;
+
+  constructor(a: SeriesIterator, b: SeriesIterator) {
+    this.#a = a;
+    this.#b = b;
+    this.#aOk = false;
+    this.#bOk = false;
+    this.#cur = null;
+    this.#started = false;
+    this.#held = false;
+  }
+
+  #pick(): ValueType {
+    if (!this.#aOk && !this.#bOk) {
+      this.#cur = null;
+      return ValueType.None;
+    }
+    if (!this.#bOk || (this.#aOk && this.#a.atT() <= this.#b.atT())) {
+      if (this.#bOk && this.#a.atT() === this.#b.atT()) this.#bOk = this.#b.next() !== ValueType.None;
+      this.#cur = this.#a;
+    } else {
+      this.#cur = this.#b;
+    }
+    return ValueType.Float;
+  }
+
+  next(): ValueType {
+    if (this.#held) {
+      this.#held = false;
+      return this.#cur === null ? ValueType.None : ValueType.Float;
+    }
+    if (!this.#started) {
+      this.#started = true;
+      this.#aOk = this.#a.next() !== ValueType.None;
+      this.#bOk = this.#b.next() !== ValueType.None;
+      return this.#pick();
+    }
+    if (this.#cur === null) return ValueType.None;
+    if (this.#cur === this.#a) this.#aOk = this.#a.next() !== ValueType.None;
+    else this.#bOk = this.#b.next() !== ValueType.None;
+    return this.#pick();
+  }
+
+  seek(t: number): ValueType {
+    this.#held = false;
+    if (this.#started && this.#cur !== null && this.#cur.atT() >= t) return ValueType.Float;
+    if (this.#started && this.#cur === null) return ValueType.None;
+    this.#started = true;
+    this.#aOk = this.#a.seek(t) !== ValueType.None;
+    this.#bOk = this.#b.seek(t) !== ValueType.None;
+    return this.#pick();
+  }
+
+  atT(): number {
+    return this.#cur!.atT();
+  }
+
+  atF(): number {
+    return this.#cur!.atF();
+  }
+
+  isStale(): boolean {
+    return this.#cur!.isStale();
+  }
+
+  readInto(ts: Float64Array, vs: Float64Array, stale: Uint8Array | null, maxt: number): number {
+    let n = 0;
+    while (n < ts.length) {
+      if (this.next() === ValueType.None) break;
+      const t = this.atT();
+      if (t > maxt) {
+        this.#held = true;
+        break;
+      }
+      const st = this.isStale();
+      if (st && stale === null) continue;
+      ts[n] = t;
+      vs[n] = this.atF();
+      if (stale !== null) stale[n] = st ? 1 : 0;
+      n++;
+    }
+    return n;
+  }
+
+  err(): Error | null {
+    return this.#a.err() ?? this.#b.err();
+  }
+}
+
+/**
  * The samples of a MemSeries within [mint, maxt], as a Series. maxt is
  * fixed when the query selects the series, so samples committed later stay
  * invisible to it.
@@ -206,18 +527,35 @@ export class HeadSeries implements Series {
   readonly #s: MemSeries;
   readonly #mint: number;
   readonly #maxt: number;
+  /** Out-of-order samples are read up to here (the query's end). */
+  readonly #oooMaxt: number;
   readonly #deleted: readonly Interval[] | null;
 
-  /** deleted: tombstoned intervals of the series (sorted), or null. */
-  constructor(s: MemSeries, mint: number, maxt: number, deleted: readonly Interval[] | null = null) {
+  /**
+   * deleted: tombstoned intervals of the series (sorted), or null.
+   * Out-of-order samples are merged in only withOOO (queries); a block cut
+   * from the head holds the in-order samples, out-of-order ones are
+   * compacted into blocks of their own.
+   */
+  constructor(s: MemSeries, mint: number, maxt: number, deleted: readonly Interval[] | null = null, withOOO = false) {
     this.labels = s.labels;
     this.#s = s;
     this.#mint = mint;
     this.#maxt = Math.min(maxt, s.maxTime);
+    this.#oooMaxt = withOOO ? maxt : Number.NEGATIVE_INFINITY;
     this.#deleted = deleted;
   }
 
   iterator(reuse?: SeriesIterator | null): SeriesIterator {
+    const ooo = this.#s.ooo;
+    if (ooo !== null && ooo.length > 0 && ooo.minTime <= this.#oooMaxt && ooo.maxTime >= this.#mint) {
+      const inner = new HeadIterator();
+      inner.reset(this.#s, this.#mint, this.#maxt);
+      // A copy: samples inserted later stay invisible to this query, as committed in-order ones do.
+      const mine = ooo.range(this.#mint, this.#oooMaxt);
+      const merged = new OOOMergeIterator(inner, new OOOIterator(mine, this.#mint, this.#oooMaxt));
+      return this.#deleted === null ? merged : new TombstoneIterator(merged, this.#deleted);
+    }
     if (this.#deleted !== null) {
       const inner = new HeadIterator();
       inner.reset(this.#s, this.#mint, this.#maxt);

@@ -2,6 +2,7 @@ import { Labels } from "../../model/index.ts";
 import { StorageError } from "../../storage/index.ts";
 import { Decbuf, DecodeError, DecodeErrorReason, Encbuf, crc32c, decodeUTF8, readBE32 } from "../encoding/index.ts";
 import { FileReader, FileWriter, type PageCache } from "../fileutil/index.ts";
+import { TimeSlice, sortCooperative } from "../../util/index.ts";
 
 /** First 4 bytes of an index file. */
 export const INDEX_MAGIC = 0xbaaad700;
@@ -28,7 +29,8 @@ export const ALL_POSTINGS_NAME = "";
 /**
  * Writes an index file (docs/format/index.md): addSymbols() once with every
  * label name and value, addSeries() in increasing label order, then close()
- * writes label indices, postings, offset tables and the TOC. Throws
+ * writes label indices, postings, offset tables and the TOC, yielding to
+ * the event loop between postings lists. Throws
  * StorageError on I/O errors and `Error("BUG: ...")` on misuse.
  */
 export class IndexWriter {
@@ -144,12 +146,16 @@ export class IndexWriter {
     this.#f.write(b.get());
   }
 
-  /** Writes the remaining sections and the TOC, fsyncs and closes. */
-  close(): void {
+  /**
+   * Writes the remaining sections and the TOC, fsyncs and closes. Gives the
+   * event loop a turn whenever `slice` is used up, so a large index does
+   * not block it; the bytes written do not depend on the yields.
+   */
+  async close(slice: TimeSlice = new TimeSlice()): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     try {
-      this.#finish();
+      await this.#finish(slice);
       this.#f.close();
     } catch (e) {
       this.#f.abort();
@@ -158,7 +164,7 @@ export class IndexWriter {
     }
   }
 
-  #finish(): void {
+  async #finish(slice: TimeSlice): Promise<void> {
     const f = this.#f;
     const b = this.#buf;
     if (this.#toc[0] === 0) this.addSymbols([]);
@@ -167,10 +173,16 @@ export class IndexWriter {
     const labelIndexOffsets: number[] = [];
     f.pad(4);
     this.#toc[2] = f.pos;
+    // Sorted values per label name, computed once for both sections.
+    const sortedValues = new Map<string, string[]>();
     for (const name of names) {
+      sortedValues.set(name, await sortCooperative([...this.#postings.get(name)!.keys()], compareStrings, slice));
+    }
+    for (const name of names) {
+      if (slice.due()) await slice.yield();
       f.pad(4);
       labelIndexOffsets.push(f.pos);
-      const vals = [...this.#postings.get(name)!.keys()].sort();
+      const vals = sortedValues.get(name)!;
       b.reset();
       b.putBE32(0);
       b.putBE32(1);
@@ -194,7 +206,11 @@ export class IndexWriter {
     writePostings(ALL_POSTINGS_NAME, "", this.#all);
     for (const name of names) {
       const byValue = this.#postings.get(name)!;
-      for (const v of [...byValue.keys()].sort()) writePostings(name, v, byValue.get(v)!);
+      const vals = sortedValues.get(name)!;
+      for (let i = 0; i < vals.length; i++) {
+        if ((i & 255) === 0 && slice.due()) await slice.yield();
+        writePostings(name, vals[i]!, byValue.get(vals[i]!)!);
+      }
     }
     // Label offset table.
     this.#toc[3] = f.pos;
@@ -212,7 +228,9 @@ export class IndexWriter {
     b.reset();
     b.putBE32(0);
     b.putBE32(pairs.length);
-    for (const p of pairs) {
+    for (let i = 0; i < pairs.length; i++) {
+      if ((i & 1023) === 0 && slice.due()) await slice.yield();
+      const p = pairs[i]!;
       b.putUvarint(2);
       b.putUvarintStr(p.name);
       b.putUvarintStr(p.value);
@@ -225,6 +243,11 @@ export class IndexWriter {
     b.putCRC32C(0);
     f.write(b.get());
   }
+}
+
+/** The order of Array.prototype.sort without a comparator (UTF-16 code units). */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 /** Byte-wise order of label sets, as Go compares strings (UTF-8 bytes; equal to UTF-16 order for the BMP). */

@@ -194,9 +194,9 @@ async function createBlocks(input: string, mintIn: number, maxt: number, outputD
     }
     await app.commit();
     if (head.numSeries === 0 || head.maxTime < head.minTime) continue; // promtool's ErrNoSeriesAppended
-    const meta = writeBlock(
+    const meta = await writeBlock(
       outputDir,
-      headSeriesChunks(head, head.minTime, head.maxTime),
+      await headSeriesChunks(head, head.minTime, head.maxTime),
       head.minTime,
       head.maxTime + 1,
       { level: 1, sources: null, parents: [], deletable: false, failed: false },

@@ -200,6 +200,24 @@ const cases = [
     body: '{"status":"success","data":"sum by (job) (rate(foo[5m]))"}',
   },
   {
+    name: "parse_query",
+    url: "/api/v1/parse_query?query=" + encodeURIComponent('sum by (job) (rate(foo{a="b"}[5m] offset 1m)) > bool 2'),
+    status: 200,
+    body:
+      '{"status":"success","data":{"type":"binaryExpr","op":">","lhs":{"type":"aggregation","op":"sum",' +
+      '"expr":{"type":"call","func":{"name":"rate","argTypes":["matrix"],"variadic":0,"returnType":"vector"},' +
+      '"args":[{"type":"matrixSelector","name":"foo","range":300000,"rangeExpr":null,"offset":60000,"offsetExpr":null,' +
+      '"matchers":[{"name":"a","value":"b","type":"="},{"name":"__name__","value":"foo","type":"="}],' +
+      '"timestamp":null,"startOrEnd":null,"anchored":false,"smoothed":false}]},"param":null,"grouping":["job"],"without":false},' +
+      '"rhs":{"type":"numberLiteral","val":"2"},"matching":null,"bool":true}}',
+  },
+  {
+    name: "parse_query with a bad query",
+    url: "/api/v1/parse_query?query=" + encodeURIComponent("sum(rate(foo[5m])"),
+    status: 400,
+    body: '{"status":"error","errorType":"bad_data","error":"invalid parameter \\"query\\": 1:18: parse error: unclosed left parenthesis"}',
+  },
+  {
     name: "rules without any loaded",
     url: "/api/v1/rules",
     status: 200,
@@ -285,6 +303,34 @@ test("api v1: admin endpoints answer unavailable when disabled", async () => {
   const res = await app.inject({ method: "POST", url: "/api/v1/admin/tsdb/snapshot" });
   assert.equal(res.statusCode, 503);
   assert.equal(res.body, '{"status":"error","errorType":"unavailable","error":"admin APIs disabled"}');
+});
+
+test("api v1: parse_query by form POST", async () => {
+  const res = await app.inject({
+    method: "POST",
+    url: "/api/v1/parse_query",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    payload: "query=" + encodeURIComponent('-foo @ start()'),
+  });
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(JSON.parse(res.body), {
+    status: "success",
+    data: {
+      type: "unaryExpr",
+      op: "-",
+      expr: {
+        type: "vectorSelector",
+        name: "foo",
+        offset: 0,
+        offsetExpr: null,
+        matchers: [{ name: "__name__", value: "foo", type: "=" }],
+        timestamp: null,
+        startOrEnd: "start",
+        anchored: false,
+        smoothed: false,
+      },
+    },
+  });
 });
 
 test("api v1: form POST, body values first", async () => {

@@ -16,6 +16,7 @@ import { ApiError, ErrorType, invalidParam } from "../../errors.ts";
 import { formValues } from "../../form.ts";
 import { sendApiData, sendApiError, sendJSONChunks } from "../../respond.ts";
 import { labelsJSON, resultJSON, statsJSON, successJSON } from "./encode.ts";
+import { translateAST } from "./translate-ast.ts";
 import {
   MAX_TIME_MS,
   MIN_TIME_MS,
@@ -359,6 +360,20 @@ export function registerApiV1(app: FastifyInstance, o: ApiV1Options): void {
   };
   app.get("/format_query", handle(formatQuery));
   app.post("/format_query", handle(formatQuery));
+
+  // The expression's syntax tree as JSON, for the UI's tree view.
+  const parseQuery: Handler = async (req, reply) => {
+    const qs = formValues(req).get("query") ?? "";
+    let expr;
+    try {
+      expr = parseExpr(qs);
+    } catch (e) {
+      throw invalidParam("query", e);
+    }
+    return sendApiData(req, reply, translateAST(expr, qs));
+  };
+  app.get("/parse_query", handle(parseQuery));
+  app.post("/parse_query", handle(parseQuery));
 
   app.get(
     "/rules",
