@@ -32,11 +32,12 @@
  * table; read ratios of less than 2x with care.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { closeSync, cpSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, rmSync, writeFileSync } from "node:fs";
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from "node:http";
-import { createServer as createNetServer, type AddressInfo } from "node:net";
+import type { AddressInfo } from "node:net";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
+import { type Row, fmt, freePort, printTable, rssBytes, sleep, snapshotBuild } from "./common.ts";
 
 const ALERTMANAGER_BIN = "/usr/bin/prometheus-alertmanager";
 const GROUP_WAIT_MS = 1000;
@@ -63,30 +64,6 @@ interface ServerRun {
 const repoRoot = process.cwd();
 /** Scratch space: configs, data dirs, logs; removed after a successful run. */
 const work = mkdtempSync(path.join(tmpdir(), "promstack-alertmanager-bench-"));
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function freePort(): Promise<number> {
-  const s = createNetServer();
-  await new Promise<void>((resolve) => s.listen(0, "127.0.0.1", resolve));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((resolve) => s.close(() => resolve()));
-  return port;
-}
-
-/** Copies what `node bin/promstack` needs into work/app (see the header). */
-function snapshotBuild(): void {
-  const app = path.join(work, "app");
-  cpSync(path.join(repoRoot, "bin"), path.join(app, "bin"), { recursive: true });
-  cpSync(path.join(repoRoot, "package.json"), path.join(app, "package.json"));
-  cpSync(path.join(repoRoot, "dist/src"), path.join(app, "dist/src"), {
-    recursive: true,
-    filter: (f) => !/\.(test|bench)\.js$|\.map$/.test(f),
-  });
-  symlinkSync(path.join(repoRoot, "node_modules"), path.join(app, "node_modules"), "dir");
-}
 
 function configYAML(webhookPort: number): string {
   return [
@@ -202,41 +179,6 @@ async function stopServer(s: ServerRun): Promise<void> {
   console.error(`  ${s.kind} stopped in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
 
-/** The process and its descendants (bin/promstack may re-run itself under a cgroup memory limit). */
-function processTree(pid: number): number[] {
-  const out = [pid];
-  for (let i = 0; i < out.length; i++) {
-    let tasks: string[] = [];
-    try {
-      tasks = readdirSync(`/proc/${out[i]}/task`);
-    } catch {
-      continue;
-    }
-    for (const t of tasks) {
-      try {
-        for (const c of readFileSync(`/proc/${out[i]}/task/${t}/children`, "utf8").trim().split(/\s+/)) if (c !== "") out.push(Number(c));
-      } catch {
-        // the task ended
-      }
-    }
-  }
-  return out;
-}
-
-/** Resident memory of the server's process tree, bytes. */
-function rssBytes(s: ServerRun): number {
-  let kb = 0;
-  for (const pid of processTree(s.proc.pid!)) {
-    try {
-      const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "utf8"));
-      if (m !== null) kb += Number(m[1]);
-    } catch {
-      // the process ended
-    }
-  }
-  return kb * 1024;
-}
-
 /** One alert of the API v2 body. */
 interface PostableAlert {
   labels: Record<string, string>;
@@ -335,48 +277,12 @@ async function measure(kind: Kind, hook: Webhook, hookPort: number): Promise<Res
 // ---------------------------------------------------------------------------
 // The table.
 
-interface Row {
-  name: string;
-  ours: number | string;
-  theirs: number | string;
-  unit: string;
-  better: "higher" | "lower";
-}
-
-function fmt(v: number | string): string {
-  if (typeof v === "string") return v;
-  if (!Number.isFinite(v)) return String(v);
-  if (Math.abs(v) >= 1000) return Math.round(v).toLocaleString("en-US");
-  if (Math.abs(v) >= 10) return v.toFixed(1);
-  return v.toFixed(2);
-}
-
-function printTable(rows: Row[]): void {
-  const header = ["metric", "promstack", "alertmanager 0.25", "unit", "ours/theirs", "better", "verdict"];
-  const body = rows.map((r) => {
-    let ratio = "n/a";
-    let verdict = "n/a";
-    if (typeof r.ours === "number" && typeof r.theirs === "number" && r.theirs !== 0) {
-      const q = r.ours / r.theirs;
-      const good = r.better === "higher" ? q >= 1 : q <= 1;
-      ratio = q.toFixed(2);
-      verdict = Math.abs(q - 1) < 0.05 ? "about equal" : good ? "ours better" : `ours ${(r.better === "higher" ? 1 / q : q).toFixed(1)}x worse`;
-    }
-    return [r.name, fmt(r.ours), fmt(r.theirs), r.unit, ratio, r.better, verdict];
-  });
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
-  const line = (cells: string[]): string => "| " + cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ") + " |";
-  console.log(line(header));
-  console.log("|" + widths.map((w) => "-".repeat(w + 2)).join("|") + "|");
-  for (const b of body) console.log(line(b));
-}
-
 async function main(): Promise<void> {
   if (!existsSync(path.join(repoRoot, "dist/src/cmd/main.js"))) throw new Error("run from the repository root after `npx tsc -p tsconfig.json`");
   const haveAM = existsSync(ALERTMANAGER_BIN);
   if (!haveAM) console.log(`${ALERTMANAGER_BIN} not found: the side-by-side half is skipped; only promstack's figures are printed.`);
   const kinds: Kind[] = haveAM ? ["promstack", "alertmanager"] : ["promstack"];
-  snapshotBuild();
+  snapshotBuild(work, repoRoot);
   const began = performance.now();
   const load0 = loadavg();
   const hook = new Webhook();
@@ -419,7 +325,7 @@ async function main(): Promise<void> {
   console.log(
     `Alertmanager benchmark (promstack vs ${haveAM ? "Alertmanager 0.25" : "nothing"}), ${((performance.now() - began) / 1000).toFixed(0)} s, load average ${load0[0]!.toFixed(1)} at start, ${load1[0]!.toFixed(1)} at end (2 cores, shared)`,
   );
-  printTable(rows);
+  printTable(rows, "alertmanager 0.25");
   for (const k of kinds) {
     const r = results.get(k);
     if (r === undefined || typeof r === "string") continue;

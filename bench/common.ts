@@ -171,7 +171,7 @@ export function cpuSeconds(s: ServerRun): number {
 }
 
 /** Resident memory of the server's process tree, bytes. */
-export function rssBytes(s: ServerRun): number {
+export function rssBytes(s: { proc: ChildProcess }): number {
   let kb = 0;
   for (const pid of processTree(s.proc.pid!)) {
     try {
@@ -349,8 +349,8 @@ export function fmt(v: number | string): string {
 }
 
 /** Prints the rows as a markdown table with the ratio ours/theirs and a verdict, then the notes. */
-export function printTable(rows: Row[]): void {
-  const header = ["metric", "promstack", "prometheus 2.42", "unit", "ours/theirs", "better", "verdict"];
+export function printTable(rows: Row[], theirsName = "prometheus 2.42"): void {
+  const header = ["metric", "promstack", theirsName, "unit", "ours/theirs", "better", "verdict"];
   const body = rows.map((r) => {
     let ratio = "n/a";
     let verdict = "n/a";
