@@ -87,6 +87,18 @@ export interface Parser {
    * sets. Allocates the string (a slice of the body).
    */
   series(): string;
+  /**
+   * Series: the string series() slices, without slicing it:
+   * `series() === seriesSource().slice(seriesFrom(), seriesTo())`. The
+   * source is the whole text being parsed (the same string for every
+   * entry), so a scrape cache can look the series up without a string per
+   * sample.
+   */
+  seriesSource(): string;
+  /** Series: where series() starts in seriesSource() (UTF-16 index). */
+  seriesFrom(): number;
+  /** Series: where series() ends in seriesSource() (exclusive). */
+  seriesTo(): number;
   /** Series: the sample value. NaN is an ordinary NaN: the formats cannot carry a stale marker. */
   value(): number;
   /** Series: the sample timestamp in ms, or null when the line has none. */
@@ -388,6 +400,18 @@ export abstract class BaseParser implements Parser {
 
   series(): string {
     return this.b.slice(this.lineStart, this.seriesEnd);
+  }
+
+  seriesSource(): string {
+    return this.b;
+  }
+
+  seriesFrom(): number {
+    return this.lineStart;
+  }
+
+  seriesTo(): number {
+    return this.seriesEnd;
   }
 
   value(): number {

@@ -3,23 +3,76 @@
  * final labels and storage ref, so labels are built and relabeled only for
  * series not seen before; the series of the current and previous scrape,
  * for staleness; and the metric metadata the target exposed.
+ *
+ * Looked up once per sample, so a hit allocates nothing: the key is a range
+ * of the body string (the parser's own text, or the columns' string table),
+ * hashed in place and compared against the stored key with indexOf (native,
+ * and several times faster than startsWith or a charCodeAt loop; reached
+ * only on equal hashes, so it scans past the range only on a true 32-bit
+ * collision); only a new series slices its text. The hash is seeded per
+ * cache, as Go seeds its maps, so texts that collide (long probe chains,
+ * indexOf scans) cannot be prepared in advance by a target; the hash is not
+ * keyed-secure, only unpredictable. Series and the texts metric relabeling
+ * dropped share one open-addressing table:
+ *
+ *   slots (Int32Array, power of 2)     entries (dense)
+ *   ┌───┬───┬───┬───┬───┬───┐          0: {key, hash, ref, lset, lastIter, staleIter}
+ *   │ 0 │ 3 │ 1 │ 0 │ 2 │ 0 │  ──►     1: ...
+ *   └───┴───┴───┴───┴───┴───┘          2: ...
+ *   entry index + 1; 0 = empty; linear probing from hash & mask
+ *
+ * Staleness keeps, per scrape, the list of entries the scrape appended
+ * (each entry once, through its staleIter); the previous scrape's list
+ * minus what the current one tracked is what went stale.
  */
-import type { Labels } from "../model/index.ts";
+import { Labels } from "../model/index.ts";
 import { MetadataType } from "../exposition/index.ts";
 import type { SeriesRef } from "../storage/index.ts";
 import type { MetricMetadata, MetricMetadataStore } from "./target.ts";
 
-/** A cached series: its storage ref and final labels. */
+/** A cached series text: its storage ref and final labels, or a text metric relabeling dropped. */
 export class CacheEntry {
-  ref: SeriesRef;
-  lastIter: number;
+  /** The series text. */
+  readonly key: string;
+  /** hashRange of key with the cache's seed. */
+  readonly hash: number;
+  /** The storage ref; 0 for a dropped text. */
+  readonly ref: SeriesRef;
+  /** The final labels; empty for a dropped text. */
   readonly lset: Labels;
-  constructor(ref: SeriesRef, lastIter: number, lset: Labels) {
+  /** Whether metric relabeling dropped the text (no labels, no ref). */
+  readonly dropped: boolean;
+  /** The last scrape iteration that exposed the text. */
+  lastIter: number;
+  /** The last iteration whose staleness tracking holds the entry; -1 never. */
+  staleIter: number;
+  constructor(key: string, hash: number, ref: SeriesRef, lset: Labels, dropped: boolean, lastIter: number) {
+    this.key = key;
+    this.hash = hash;
     this.ref = ref;
-    this.lastIter = lastIter;
     this.lset = lset;
+    this.dropped = dropped;
+    this.lastIter = lastIter;
+    this.staleIter = -1;
   }
 }
+
+/**
+ * A 32-bit hash of the UTF-16 code units of s[a:b] starting from seed:
+ * FNV-1a's multiply over pairs of code units (half the dependent
+ * multiplications of one per unit), then a final mix.
+ */
+function hashRange(s: string, a: number, b: number, seed: number): number {
+  let h = (0x811c9dc5 ^ seed) | 0;
+  let i = a;
+  for (; i + 1 < b; i += 2) h = Math.imul(h ^ (s.charCodeAt(i) | (s.charCodeAt(i + 1) << 16)), 0x01000193);
+  if (i < b) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  h ^= h >>> 15;
+  return Math.imul(h, 0x2c1b3c6d) ^ (h >>> 12);
+}
+
+/** Slots a table starts with; grows by doubling at half full. */
+const INITIAL_SLOTS = 64;
 
 class MetaEntry {
   type: MetadataType;
@@ -49,24 +102,38 @@ export class ScrapeCache implements MetricMetadataStore {
   iter: number;
   /** Cache size (series + dropped + metadata) after the last successful scrape. */
   #successfulCount: number;
-  readonly #series: Map<string, CacheEntry>;
-  readonly #dropped: Map<string, number>;
-  #seriesCur: Map<SeriesRef, CacheEntry>;
-  #seriesPrev: Map<SeriesRef, CacheEntry>;
+  /** Entries, dense in [0, #n); their index + 1 is in #slots. */
+  #entries: CacheEntry[];
+  #n: number;
+  /** Dropped entries among them. */
+  #nDropped: number;
+  #slots: Int32Array;
+  /** Entries tracked for staleness by the current scrape, in [0, #curN), and by the previous one. */
+  #cur: CacheEntry[];
+  #curN: number;
+  #prev: CacheEntry[];
+  #prevN: number;
   readonly #metadata: Map<string, MetaEntry>;
   readonly #counter: CacheFlushCounter | null;
-  /** Set by get(): whether the entry returned was already seen in this iteration. */
+  /** The seed of hashRange for this cache. */
+  readonly #seed: number;
+  /** Set by lookup(): whether the entry returned was already seen in this iteration. */
   alreadyScraped: boolean;
 
   constructor(counter: CacheFlushCounter | null = null) {
     this.iter = 0;
     this.#successfulCount = 0;
-    this.#series = new Map();
-    this.#dropped = new Map();
-    this.#seriesCur = new Map();
-    this.#seriesPrev = new Map();
+    this.#entries = [];
+    this.#n = 0;
+    this.#nDropped = 0;
+    this.#slots = new Int32Array(INITIAL_SLOTS);
+    this.#cur = [];
+    this.#curN = 0;
+    this.#prev = [];
+    this.#prevN = 0;
     this.#metadata = new Map();
     this.#counter = counter;
+    this.#seed = (Math.random() * 0x1_0000_0000) | 0;
     this.alreadyScraped = false;
   }
 
@@ -78,7 +145,7 @@ export class ScrapeCache implements MetricMetadataStore {
    * series for staleness.
    */
   iterDone(flushCache: boolean): void {
-    const count = this.#series.size + this.#dropped.size + this.#metadata.size;
+    const count = this.#n + this.#metadata.size;
     if (flushCache) {
       this.#successfulCount = count;
     } else if (count > this.#successfulCount * 2 + 1000) {
@@ -86,58 +153,132 @@ export class ScrapeCache implements MetricMetadataStore {
       this.#counter?.cacheFlushForced();
     }
     if (flushCache) {
-      for (const [s, e] of this.#series) if (e.lastIter !== this.iter) this.#series.delete(s);
-      for (const [s, it] of this.#dropped) if (it !== this.iter) this.#dropped.delete(s);
+      this.#flush();
       for (const [m, e] of this.#metadata) if (this.iter - e.lastIter > 10) this.#metadata.delete(m);
     }
-    const prev = this.#seriesPrev;
-    this.#seriesPrev = this.#seriesCur;
-    this.#seriesCur = prev;
-    prev.clear();
+    const prev = this.#prev;
+    this.#prev = this.#cur;
+    this.#prevN = this.#curN;
+    this.#cur = prev;
+    this.#curN = 0;
+    // The old entries stay in the array's tail until overwritten; they are entries the cache held anyway.
     this.iter++;
   }
 
-  /** The entry for series text met, marked as seen in this iteration (alreadyScraped tells whether it was before), or null. */
-  get(met: string): CacheEntry | null {
-    const e = this.#series.get(met);
-    if (e === undefined) {
-      this.alreadyScraped = false;
-      return null;
+  /** Drops the entries not seen in this iteration; rebuilds the table when any went. */
+  #flush(): void {
+    const es = this.#entries;
+    let w = 0;
+    for (let r = 0; r < this.#n; r++) {
+      const e = es[r]!;
+      if (e.lastIter !== this.iter) {
+        if (e.dropped) this.#nDropped--;
+        continue;
+      }
+      es[w++] = e;
     }
-    this.alreadyScraped = e.lastIter === this.iter;
-    e.lastIter = this.iter;
-    return e;
+    if (w === this.#n) return;
+    es.length = w;
+    this.#n = w;
+    let size = INITIAL_SLOTS;
+    while (size < w * 2) size *= 2;
+    this.#rehash(size);
   }
 
-  /** Caches a series appended under ref (nothing for ref 0). */
+  #rehash(size: number): void {
+    const slots = new Int32Array(size);
+    const mask = size - 1;
+    const es = this.#entries;
+    for (let k = 0; k < this.#n; k++) {
+      let i = es[k]!.hash & mask;
+      while (slots[i] !== 0) i = (i + 1) & mask;
+      slots[i] = k + 1;
+    }
+    this.#slots = slots;
+  }
+
+  /**
+   * The entry for the series text s[a:b] (a cached series or a dropped
+   * text), marked as seen in this iteration (alreadyScraped tells whether
+   * it was before), or null. Allocates nothing.
+   */
+  lookup(s: string, a: number, b: number): CacheEntry | null {
+    const h = hashRange(s, a, b, this.#seed);
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    const es = this.#entries;
+    const len = b - a;
+    for (let i = h & mask; ; i = (i + 1) & mask) {
+      const k = slots[i]!;
+      if (k === 0) {
+        this.alreadyScraped = false;
+        return null;
+      }
+      const e = es[k - 1]!;
+      if (e.hash === h && e.key.length === len && s.indexOf(e.key, a) === a) {
+        this.alreadyScraped = e.lastIter === this.iter;
+        e.lastIter = this.iter;
+        return e;
+      }
+    }
+  }
+
+  /** The entry for the whole string key (see lookup). */
+  get(key: string): CacheEntry | null {
+    return this.lookup(key, 0, key.length);
+  }
+
+  #insert(e: CacheEntry): void {
+    if ((this.#n + 1) * 2 > this.#slots.length) this.#rehash(this.#slots.length * 2);
+    this.#entries[this.#n++] = e;
+    const slots = this.#slots;
+    const mask = slots.length - 1;
+    let i = e.hash & mask;
+    while (slots[i] !== 0) i = (i + 1) & mask;
+    slots[i] = this.#n;
+  }
+
+  /** Caches series text met (not cached yet) appended under ref; nothing for ref 0. */
   addRef(met: string, ref: SeriesRef, lset: Labels): CacheEntry | null {
     if (ref === 0) return null;
-    const e = new CacheEntry(ref, this.iter, lset);
-    this.#series.set(met, e);
+    const e = new CacheEntry(met, hashRange(met, 0, met.length, this.#seed), ref, lset, false, this.iter);
+    this.#insert(e);
     return e;
   }
 
-  /** Remembers that metric relabeling dropped series text met. */
+  /** Remembers that metric relabeling dropped series text met (not cached yet). */
   addDropped(met: string): void {
-    this.#dropped.set(met, this.iter);
+    this.#insert(new CacheEntry(met, hashRange(met, 0, met.length, this.#seed), 0, Labels.EMPTY, true, this.iter));
+    this.#nDropped++;
   }
 
-  /** Whether met was dropped by metric relabeling (and marks it seen). */
-  getDropped(met: string): boolean {
-    if (!this.#dropped.has(met)) return false;
-    this.#dropped.set(met, this.iter);
-    return true;
+  /** Records that the series of e (not a dropped text) was scraped in this iteration. */
+  trackStaleness(e: CacheEntry): void {
+    if (e.staleIter === this.iter) return;
+    e.staleIter = this.iter;
+    this.#cur[this.#curN++] = e;
   }
 
-  /** Records that the series of e was scraped in this iteration. */
-  trackStaleness(ref: SeriesRef, e: CacheEntry): void {
-    this.#seriesCur.set(ref, e);
-  }
-
-  /** Calls f for every series of the previous scrape not in the current one, until f returns false. */
+  /**
+   * Calls f for every series of the previous scrape not in the current one
+   * (by ref, each once, in the previous scrape's order), until f returns false.
+   */
   forEachStale(f: (ref: SeriesRef, lset: Labels) => boolean): void {
-    for (const [ref, e] of this.#seriesPrev) {
-      if (this.#seriesCur.has(ref)) continue;
+    // Refs tracked now and refs already reported; built only once something went stale.
+    let live: Set<SeriesRef> | null = null;
+    let done: Set<SeriesRef> | null = null;
+    const prev = this.#prev;
+    for (let k = 0; k < this.#prevN; k++) {
+      const e = prev[k]!;
+      if (e.staleIter === this.iter) continue;
+      // Two series texts can share a ref (the same labels written differently): the ref is live if either is.
+      if (live === null) {
+        live = new Set();
+        done = new Set();
+        for (let j = 0; j < this.#curN; j++) live.add(this.#cur[j]!.ref);
+      }
+      if (live.has(e.ref) || done!.has(e.ref)) continue;
+      done!.add(e.ref);
       if (!f(e.ref, e.lset)) break;
     }
   }
@@ -188,8 +329,8 @@ export class ScrapeCache implements MetricMetadataStore {
     return this.#metadata.size;
   }
 
-  /** Number of cached series (for tests and debugging). */
+  /** Number of cached series, dropped texts not counted (for tests and debugging). */
   get seriesCount(): number {
-    return this.#series.size;
+    return this.#n - this.#nDropped;
   }
 }

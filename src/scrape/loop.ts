@@ -681,9 +681,12 @@ export class ScrapeLoop {
       res.total++;
       const parsedTs = honorTimestamps ? p.timestamp() : null;
       const t = parsedTs ?? defTime;
-      const met = p.series();
-      if (cache.getDropped(met)) continue;
-      let ce: CacheEntry | null = cache.get(met);
+      // The series text is a range of the parser's source: a cached series costs no string.
+      const src = p.seriesSource();
+      const from = p.seriesFrom();
+      const to = p.seriesTo();
+      let ce: CacheEntry | null = cache.lookup(src, from, to);
+      if (ce !== null && ce.dropped) continue;
       const cached = ce !== null;
       const alreadyScraped = cache.alreadyScraped;
       let ref: SeriesRef = 0;
@@ -694,7 +697,7 @@ export class ScrapeLoop {
       } else {
         const mutated = mutateSampleLabels(p.labels(this.#lb), this.#targetLabels, cfg.honorLabels, cfg.metricRelabelConfigs);
         if (mutated === null) {
-          cache.addDropped(met);
+          cache.addDropped(src.slice(from, to));
           continue;
         }
         lset = mutated;
@@ -730,22 +733,22 @@ export class ScrapeLoop {
         else ref = newRef;
       }
       const ok = !overLimit && reject === "";
-      if (ok && (parsedTs === null || trackTsStaleness) && ce !== null) cache.trackStaleness(ce.ref, ce);
+      if (ok && (parsedTs === null || trackTsStaleness) && ce !== null) cache.trackStaleness(ce);
 
       if (overLimit) {
         // Keep parsing, so the report counts every sample scraped.
         sampleLimitErr = new SampleLimitError();
       } else if (reject === Reject.OutOfOrder) {
         numOutOfOrder++;
-        this.#logger.debug("Out of order sample", "series", met);
+        this.#logger.debug("Out of order sample", "series", src.slice(from, to));
         metrics.sampleOutOfOrder.with().inc();
       } else if (reject === Reject.Duplicate) {
         numDuplicates++;
-        this.#logger.debug("Duplicate sample for timestamp", "series", met);
+        this.#logger.debug("Duplicate sample for timestamp", "series", src.slice(from, to));
         metrics.sampleDuplicate.with().inc();
       } else if (reject === Reject.OutOfBounds) {
         numOutOfBounds++;
-        this.#logger.debug("Out of bounds metric", "series", met);
+        this.#logger.debug("Out of bounds metric", "series", src.slice(from, to));
         metrics.sampleOutOfBounds.with().inc();
       } else if (reject !== "") {
         err = new Error(reject);
@@ -754,8 +757,8 @@ export class ScrapeLoop {
 
       // Only series the storage took are cached: a dropped one needs no stale marker when it goes away.
       if (!cached && ok) {
-        ce = cache.addRef(met, ref, lset);
-        if (ce !== null && (parsedTs === null || trackTsStaleness)) cache.trackStaleness(ref, ce);
+        ce = cache.addRef(src.slice(from, to), ref, lset);
+        if (ce !== null && (parsedTs === null || trackTsStaleness)) cache.trackStaleness(ce);
         if (sampleLimitErr === null) res.seriesAdded++;
       }
       // Counted even when rejected: the number of series exposed after relabeling.

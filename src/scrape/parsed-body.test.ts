@@ -100,9 +100,11 @@ test("columns: compact layout, no object per sample", () => {
   assert.deepEqual([...c.values.subarray(1, 3)], [1, 2]);
   assert.ok(Number.isNaN(c.timestamps[1]));
   assert.equal(c.timestamps[2], 7);
-  assert.equal(c.nStrings, 4);
-  assert.equal(c.strings, 'acountera_totala_total{x="1"}');
-  assert.deepEqual([...c.stringEnds.subarray(0, 4)], [1, 8, 15, 29]);
+  assert.deepEqual(c.meta, ["a", "counter"]);
+  // Series are ranges of the parsed text (the body and the newline the text parser adds), not strings of their own.
+  assert.equal(c.text, '# TYPE a counter\na_total 1\na_total{x="1"} 2 7\n\n');
+  assert.deepEqual([...c.from.subarray(1, 3)], [17, 27]);
+  assert.deepEqual([...c.to.subarray(1, 3)], [24, 41]);
   assert.equal(c.error, null);
 });
 

@@ -1,19 +1,21 @@
 /**
  * A scrape body parsed into columns, so that parsing can run on a worker
- * thread and the result cross back without an object per sample:
+ * thread and the result cross back without an object or a string per
+ * sample:
  *
  *   entry i:  kinds[i]        Series | Type | Help | Unit   (comments dropped)
  *             values[i]       Series: the sample value
  *             timestamps[i]   Series: the timestamp in ms, NaN for none
- *   strings:  one string table; a series takes one string (its raw
- *             `name{labels}` text), a metadata entry two (family name, then
- *             the type, help or unit text), in entry order; stringEnds[k]
- *             is the end of string k in it (string k starts where k-1 ends)
+ *             from[i], to[i]  Series: the raw `name{labels}` text is text[from:to]
+ *   text:     the text the parser read (one string, cloned once per body)
+ *   meta:     a metadata entry's two strings (family name, then the type,
+ *             help or unit text), in entry order
  *   error:    the parse error that ended the body early, or null
  *
  * ColumnsParser replays the columns through the subset of the pull
  * parser's interface the scrape loop uses (EntrySource), so the loop's
- * append path is the same for both.
+ * append path is the same for both; its series text is a range of `text`
+ * too, so the scrape cache looks it up without slicing.
  */
 import { Entry, ExpositionParseError, MetadataType, OpenMetricsParser, TextParser, decodeExposition } from "../exposition/index.ts";
 import type { Parser } from "../exposition/index.ts";
@@ -33,7 +35,10 @@ export function isColumnsMediaType(mediaType: string | null): mediaType is Colum
 }
 
 /** The entries of the pull parser the scrape loop reads: Parser without exemplars, comments and created timestamps. */
-export type EntrySource = Pick<Parser, "next" | "series" | "value" | "timestamp" | "labels" | "familyName" | "type" | "help" | "unit">;
+export type EntrySource = Pick<
+  Parser,
+  "next" | "series" | "seriesSource" | "seriesFrom" | "seriesTo" | "value" | "timestamp" | "labels" | "familyName" | "type" | "help" | "unit"
+>;
 
 /** Entry kinds as stored in ParsedColumns.kinds. */
 const Kind = { Series: 0, Type: 1, Help: 2, Unit: 3 } as const;
@@ -51,8 +56,8 @@ export interface ParseErrorInfo {
 /**
  * A parsed body (see the file comment for the layout). The typed arrays
  * may be longer than n (they grow by doubling); only the first n entries
- * and nStrings strings are meaningful. Plain data: structured-clonable,
- * with its array buffers transferable (transferList).
+ * are meaningful. Plain data: structured-clonable, with its array buffers
+ * transferable (transferList).
  */
 export interface ParsedColumns {
   mediaType: ColumnsMediaType;
@@ -60,15 +65,16 @@ export interface ParsedColumns {
   kinds: Uint8Array;
   values: Float64Array;
   timestamps: Float64Array;
-  nStrings: number;
-  stringEnds: Uint32Array;
-  strings: string;
+  from: Uint32Array;
+  to: Uint32Array;
+  text: string;
+  meta: string[];
   error: ParseErrorInfo | null;
 }
 
 /** The buffers of c, for postMessage's transfer list (c's arrays are detached after the post). */
 export function transferList(c: ParsedColumns): ArrayBuffer[] {
-  return [c.kinds.buffer as ArrayBuffer, c.values.buffer as ArrayBuffer, c.timestamps.buffer as ArrayBuffer, c.stringEnds.buffer as ArrayBuffer];
+  return [c.kinds.buffer as ArrayBuffer, c.values.buffer as ArrayBuffer, c.timestamps.buffer as ArrayBuffer, c.from.buffer as ArrayBuffer, c.to.buffer as ArrayBuffer];
 }
 
 function grow<T extends Uint8Array | Float64Array | Uint32Array>(a: T, make: (n: number) => T): T {
@@ -93,22 +99,16 @@ function errorInfo(e: unknown): ParseErrorInfo {
  * read before it.
  */
 export function parseToColumns(body: Uint8Array, mediaType: ColumnsMediaType): ParsedColumns {
-  const text = decodeExposition(body);
-  const p: Parser = mediaType === ColumnsMediaType.OpenMetrics ? new OpenMetricsParser(text) : new TextParser(text);
+  const p: Parser = mediaType === ColumnsMediaType.OpenMetrics ? new OpenMetricsParser(decodeExposition(body)) : new TextParser(decodeExposition(body));
   let kinds = new Uint8Array(INITIAL_ENTRIES);
   let values = new Float64Array(INITIAL_ENTRIES);
   let timestamps = new Float64Array(INITIAL_ENTRIES);
-  let stringEnds = new Uint32Array(INITIAL_ENTRIES * 2);
-  const parts: string[] = [];
+  let from = new Uint32Array(INITIAL_ENTRIES);
+  let to = new Uint32Array(INITIAL_ENTRIES);
+  const meta: string[] = [];
+  let text = "";
   let n = 0;
-  let end = 0;
   let error: ParseErrorInfo | null = null;
-  const addString = (s: string): void => {
-    if (parts.length === stringEnds.length) stringEnds = grow(stringEnds, (k) => new Uint32Array(k));
-    end += s.length;
-    stringEnds[parts.length] = end;
-    parts.push(s);
-  };
   for (;;) {
     let e: Entry;
     try {
@@ -123,34 +123,35 @@ export function parseToColumns(body: Uint8Array, mediaType: ColumnsMediaType): P
       kinds = grow(kinds, (k) => new Uint8Array(k));
       values = grow(values, (k) => new Float64Array(k));
       timestamps = grow(timestamps, (k) => new Float64Array(k));
+      from = grow(from, (k) => new Uint32Array(k));
+      to = grow(to, (k) => new Uint32Array(k));
     }
     switch (e) {
       case Entry.Series: {
         kinds[n] = Kind.Series;
         values[n] = p.value();
         timestamps[n] = p.timestamp() ?? Number.NaN;
-        addString(p.series());
+        text = p.seriesSource();
+        from[n] = p.seriesFrom();
+        to[n] = p.seriesTo();
         break;
       }
       case Entry.Type:
         kinds[n] = Kind.Type;
-        addString(p.familyName());
-        addString(p.type());
+        meta.push(p.familyName(), p.type());
         break;
       case Entry.Help:
         kinds[n] = Kind.Help;
-        addString(p.familyName());
-        addString(p.help());
+        meta.push(p.familyName(), p.help());
         break;
       case Entry.Unit:
         kinds[n] = Kind.Unit;
-        addString(p.familyName());
-        addString(p.unit());
+        meta.push(p.familyName(), p.unit());
         break;
     }
     n++;
   }
-  return { mediaType, n, kinds, values, timestamps, nStrings: parts.length, stringEnds, strings: parts.join(""), error };
+  return { mediaType, n, kinds, values, timestamps, from, to, text, meta, error };
 }
 
 /** The error a ParseErrorInfo describes, as the parser threw it. */
@@ -173,10 +174,8 @@ export class ColumnsParser implements EntrySource {
   readonly #c: ParsedColumns;
   /** Current entry, -1 before the first. */
   #i: number;
-  /** Next string of the table. */
-  #s: number;
-  #strStart: number;
-  #series: string;
+  /** Next string of meta. */
+  #m: number;
   #family: string;
   #text: string;
   #mtype: MetadataType;
@@ -185,20 +184,11 @@ export class ColumnsParser implements EntrySource {
   constructor(c: ParsedColumns) {
     this.#c = c;
     this.#i = -1;
-    this.#s = 0;
-    this.#strStart = 0;
-    this.#series = "";
+    this.#m = 0;
     this.#family = "";
     this.#text = "";
     this.#mtype = MetadataType.Unknown;
     this.#done = false;
-  }
-
-  #nextString(): string {
-    const end = this.#c.stringEnds[this.#s++]!;
-    const s = this.#c.strings.slice(this.#strStart, end);
-    this.#strStart = end;
-    return s;
   }
 
   /** The next entry; throws the body's parse error after the last entry read before it. */
@@ -211,18 +201,28 @@ export class ColumnsParser implements EntrySource {
       return Entry.EOF;
     }
     const kind = c.kinds[this.#i]!;
-    if (kind === Kind.Series) {
-      this.#series = this.#nextString();
-    } else {
-      this.#family = this.#nextString();
-      this.#text = this.#nextString();
+    if (kind !== Kind.Series) {
+      this.#family = c.meta[this.#m++]!;
+      this.#text = c.meta[this.#m++]!;
       if (kind === Kind.Type) this.#mtype = this.#text as MetadataType;
     }
     return KIND_ENTRY[kind]!;
   }
 
   series(): string {
-    return this.#series;
+    return this.#c.text.slice(this.#c.from[this.#i]!, this.#c.to[this.#i]!);
+  }
+
+  seriesSource(): string {
+    return this.#c.text;
+  }
+
+  seriesFrom(): number {
+    return this.#c.from[this.#i]!;
+  }
+
+  seriesTo(): number {
+    return this.#c.to[this.#i]!;
   }
 
   value(): number {
@@ -237,10 +237,11 @@ export class ColumnsParser implements EntrySource {
   labels(b: LabelsBuilder): Labels {
     // The series text alone, after a TYPE line restoring the type in force; " 0" completes the sample line.
     const typeLine = this.#mtype === MetadataType.Unknown ? "" : `# TYPE x ${this.#mtype}\n`;
-    const line = `${typeLine}${this.#series} 0\n`;
+    const series = this.series();
+    const line = `${typeLine}${series} 0\n`;
     const p: Parser = this.#c.mediaType === ColumnsMediaType.OpenMetrics ? new OpenMetricsParser(line) : new TextParser(line);
     for (let e = p.next(); e !== Entry.Series; e = p.next()) {
-      if (e === Entry.EOF) throw new Error(`BUG: series text ${JSON.stringify(this.#series)} did not parse again`);
+      if (e === Entry.EOF) throw new Error(`BUG: series text ${JSON.stringify(series)} did not parse again`);
     }
     return p.labels(b);
   }

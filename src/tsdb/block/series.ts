@@ -71,23 +71,34 @@ export class ChunksSeries implements Series {
   }
 }
 
-/** MergeIterator state: sources advanced past the current sample, which lives in the fields. */
-const ADVANCED = -2;
-/** MergeIterator state: exhausted. */
-const EXHAUSTED = -1;
-
 /**
  * Merges iterators of the same series from several sources in time order;
  * when several have a sample at the same time the first source's wins, as
  * Prometheus's chain sample iterator deduplicates overlapping blocks.
+ *
+ * Every source is kept positioned on its earliest sample not merged yet
+ * (its head time cached in `heads`, +Inf once exhausted); the merged
+ * sample is copied into fields. Only the source taken from advances, and
+ * while its head stays before every other source's (`bound`) it is taken
+ * again without looking at the others: non-overlapping sources (blocks
+ * side by side) cost one comparison per sample, and readInto() lets the
+ * source copy such a run itself.
+ *
+ *   heads:  [ 120  +Inf  300 ]   last = 0, bound = 300
+ *   next(): source 0 while heads[0] < 300, then a scan picks the earliest
+ *           (the first source on equal times, the others' equal samples dropped)
  */
 export class MergeIterator implements SeriesIterator {
   readonly #its: SeriesIterator[];
-  /** Per source: positioned on a sample not merged yet. */
-  readonly #has: boolean[];
+  /** Per source: the time of the sample it is positioned on, not merged yet; +Inf when exhausted. */
+  readonly #heads: Float64Array;
   #started: boolean;
-  /** Source of the current sample (not advanced yet), or ADVANCED, or EXHAUSTED. */
-  #cur: number;
+  #done: boolean;
+  /** The source taken from last (-1: scan), and the earliest head of the others when it was chosen. */
+  #last: number;
+  #bound: number;
+  /** Consecutive samples taken from #last without a scan (readInto copies longer runs in bulk). */
+  #run: number;
   #t: number;
   #v: number;
   #stale: boolean;
@@ -95,70 +106,101 @@ export class MergeIterator implements SeriesIterator {
 
   constructor(its: SeriesIterator[]) {
     this.#its = its;
-    this.#has = its.map(() => false);
+    this.#heads = new Float64Array(its.length).fill(Number.POSITIVE_INFINITY);
     this.#started = false;
-    this.#cur = ADVANCED;
+    this.#done = false;
+    this.#last = -1;
+    this.#bound = Number.POSITIVE_INFINITY;
+    this.#run = 0;
     this.#t = 0;
     this.#v = 0;
     this.#stale = false;
     this.#err = null;
   }
 
-  #pick(): ValueType {
-    let best = -1;
-    for (let i = 0; i < this.#its.length; i++) {
-      if (this.#has[i] && (best < 0 || this.#its[i]!.atT() < this.#its[best]!.atT())) best = i;
-    }
-    if (best < 0) {
-      this.#cur = EXHAUSTED;
-      for (const it of this.#its) if (this.#err === null) this.#err = it.err();
-      return ValueType.None;
-    }
-    this.#cur = best;
-    const it = this.#its[best]!;
-    this.#t = it.atT();
-    this.#v = it.atF();
-    this.#stale = it.isStale();
-    // Drop the same timestamp from the other sources.
-    for (let i = 0; i < this.#its.length; i++) {
-      if (i !== best && this.#has[i] && this.#its[i]!.atT() === this.#t) this.#has[i] = this.#its[i]!.next() !== ValueType.None;
-    }
-    return ValueType.Float;
+  /** Moves source i to its next sample; returns its time, +Inf when it has none. */
+  #advance(i: number): number {
+    const it = this.#its[i]!;
+    return it.next() === ValueType.None ? Number.POSITIVE_INFINITY : it.atT();
   }
 
-  /** Moves the sources past the current sample; false when exhausted. */
-  #advance(): boolean {
-    if (!this.#started) {
-      this.#started = true;
-      for (let i = 0; i < this.#its.length; i++) this.#has[i] = this.#its[i]!.next() !== ValueType.None;
-    } else if (this.#cur >= 0) {
-      this.#has[this.#cur] = this.#its[this.#cur]!.next() !== ValueType.None;
-      this.#cur = ADVANCED;
-    } else if (this.#cur === EXHAUSTED) return false;
-    return true;
+  #start(): void {
+    this.#started = true;
+    for (let i = 0; i < this.#its.length; i++) this.#heads[i] = this.#advance(i);
+  }
+
+  /** The source with the earliest head (the first on equal times), or -1 when all are exhausted (then done). */
+  #choose(): number {
+    const heads = this.#heads;
+    const last = this.#last;
+    if (last >= 0 && heads[last]! < this.#bound) {
+      this.#run++;
+      return last;
+    }
+    let best = -1;
+    let bt = Number.POSITIVE_INFINITY;
+    let second = Number.POSITIVE_INFINITY;
+    for (let i = 0; i < heads.length; i++) {
+      const h = heads[i]!;
+      if (h < bt) {
+        second = bt;
+        bt = h;
+        best = i;
+      } else if (h < second) {
+        second = h;
+      }
+    }
+    this.#last = best;
+    this.#bound = second;
+    this.#run = 0;
+    if (best < 0) {
+      this.#done = true;
+      for (const it of this.#its) if (this.#err === null) this.#err = it.err();
+    }
+    return best;
+  }
+
+  /** Makes the head of source i the current sample and moves i on; sources with a sample at the same time skip it. */
+  #take(i: number): void {
+    const heads = this.#heads;
+    const it = this.#its[i]!;
+    const t = heads[i]!;
+    this.#t = t;
+    this.#v = it.atF();
+    this.#stale = it.isStale();
+    if (this.#bound === t) {
+      for (let j = 0; j < heads.length; j++) if (j !== i && heads[j] === t) heads[j] = this.#advance(j);
+      this.#last = -1;
+    }
+    heads[i] = this.#advance(i);
   }
 
   next(): ValueType {
-    if (!this.#advance()) return ValueType.None;
-    return this.#pick();
+    if (!this.#started) this.#start();
+    else if (this.#done) return ValueType.None;
+    const i = this.#choose();
+    if (i < 0) return ValueType.None;
+    this.#take(i);
+    return ValueType.Float;
   }
 
   seek(t: number): ValueType {
-    if (this.#cur === EXHAUSTED) return ValueType.None;
-    if (this.#started && this.#t >= t) {
-      if (this.#cur >= 0) return ValueType.Float;
-      // ADVANCED: the current sample is still the position.
-      return ValueType.Float;
+    if (this.#done) return ValueType.None;
+    if (this.#started && this.#t >= t) return ValueType.Float;
+    const heads = this.#heads;
+    if (!this.#started) {
+      this.#started = true;
+      for (let i = 0; i < this.#its.length; i++) heads[i] = this.#its[i]!.seek(t) === ValueType.None ? Number.POSITIVE_INFINITY : this.#its[i]!.atT();
+    } else {
+      for (let i = 0; i < this.#its.length; i++) {
+        if (heads[i]! < t) heads[i] = this.#its[i]!.seek(t) === ValueType.None ? Number.POSITIVE_INFINITY : this.#its[i]!.atT();
+      }
     }
-    const fresh = !this.#started;
-    this.#started = true;
-    if (this.#cur >= 0) {
-      this.#has[this.#cur] = this.#its[this.#cur]!.next() !== ValueType.None;
-    }
-    for (let i = 0; i < this.#its.length; i++) {
-      if (fresh || this.#has[i]) this.#has[i] = this.#its[i]!.seek(t) !== ValueType.None;
-    }
-    return this.#pick();
+    this.#last = -1;
+    const i = this.#choose();
+    if (i < 0) return ValueType.None;
+    this.#take(i);
+    return ValueType.Float;
   }
 
   atT(): number {
@@ -174,30 +216,64 @@ export class MergeIterator implements SeriesIterator {
   }
 
   readInto(ts: Float64Array, vs: Float64Array, stale: Uint8Array | null, maxt: number): number {
+    if (!this.#started) this.#start();
+    else if (this.#done) return 0;
+    const heads = this.#heads;
     let n = 0;
     while (n < ts.length) {
-      if (!this.#advance()) break;
-      let next = Number.POSITIVE_INFINITY;
-      for (let i = 0; i < this.#its.length; i++) if (this.#has[i] && this.#its[i]!.atT() < next) next = this.#its[i]!.atT();
-      if (next === Number.POSITIVE_INFINITY) {
-        this.#pick();
-        break;
+      const i = this.#choose();
+      if (i < 0 || heads[i]! > maxt) break;
+      this.#take(i);
+      if (!this.#stale || stale !== null) {
+        ts[n] = this.#t;
+        vs[n] = this.#v;
+        if (stale !== null) stale[n] = this.#stale ? 1 : 0;
+        n++;
       }
-      if (next > maxt) break;
-      this.#pick();
-      if (this.#stale && stale === null) continue;
-      ts[n] = this.#t;
-      vs[n] = this.#v;
-      if (stale !== null) stale[n] = this.#stale ? 1 : 0;
-      n++;
+      // A run of one source ahead of the others: let it copy the rest of the run (up to the
+      // others' earliest sample) itself. Only after a few samples, so that interleaved sources
+      // do not pay for the views.
+      if (this.#run >= BULK_AFTER && this.#last === i && heads[i]! < this.#bound && heads[i]! <= maxt && n < ts.length) {
+        n += this.#bulk(i, ts, vs, stale, n, Math.min(maxt, this.#bound - 1));
+      }
     }
     return n;
+  }
+
+  /**
+   * Copies source i's samples from its head through limit into ts/vs/stale
+   * from index n, by the source's own readInto; the last one copied becomes
+   * the current sample. Returns how many were copied.
+   */
+  #bulk(i: number, ts: Float64Array, vs: Float64Array, stale: Uint8Array | null, n: number, limit: number): number {
+    const it = this.#its[i]!;
+    const heads = this.#heads;
+    // The head itself first: the source's readInto copies what comes after its position.
+    let k = 0;
+    const headStale = it.isStale();
+    if (!headStale || stale !== null) {
+      ts[n] = heads[i]!;
+      vs[n] = it.atF();
+      if (stale !== null) stale[n] = headStale ? 1 : 0;
+      k = 1;
+    }
+    if (n + k < ts.length) {
+      k += it.readInto(ts.subarray(n + k), vs.subarray(n + k), stale === null ? null : stale.subarray(n + k), limit);
+    }
+    this.#t = it.atT();
+    this.#v = it.atF();
+    this.#stale = it.isStale();
+    heads[i] = this.#advance(i);
+    return k;
   }
 
   err(): Error | null {
     return this.#err;
   }
 }
+
+/** Samples taken from one source in a row before readInto lets it copy the rest of its run in bulk. */
+const BULK_AFTER = 4;
 
 /** A series whose samples come from several sources (blocks, head), merged by MergeIterator. */
 export class MergedSeries implements Series {

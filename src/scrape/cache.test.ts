@@ -1,0 +1,108 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { Labels } from "../model/index.ts";
+import { ScrapeCache } from "./index.ts";
+
+const L = (name: string): Labels => Labels.fromObject({ __name__: name });
+
+/** The refs forEachStale reports, in order. */
+function stale(c: ScrapeCache): number[] {
+  const out: number[] = [];
+  c.forEachStale((ref) => {
+    out.push(ref);
+    return true;
+  });
+  return out;
+}
+
+test("cache: a series text is found as a range of any string, without the range being its own string", () => {
+  const c = new ScrapeCache();
+  const e = c.addRef('a{x="1"}', 7, L("a"))!;
+  const body = 'junk\na{x="1"} 1\na{x="1"}x 2\n';
+  assert.equal(c.lookup(body, 5, 13), e);
+  assert.equal(c.lookup(body, 16, 25), null, "a longer text is another series");
+  assert.equal(c.lookup(body, 16, 24), e);
+  assert.equal(c.lookup('a{x="2"}', 0, 8), null);
+  assert.equal(c.get('a{x="1"}'), e);
+});
+
+test("cache: alreadyScraped says whether the text was seen before in this iteration", () => {
+  const c = new ScrapeCache();
+  c.addRef("a", 1, L("a"));
+  c.iterDone(true);
+  c.get("a");
+  assert.equal(c.alreadyScraped, false);
+  c.get("a");
+  assert.equal(c.alreadyScraped, true);
+  c.get("b");
+  assert.equal(c.alreadyScraped, false);
+});
+
+test("cache: dropped texts and series share the table; the flush keeps only what the scrape saw", () => {
+  const c = new ScrapeCache();
+  for (let i = 0; i < 5000; i++) {
+    if (i % 10 === 0) c.addDropped(`drop_${i}`);
+    else c.addRef(`s_${i}`, i + 1, L(`s_${i}`));
+  }
+  assert.equal(c.seriesCount, 4500);
+  c.iterDone(true);
+  // The next scrape sees only the first 100 texts.
+  for (let i = 0; i < 100; i++) assert.ok(c.get(i % 10 === 0 ? `drop_${i}` : `s_${i}`) !== null, `text ${i}`);
+  c.iterDone(true);
+  assert.equal(c.seriesCount, 90);
+  for (let i = 0; i < 5000; i++) {
+    const e = c.get(i % 10 === 0 ? `drop_${i}` : `s_${i}`);
+    assert.equal(e !== null, i < 100, `text ${i}`);
+    if (e !== null) assert.equal(e.dropped, i % 10 === 0);
+    if (e !== null && !e.dropped) assert.equal(e.ref, i + 1);
+  }
+});
+
+test("cache: a failed scrape does not flush until the cache has more than doubled (plus 1000)", () => {
+  let forced = 0;
+  const c = new ScrapeCache({ cacheFlushForced: () => forced++ });
+  c.addRef("a", 1, L("a"));
+  c.iterDone(true);
+  for (let i = 0; i < 1000; i++) c.addRef(`n${i}`, i + 2, L("n"));
+  c.iterDone(false);
+  assert.equal(forced, 0);
+  assert.equal(c.seriesCount, 1001);
+  c.addRef("one-more", 5000, L("x"));
+  c.addRef("two-more", 5001, L("x"));
+  c.iterDone(false);
+  assert.equal(forced, 1);
+  assert.equal(c.seriesCount, 2, "only what this iteration added survives");
+});
+
+const staleCases: Array<{ name: string; prev: Array<[string, number]>; cur: Array<[string, number]>; want: number[] }> = [
+  { name: "nothing went away", prev: [["a", 1], ["b", 2]], cur: [["b", 2], ["a", 1]], want: [] },
+  { name: "series that went away, in the previous scrape's order", prev: [["a", 1], ["b", 2], ["c", 3]], cur: [["b", 2]], want: [1, 3] },
+  { name: "a ref is live while any of its texts is", prev: [["a", 1], ["a ", 1]], cur: [["a ", 1]], want: [] },
+  { name: "a ref goes stale once when all its texts went", prev: [["a", 1], ["a ", 1], ["b", 2]], cur: [["b", 2]], want: [1] },
+  { name: "an empty scrape makes everything stale", prev: [["a", 1], ["b", 2]], cur: [], want: [1, 2] },
+];
+for (const sc of staleCases) {
+  test(`cache staleness: ${sc.name}`, () => {
+    const c = new ScrapeCache();
+    for (const [t, ref] of sc.prev) c.trackStaleness(c.get(t) ?? c.addRef(t, ref, L(t))!);
+    c.iterDone(true);
+    for (const [t, ref] of sc.cur) {
+      const e = c.get(t) ?? c.addRef(t, ref, L(t))!;
+      c.trackStaleness(e);
+      c.trackStaleness(e); // tracked twice in one scrape: still once
+    }
+    assert.deepEqual(stale(c), sc.want);
+  });
+}
+
+test("cache staleness: forEachStale stops when told to", () => {
+  const c = new ScrapeCache();
+  for (const [t, ref] of [["a", 1], ["b", 2], ["c", 3]] as const) c.trackStaleness(c.addRef(t, ref, L(t))!);
+  c.iterDone(true);
+  const seen: number[] = [];
+  c.forEachStale((ref) => {
+    seen.push(ref);
+    return seen.length < 2;
+  });
+  assert.deepEqual(seen, [1, 2]);
+});
