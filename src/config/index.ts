@@ -29,3 +29,4 @@ export { Decoder, goQuote } from "./yaml-decode.ts";
 export type { YNode } from "./yaml-decode.ts";
 export { httpClientFields, validateHTTPClientConfig, newHTTPClientConfig, newTLSConfig, isZeroTLS } from "./http-client.ts";
 export { decodeStringMap, decodeStringList, httpClientSetDirectory, joinDir } from "./http-client.ts";
+export { HTTPClientError, authorizationHeader, configHeaders, tlsOptions } from "./http-request.ts";

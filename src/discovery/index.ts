@@ -15,5 +15,5 @@ export { UnsupportedMechanismError, newDiscoverer } from "./registry.ts";
 export type { MechanismOptions } from "./registry.ts";
 export type { DNSResolver } from "./dns.ts";
 export type { KubernetesEnvironment } from "./kubernetes-client.ts";
-export { HTTPClientError, USER_AGENT, configHeaders, get as httpGet, openGet as httpOpenGet, tlsOptions } from "./http-client.ts";
+export { USER_AGENT, get as httpGet, openGet as httpOpenGet } from "./http-client.ts";
 export type { HTTPResponse, RequestParams } from "./http-client.ts";

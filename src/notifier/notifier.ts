@@ -1,6 +1,6 @@
 import { Agent, request } from "undici";
-import type { AlertmanagerConfig, Config } from "../config/index.ts";
-import { type TargetGroup, configHeaders, tlsOptions } from "../discovery/index.ts";
+import { type AlertmanagerConfig, type Config, configHeaders, tlsOptions } from "../config/index.ts";
+import type { TargetGroup } from "../discovery/index.ts";
 import { CounterVec, GaugeFunc, GaugeVec, HistogramVec, type Registry } from "../exposition/index.ts";
 import { type Labels, LabelsBuilder, relabel } from "../model/index.ts";
 import { type Clock, type Logger, nopLogger, systemClock } from "../util/index.ts";

@@ -1,6 +1,6 @@
 import { Agent, request } from "undici";
 import type { HTTPClientConfig } from "../config/index.ts";
-import { configHeaders, tlsOptions } from "../discovery/index.ts";
+import { configHeaders, tlsOptions } from "../config/index.ts";
 import { RemoteWriteProtoMsg, WrittenHeader } from "./receiver.ts";
 
 /** Most bytes of an error response body quoted in the error, as upstream's maxErrMsgLen. */

@@ -1,7 +1,7 @@
 import { compressSync, uncompressSync } from "snappy";
 import { Agent, request } from "undici";
 import type { RemoteReadConfig } from "../config/index.ts";
-import { configHeaders, tlsOptions } from "../discovery/index.ts";
+import { configHeaders, tlsOptions } from "../config/index.ts";
 import type { Config } from "../config/index.ts";
 import { compareLabels, Labels, Matcher, MatchType } from "../model/index.ts";
 import { ArraySeriesSet, type Querier, type SelectHints, type Series, type SeriesIterator, type SeriesSet, ValueType } from "../storage/index.ts";

@@ -4,12 +4,12 @@
  * redirects), and a GET that enforces the scrape's deadline and body size
  * limit itself and inflates gzip off the main thread (zlib's thread pool).
  */
-import { readFileSync } from "node:fs";
 import { STATUS_CODES } from "node:http";
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import { Agent, interceptors } from "undici";
 import type { Dispatcher } from "undici";
+import { configHeaders, tlsOptions } from "../config/index.ts";
 import type { HTTPClientConfig } from "../config/index.ts";
 
 const gunzipAsync = promisify(gunzip);
@@ -54,24 +54,6 @@ export interface ScrapeResponse {
   body: Uint8Array;
 }
 
-function readSecretFile(path: string): string {
-  return readFileSync(path, "utf8").trim();
-}
-
-function tlsVersion(v: string): "TLSv1" | "TLSv1.1" | "TLSv1.2" | "TLSv1.3" | undefined {
-  switch (v) {
-    case "TLS10":
-      return "TLSv1";
-    case "TLS11":
-      return "TLSv1.1";
-    case "TLS12":
-      return "TLSv1.2";
-    case "TLS13":
-      return "TLSv1.3";
-  }
-  return undefined;
-}
-
 // Go's net errors, as they appear after `Get "<url>": `.
 function describeNetError(e: unknown, url: URL): string {
   const err = e as { code?: unknown; message?: unknown; cause?: unknown };
@@ -106,45 +88,10 @@ export class ScrapeHttpClient {
   /** Throws if a TLS file cannot be read. */
   constructor(cfg: HTTPClientConfig) {
     this.#cfg = cfg;
-    const tls = cfg.tlsConfig;
-    const ca = tls.ca !== "" ? tls.ca : tls.caFile !== "" ? readFileSync(tls.caFile, "utf8") : undefined;
-    const cert = tls.cert !== "" ? tls.cert : tls.certFile !== "" ? readFileSync(tls.certFile, "utf8") : undefined;
-    const key = tls.key !== "" ? tls.key : tls.keyFile !== "" ? readFileSync(tls.keyFile, "utf8") : undefined;
-    const connect: Record<string, unknown> = { rejectUnauthorized: !tls.insecureSkipVerify };
-    if (ca !== undefined) connect.ca = ca;
-    if (cert !== undefined) connect.cert = cert;
-    if (key !== undefined) connect.key = key;
-    if (tls.serverName !== "") connect.servername = tls.serverName;
-    const minVersion = tlsVersion(tls.minVersion);
-    if (minVersion !== undefined) connect.minVersion = minVersion;
-    const maxVersion = tlsVersion(tls.maxVersion);
-    if (maxVersion !== undefined) connect.maxVersion = maxVersion;
+    const connect = tlsOptions(cfg.tlsConfig);
     // Timeouts are enforced by the scrape's AbortSignal; undici's own would cut long scrapes short.
     this.#agent = new Agent({ connect, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000 });
     this.#dispatcher = cfg.followRedirects ? this.#agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS })) : this.#agent;
-  }
-
-  /** The headers the config adds to every request (authentication, http_headers). Throws if a secret file is unreadable. */
-  configHeaders(): Record<string, string> {
-    const h: Record<string, string> = {};
-    const c = this.#cfg;
-    if (c.httpHeaders !== null) {
-      for (const [name, hv] of c.httpHeaders) {
-        const vals = [...(hv.values ?? []), ...(hv.secrets ?? []), ...(hv.files ?? []).map(readSecretFile)];
-        if (vals.length > 0) h[name] = vals.join(", ");
-      }
-    }
-    if (c.authorization !== null) {
-      const a = c.authorization;
-      const cred = a.credentials !== "" ? a.credentials : a.credentialsFile !== "" ? readSecretFile(a.credentialsFile) : "";
-      h["authorization"] = `${a.type === "" ? "Bearer" : a.type} ${cred}`;
-    } else if (c.basicAuth !== null) {
-      const b = c.basicAuth;
-      const user = b.username !== "" ? b.username : b.usernameFile !== "" ? readSecretFile(b.usernameFile) : "";
-      const pass = b.password !== "" ? b.password : b.passwordFile !== "" ? readSecretFile(b.passwordFile) : "";
-      h["authorization"] = "Basic " + Buffer.from(`${user}:${pass}`).toString("base64");
-    }
-    return h;
   }
 
   /**
@@ -162,7 +109,7 @@ export class ScrapeHttpClient {
     };
     let res: Dispatcher.ResponseData;
     try {
-      res = await this.#dispatcher.request({ origin: u.origin, path: u.pathname + u.search, method: "GET", headers: { ...this.configHeaders(), ...headers }, signal });
+      res = await this.#dispatcher.request({ origin: u.origin, path: u.pathname + u.search, method: "GET", headers: { ...configHeaders(this.#cfg), ...headers }, signal });
     } catch (e) {
       return fail(e);
     }

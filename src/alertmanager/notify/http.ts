@@ -1,12 +1,13 @@
 /**
  * HTTP for integrations: a client built from a receiver's http_config
- * (basic auth, authorization, TLS files and skip-verify), a POST that
+ * (headers and TLS from config's http-request.ts), a POST that
  * honours the flush's deadline, and upstream's Retrier status check
  * (2xx succeeds, 5xx and 429 are retried, other codes fail for good).
  */
 
 import { readFileSync } from "node:fs";
 import { Agent, request } from "undici";
+import { configHeaders, tlsOptions } from "../../config/index.ts";
 import type { HTTPClientConfig } from "../../config/index.ts";
 import { NotifyError, reasonFromStatus } from "./notify.ts";
 
@@ -30,31 +31,7 @@ export class HTTPClient {
 
   constructor(cfg: HTTPClientConfig | null) {
     this.#cfg = cfg;
-    const tls = cfg?.tlsConfig ?? null;
-    this.#agent = new Agent({
-      connect: {
-        rejectUnauthorized: !(tls?.insecureSkipVerify ?? false),
-        ...(tls !== null && (tls.ca !== "" || tls.caFile !== "") ? { ca: tls.ca !== "" ? tls.ca : readFileSync(tls.caFile, "utf8") } : {}),
-        ...(tls !== null && (tls.cert !== "" || tls.certFile !== "") ? { cert: tls.cert !== "" ? tls.cert : readFileSync(tls.certFile, "utf8") } : {}),
-        ...(tls !== null && (tls.key !== "" || tls.keyFile !== "") ? { key: tls.key !== "" ? tls.key : readFileSync(tls.keyFile, "utf8") } : {}),
-        ...(tls !== null && tls.serverName !== "" ? { servername: tls.serverName } : {}),
-      },
-    });
-  }
-
-  #authHeaders(): Record<string, string> {
-    const c = this.#cfg;
-    if (c === null) return {};
-    if (c.basicAuth !== null) {
-      const u = secret(c.basicAuth.username, c.basicAuth.usernameFile);
-      const p = secret(c.basicAuth.password, c.basicAuth.passwordFile);
-      return { authorization: "Basic " + Buffer.from(`${u}:${p}`).toString("base64") };
-    }
-    if (c.authorization !== null) {
-      const cred = secret(c.authorization.credentials, c.authorization.credentialsFile);
-      return { authorization: `${c.authorization.type || "Bearer"} ${cred}` };
-    }
-    return {};
+    this.#agent = new Agent({ connect: cfg === null ? {} : tlsOptions(cfg.tlsConfig) });
   }
 
   /**
@@ -66,7 +43,7 @@ export class HTTPClient {
       const res = await request(url, {
         method: "POST",
         body,
-        headers: { "content-type": contentType, "user-agent": USER_AGENT, ...this.#authHeaders(), ...headers },
+        headers: { "content-type": contentType, "user-agent": USER_AGENT, ...(this.#cfg === null ? {} : configHeaders(this.#cfg)), ...headers },
         dispatcher: this.#agent,
         signal,
       });
