@@ -389,6 +389,25 @@ export function printTable(rows: Row[], theirsName = "prometheus 2.42"): void {
 /** A phase's figures for one server, or why there are none (the error, or a skip message). */
 export type Outcome<T> = { ok: true; value: T } | { ok: false; why: string };
 
+/** Phases that failed (not skipped) so far: a bench keeps its scratch directory and exits 1 when there are any. */
+export const phaseFailures = { count: 0 };
+
+/** Runs one server's part of a phase; a failure is reported in the table (and counted) instead of ending the bench. */
+export async function attempt<T>(kind: Kind, phase: string, fn: () => Promise<T>): Promise<Outcome<T>> {
+  try {
+    return { ok: true, value: await fn() };
+  } catch (e) {
+    const why = e instanceof Error ? e.message : String(e);
+    if (e instanceof SkipError) {
+      console.error(`  ${kind} ${phase} skipped: ${why}`);
+      return { ok: false, why: `skipped: ${why}` };
+    }
+    console.error(`  ${kind} ${phase} failed: ${why}`);
+    phaseFailures.count++;
+    return { ok: false, why: `failed: ${why}` };
+  }
+}
+
 /** One server's figure for a row: a number, "-" without that server, or "error"/"skipped". */
 export function figure<T>(m: Map<Kind, Outcome<T>>, k: Kind, f: (v: T) => number): number | string {
   const o = m.get(k);

@@ -47,6 +47,7 @@ import { fileURLToPath } from "node:url";
 import { uncompressSync } from "snappy";
 import {
   acceptsRemoteWrite,
+  attempt,
   cpuSeconds,
   encodeWriteRequests,
   figure,
@@ -55,6 +56,7 @@ import {
   metric,
   notes,
   type Outcome,
+  phaseFailures,
   PROMETHEUS_BIN,
   printTable,
   type Row,
@@ -406,24 +408,6 @@ async function receiving(kind: Kind, bodies: Buffer[][]): Promise<ReceiveResult>
 
 // ---------------------------------------------------------------------------
 
-let failures = 0;
-
-/** Runs one server's part of a phase; a failure is reported in the table instead of ending the bench. */
-async function attempt<T>(kind: Kind, phase: string, fn: () => Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await fn() };
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    if (e instanceof SkipError) {
-      console.error(`  ${kind} ${phase} skipped: ${why}`);
-      return { ok: false, why: `skipped: ${why}` };
-    }
-    console.error(`  ${kind} ${phase} failed: ${why}`);
-    failures++;
-    return { ok: false, why: `failed: ${why}` };
-  }
-}
-
 async function main(): Promise<void> {
   if (!existsSync(path.join(repoRoot, "dist/src/cmd/main.js"))) throw new Error("run from the repository root after `npx tsc -p tsconfig.json`");
   const haveProm = existsSync(PROMETHEUS_BIN);
@@ -450,9 +434,9 @@ async function main(): Promise<void> {
     `Remote write benchmark (promstack vs ${haveProm ? "Prometheus 2.42" : "nothing"}), ${((performance.now() - began) / 1000).toFixed(0)} s, load average ${load0[0]!.toFixed(1)} at start, ${load1[0]!.toFixed(1)} at end (2 cores, shared)`,
   );
   printTable(rows);
-  if (failures > 0 || cpuProf) {
-    console.log(`${failures} phase(s) failed; the servers' logs${cpuProf ? " and the CPU profiles" : ""} are in ${work}`);
-    if (failures > 0) process.exitCode = 1;
+  if (phaseFailures.count > 0 || cpuProf) {
+    console.log(`${phaseFailures.count} phase(s) failed; the servers' logs${cpuProf ? " and the CPU profiles" : ""} are in ${work}`);
+    if (phaseFailures.count > 0) process.exitCode = 1;
   } else {
     rmSync(work, { recursive: true, force: true });
   }

@@ -61,6 +61,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   acceptsRemoteWrite,
+  attempt,
   cpuSeconds,
   cpuSecondsOf,
   encodeWriteRequests as encodeLoad,
@@ -70,6 +71,7 @@ import {
   metric,
   notes,
   type Outcome,
+  phaseFailures,
   PROMETHEUS_BIN,
   printTable,
   type Row,
@@ -575,25 +577,6 @@ async function maxLoad(kind: Kind, targets: Targets): Promise<LoadStep[]> {
 
 // ---------------------------------------------------------------------------
 
-/** Phases that failed (not skipped): the scratch directory with the servers' logs is kept, and the exit code is 1. */
-let failures = 0;
-
-/** Runs one server's part of a phase; a failure is reported in the table instead of ending the bench. */
-async function attempt<T>(kind: Kind, phase: string, fn: () => Promise<T>): Promise<Outcome<T>> {
-  try {
-    return { ok: true, value: await fn() };
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    if (e instanceof SkipError) {
-      console.error(`  ${kind} ${phase} skipped: ${why}`);
-      return { ok: false, why: `skipped: ${why}` };
-    }
-    console.error(`  ${kind} ${phase} failed: ${why}`);
-    failures++;
-    return { ok: false, why: `failed: ${why}` };
-  }
-}
-
 async function main(): Promise<void> {
   if (!existsSync(path.join(repoRoot, "dist/src/cmd/main.js"))) throw new Error("run from the repository root after `npx tsc -p tsconfig.json`");
   const haveProm = existsSync(PROMETHEUS_BIN);
@@ -736,8 +719,8 @@ async function main(): Promise<void> {
     `Server benchmark (promstack vs ${haveProm ? "Prometheus 2.42" : "nothing"}), ${((performance.now() - began) / 1000).toFixed(0)} s, load average ${load0[0]!.toFixed(1)} at start, ${load1[0]!.toFixed(1)} at end (2 cores, shared)`,
   );
   printTable(rows);
-  if (failures > 0) {
-    console.log(`${failures} phase(s) failed; the servers' logs are in ${work}`);
+  if (phaseFailures.count > 0) {
+    console.log(`${phaseFailures.count} phase(s) failed; the servers' logs are in ${work}`);
     process.exitCode = 1;
   } else {
     rmSync(work, { recursive: true, force: true });
