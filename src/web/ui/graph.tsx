@@ -65,13 +65,15 @@ export function Graph(props: { data: GraphData; stacked: boolean }) {
     const css = getComputedStyle(el);
     const fg = css.getPropertyValue("--fg").trim() || "#000";
     const grid = css.getPropertyValue("--grid").trim() || "#ddd";
+    const many = props.data.series.length > 20;
     const axis = { stroke: fg, grid: { stroke: grid, width: 1 }, ticks: { stroke: grid, width: 1 } };
     const opts: uPlot.Options = {
       width: Math.max(300, el.clientWidth),
       height: 400,
       // Many series: no hover dot per series (a DOM node each, moved on every
-      // mouse move); the legend still follows the cursor.
-      cursor: { focus: { prox: 16 }, points: { show: props.data.series.length <= 20 } },
+      // mouse move) and no focus highlight (a full redraw whenever the nearest
+      // series changes); the legend still follows the cursor.
+      cursor: { focus: { prox: many ? -1 : 16 }, points: { show: !many } },
       focus: { alpha: 0.3 },
       legend: { live: true },
       scales: { x: { time: true } },
