@@ -187,3 +187,82 @@ receivers:
     for (const d of dirs) rmSync(d, { recursive: true, force: true });
   }
 });
+
+test("a replica restarted on its volume does not notify a group firing again that a peer notified resolved while it waited its position", async () => {
+  const hooks: Array<{ groupKey: string; status: string }> = [];
+  const sink = createHTTPServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => (body += c.toString()));
+    req.on("end", () => {
+      const m = JSON.parse(body) as { groupKey: string; status: string };
+      hooks.push({ groupKey: m.groupKey, status: m.status });
+      res.end();
+    });
+  });
+  await new Promise<void>((r) => sink.listen(0, "127.0.0.1", () => r()));
+  const hookURL = `http://127.0.0.1:${(sink.address() as AddressInfo).port}/hook`;
+  // A short group_interval, so a survivor notifies the resolution within the restarted replica's wait (2 x peer timeout).
+  const cfg = `route:
+  receiver: hook
+  group_by: [alertname, job]
+  group_wait: 500ms
+  group_interval: 1s
+  repeat_interval: 1h
+receivers:
+- name: hook
+  webhook_configs:
+  - url: ${hookURL}
+    send_resolved: true
+`;
+  const ports = await Promise.all([freePort(), freePort(), freePort()]);
+  const addrs = ports.map((p) => `127.0.0.1:${p}`);
+  const dirs = addrs.map(() => mkdtempSync(join(tmpdir(), "am-ha-")));
+  for (const d of dirs) writeFileSync(join(d, "alertmanager.yml"), cfg);
+  const live = new Set<Replica>();
+  const groupKey = '{}:{alertname="TargetDown", job="alertmanager"}';
+  // What a Prometheus server sends for the rule while the target is down: started a minute ago, ends unless resent.
+  const firing = (): unknown[] => [{ labels: { alertname: "TargetDown", job: "alertmanager", instance: addrs[0] }, startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt: new Date(Date.now() + 20_000).toISOString() }];
+  const resolved = (): unknown[] => [{ labels: { alertname: "TargetDown", job: "alertmanager", instance: addrs[0] }, startsAt: new Date(Date.now() - 60_000).toISOString(), endsAt: new Date().toISOString() }];
+  try {
+    const replicas: Replica[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = await startReplica(dirs[i]!, addrs[i]!, addrs);
+      replicas.push(r);
+      live.add(r);
+    }
+    await waitFor("3 members and ready everywhere", () => replicas.every((r) => r.peer.clusterSize() === 3 && r.peer.status() === "ready"), 10_000);
+
+    // The replica at position 0 crashes (no snapshot written since start: its nflog file goes too); the survivors notify the group once.
+    const first = replicas.find((r) => r.peer.position() === 0)!;
+    await kill(first);
+    live.delete(first);
+    rmSync(join(first.dir, "data", "nflog"), { force: true });
+    const rest = replicas.filter((r) => r !== first);
+    await waitFor("the dead replica dropped", () => rest.every((r) => r.peer.clusterSize() === 2), 5000);
+    for (const r of rest) await postAlerts(r.base, firing());
+    await waitFor("the firing notification", () => hooks.length >= 1, 10_000);
+    await sleep(PEER_TIMEOUT_MS + 500);
+    assert.deepEqual(hooks, [{ groupKey, status: "firing" }]);
+
+    // It restarts on its volume with a new name, last in the peer order. A resend of the still-firing alert reaches it
+    // first, so its group flushes at once with the alert firing, then waits for the gossip to settle and 2 x peer timeout.
+    const back = await startReplica(first.dir, first.clusterAddr, addrs);
+    live.add(back);
+    await postAlerts(back.base, firing());
+    await waitFor("3 members again", () => [...live].every((r) => r.peer.clusterSize() === 3), 5000);
+    assert.equal(back.peer.position(), 2);
+    // Then the target is up again: the resolution reaches every replica, and a survivor notifies it within a group_interval.
+    for (const r of live) await postAlerts(r.base, resolved());
+    await waitFor("the resolved notification", () => hooks.length >= 2, 5000);
+    // Past the restarted replica's wait and dedup of its flush (settle + 2 x peer timeout), and a few group intervals more.
+    await sleep(2 * PEER_TIMEOUT_MS + 3000);
+    assert.deepEqual(hooks, [
+      { groupKey, status: "firing" },
+      { groupKey, status: "resolved" },
+    ]);
+  } finally {
+    for (const r of live) await kill(r);
+    await new Promise<void>((r) => sink.close(() => r()));
+    for (const d of dirs) rmSync(d, { recursive: true, force: true });
+  }
+});

@@ -331,6 +331,18 @@ export class WaitStage implements Stage {
  * a firing alert not in the last notification; everything resolved while
  * the last notification had firing alerts; with send_resolved, a newly
  * resolved alert; or the repeat interval passed.
+ *
+ * Never when the last notification is newer than this flush (entry
+ * timestamp after ctx.now): a replica that waited its cluster position
+ * (and the gossip settle) holds alerts taken at the flush, and another
+ * replica has since told the receiver a later state. Sending the older
+ * one would contradict it (a resolved group notified as firing again) and
+ * its nflog entry, stamped at send time, would replace the newer one on
+ * every peer. The group's next flush decides from current alerts.
+ * NOTE: upstream lacks this check and sends the stale notification
+ * (prometheus/alertmanager#2447, open); a new alert seen by this flush but
+ * not by the newer notification waits for the next flush, as it would on
+ * a single Alertmanager.
  */
 export class DedupStage implements Stage {
   readonly #nflog: NotificationLog;
@@ -353,6 +365,7 @@ export class DedupStage implements Stage {
     const resolvedSet = new Set(resolved);
     let needs: boolean;
     if (e === null) needs = firingSet.size > 0;
+    else if (e.timestamp > ctx.now) needs = false;
     else if (!isSubset(new Set(e.firingAlerts), firingSet)) needs = true;
     else if (firingSet.size === 0) needs = e.firingAlerts.length > 0;
     else if (this.#sendResolved && !isSubset(new Set(e.resolvedAlerts), resolvedSet)) needs = true;

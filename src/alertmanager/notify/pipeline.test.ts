@@ -15,7 +15,7 @@ import { Silences } from "../silence/index.ts";
 import { NotificationTemplate } from "../template/index.ts";
 import { Marker, newAlert } from "../types/index.ts";
 import type { Alert } from "../types/index.ts";
-import { NotifyMetrics, RetryFailedError, buildPipeline, buildReceiverIntegrations } from "./index.ts";
+import { NotifyMetrics, RetryFailedError, buildPipeline, buildReceiverIntegrations, hashAlert } from "./index.ts";
 import type { NotifyContext } from "./index.ts";
 
 interface Received {
@@ -208,6 +208,31 @@ test("resolved alerts: sent with send_resolved, not without", async () => {
   await settle(stage.exec(quietCtx(), [resolved]), clock);
   await ep.close();
   assert.deepEqual(ep.got.map((g) => `${g.path} ${(JSON.parse(g.body) as { status: string }).status}`), ["/hook firing", "/quiet firing", "/hook resolved"]);
+});
+
+test("dedup: a flush older than the group's last notification sends nothing (a peer told the receiver a later state meanwhile)", async () => {
+  const a = alert("a");
+  const b = alert("b");
+  const h = (x: Alert): bigint => hashAlert(x.labels);
+  const cases: ReadonlyArray<{ name: string; firing: Alert[]; resolved: Alert[]; entryAfterFlushMs: number; alerts: Alert[]; sent: boolean }> = [
+    // The restarted replica of the HA end-to-end test: it took the group while still firing, waited 2 x peer timeout, and a peer notified the resolution meanwhile.
+    { name: "peer notified the resolution after this flush", firing: [], resolved: [a], entryAfterFlushMs: 5_000, alerts: [a], sent: false },
+    { name: "peer notified after this flush without an alert this flush has", firing: [a], resolved: [], entryAfterFlushMs: 5_000, alerts: [a, b], sent: false },
+    { name: "resolution notified before this flush; it fires again", firing: [], resolved: [a], entryAfterFlushMs: -5_000, alerts: [a], sent: true },
+    { name: "notified at the flush time itself; a new alert", firing: [a], resolved: [], entryAfterFlushMs: 0, alerts: [a, b], sent: true },
+    { name: "notified before this flush; nothing new", firing: [a], resolved: [], entryAfterFlushMs: -5_000, alerts: [a], sent: false },
+  ];
+  for (const c of cases) {
+    const ep = await endpoint([200]);
+    const clock = new VirtualClock(T0 + 60_000);
+    const nflog = new NotificationLog({ clock, retentionMs: 1e9 });
+    const { stage } = setup(ep.url, nflog, clock);
+    const flush = ctx(clock);
+    nflog.log({ groupName: "hook", integration: "webhook", idx: 0 }, flush.groupKey, c.firing.map(h), c.resolved.map(h));
+    await settle(stage.exec({ ...flush, now: flush.now - c.entryAfterFlushMs }, c.alerts), clock);
+    await ep.close();
+    assert.equal(ep.got.length, c.sent ? 1 : 0, c.name);
+  }
 });
 
 test("silenced and inhibited alerts are not sent and are marked", async () => {
