@@ -24,52 +24,17 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { freePorts, getJSON, instantQuery, sleep, waitFor } from "./fixtures/ha/processes.ts";
+import { STACK_PORTS, freeOffset, stackConfig } from "./fixtures/up-stack.ts";
 
-/** The stack's ports before the offset (DEV_PORTS of src/up). */
-const PORTS = { prometheus: 9090, alertmanager: 9093, nodeExporter: 9100, demo: 5001 };
 const COMPONENTS = ["prometheus", "alertmanager", "node-exporter"];
 /** How long the stack must run without a restart (check 2: "none restarting after 60 s"). */
 const STEADY_MS = 60_000;
 const DEBIAN_NODE_EXPORTER = "/usr/bin/prometheus-node-exporter";
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, () => s.close(() => resolve(true)));
-  });
-}
-
-/** An offset that makes all four ports free. */
-async function freeOffset(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const off = 20_000 + Math.floor(Math.random() * 20_000);
-    let ok = true;
-    for (const p of Object.values(PORTS)) ok &&= await portFree(p + off);
-    if (ok) return off;
-  }
-  throw new Error("no free port offset");
-}
-
-/** Copies config/ with its ports shifted by `off` and its 15s intervals 1s. */
-function stackConfig(dir: string, off: number): string {
-  const cfg = join(dir, "config");
-  cpSync("config", cfg, { recursive: true });
-  const rewrite = (file: string, f: (s: string) => string): void => writeFileSync(file, f(readFileSync(file, "utf8")));
-  const shift = (s: string): string => s.replace(/localhost:(9090|9093|9100|5001)\b/g, (_m, p: string) => `localhost:${Number(p) + off}`);
-  const fast = (s: string): string => s.replace(/(interval:\s*)15s/g, "$11s");
-  rewrite(join(cfg, "prometheus", "prometheus.yml"), (s) => fast(shift(s)));
-  rewrite(join(cfg, "prometheus", "recording_rules.yml"), fast);
-  rewrite(join(cfg, "prometheus", "alerting_rules.yml"), fast);
-  rewrite(join(cfg, "alertmanager", "alertmanager.yml"), shift);
-  return cfg;
-}
 
 /** The collectors a node exporter reports as succeeded, from its /metrics. */
 function succeeded(metrics: string): Set<string> {
@@ -98,9 +63,9 @@ test("promstack up: the development stack's daemons (checks 2, 4, 5, 6, 7)", { t
   const off = await freeOffset();
   const cfg = stackConfig(dir, off);
   const data = join(dir, "data");
-  const base = `http://127.0.0.1:${PORTS.prometheus + off}`;
-  const am = `http://127.0.0.1:${PORTS.alertmanager + off}`;
-  const ne = `http://127.0.0.1:${PORTS.nodeExporter + off}`;
+  const base = `http://127.0.0.1:${STACK_PORTS.prometheus + off}`;
+  const am = `http://127.0.0.1:${STACK_PORTS.alertmanager + off}`;
+  const ne = `http://127.0.0.1:${STACK_PORTS.nodeExporter + off}`;
   let out = "";
   const up = spawn(process.execPath, ["bin/promstack", "up", `--config.dir=${cfg}`, `--data-dir=${data}`, `--port-offset=${off}`], { stdio: ["ignore", "pipe", "pipe"] });
   up.stdout.on("data", (b: Buffer) => (out += b.toString()));

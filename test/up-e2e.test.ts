@@ -13,50 +13,15 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { appendFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { STACK_PORTS, freeOffset, stackConfig } from "./fixtures/up-stack.ts";
 
 const run = promisify(execFile);
 const BIN = "bin/promstack";
 
-/** The stack's ports before the offset (DEV_PORTS of src/up). */
-const PORTS = { prometheus: 9090, alertmanager: 9093, nodeExporter: 9100, demo: 5001 };
-
-async function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.once("error", () => resolve(false));
-    s.listen(port, () => s.close(() => resolve(true)));
-  });
-}
-
-/** An offset that makes all four ports free (random, so parallel runs rarely collide). */
-async function freeOffset(): Promise<number> {
-  for (let i = 0; i < 50; i++) {
-    const off = 20_000 + Math.floor(Math.random() * 20_000);
-    let ok = true;
-    for (const p of Object.values(PORTS)) ok &&= await portFree(p + off);
-    if (ok) return off;
-  }
-  throw new Error("no free port offset");
-}
-
-/** Copies config/ and rewrites its ports by offset and its 15s intervals to 1s. */
-function stackConfig(dir: string, off: number): string {
-  const cfg = join(dir, "config");
-  cpSync("config", cfg, { recursive: true });
-  const rewrite = (file: string, f: (s: string) => string): void => writeFileSync(file, f(readFileSync(file, "utf8")));
-  const shift = (s: string): string => s.replace(/localhost:(9090|9093|9100|5001)\b/g, (_m, p: string) => `localhost:${Number(p) + off}`);
-  const fast = (s: string): string => s.replace(/(interval:\s*)15s/g, "$11s");
-  rewrite(join(cfg, "prometheus", "prometheus.yml"), (s) => fast(shift(s)));
-  rewrite(join(cfg, "prometheus", "recording_rules.yml"), fast);
-  rewrite(join(cfg, "prometheus", "alerting_rules.yml"), fast);
-  rewrite(join(cfg, "alertmanager", "alertmanager.yml"), shift);
-  return cfg;
-}
 
 /** A running `promstack up` and everything it printed. */
 class Up {
@@ -153,7 +118,7 @@ test("promstack up: the guide's development workflow, Ctrl-C, and data that surv
   const off = await freeOffset();
   const cfg = stackConfig(dir, off);
   const data = join(dir, "data");
-  const base = `http://127.0.0.1:${PORTS.prometheus + off}`;
+  const base = `http://127.0.0.1:${STACK_PORTS.prometheus + off}`;
   const args = [`--config.dir=${cfg}`, `--data-dir=${data}`, `--port-offset=${off}`, "--demo.error-ratio=0.05"];
   const components = amProbe ? ["prometheus", "alertmanager", "node-exporter"] : ["prometheus", "node-exporter"];
   let up = new Up(args);
@@ -203,10 +168,10 @@ test("promstack up: the guide's development workflow, Ctrl-C, and data that surv
       return components.every((c) => health.get(c) === "up");
     }, 30_000);
     const ams = (await (await fetch(`${base}/api/v1/alertmanagers`)).json()) as { data: { activeAlertmanagers: Array<{ url: string }> } };
-    assert.deepEqual(ams.data.activeAlertmanagers, [{ url: `http://localhost:${PORTS.alertmanager + off}/api/v2/alerts` }]);
+    assert.deepEqual(ams.data.activeAlertmanagers, [{ url: `http://localhost:${STACK_PORTS.alertmanager + off}/api/v2/alerts` }]);
     await t.test("the Alertmanager answers and holds the server's alerts", { skip: amProbe ? false : NO_AM }, async () => {
       await up.waitFor("the Watchdog alert in the Alertmanager", async () => {
-        const r = await fetch(`http://127.0.0.1:${PORTS.alertmanager + off}/api/v2/alerts`);
+        const r = await fetch(`http://127.0.0.1:${STACK_PORTS.alertmanager + off}/api/v2/alerts`);
         return r.ok && ((await r.json()) as Array<{ labels: Record<string, string> }>).some((a) => a.labels.alertname === "Watchdog");
       }, 30_000);
     });
