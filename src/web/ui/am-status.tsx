@@ -1,14 +1,12 @@
 // The Alertmanager UI's status page: uptime, cluster status and peers,
 // version information and the configuration.
-import { useState } from "preact/hooks";
 import type { AMStatus } from "./am-api.ts";
 import { Time, useAM } from "./am-common.tsx";
-import { Show } from "./use-api.tsx";
+import { ConfigYAML, Show } from "./use-api.tsx";
 
 /** The status page (/api/v2/status). */
 export function StatusPage() {
   const res = useAM<AMStatus>("status");
-  const [copied, setCopied] = useState<string | null>(null);
   return (
     <div>
       <h1>Status</h1>
@@ -80,21 +78,7 @@ export function StatusPage() {
             </section>
             <section aria-labelledby="config">
               <h2 id="config">Config</h2>
-              <button
-                type="button"
-                onClick={() =>
-                  navigator.clipboard.writeText(d.config.original).then(
-                    () => setCopied("Copied"),
-                    (e: unknown) => setCopied(`Copy failed: ${e instanceof Error ? e.message : String(e)}`),
-                  )
-                }
-              >
-                Copy to clipboard
-              </button>{" "}
-              {copied !== null ? <span role="status">{copied}</span> : null}
-              <pre class="config" data-testid="config-yaml">
-                {d.config.original}
-              </pre>
+              <ConfigYAML yaml={d.config.original} />
             </section>
           </>
         )}

@@ -1,7 +1,7 @@
 // The status pages: runtime and build information, command-line flags,
 // configuration, TSDB status.
 import { useState } from "preact/hooks";
-import { Show, useAPI } from "./use-api.tsx";
+import { ConfigYAML, Show, useAPI } from "./use-api.tsx";
 
 function KeyValues(props: { title: string; data: Record<string, unknown> }) {
   return (
@@ -77,45 +77,16 @@ export function FlagsPage() {
   );
 }
 
-async function copy(text: string): Promise<void> {
-  if (navigator.clipboard !== undefined) {
-    await navigator.clipboard.writeText(text);
-    return;
-  }
-  // Without the Clipboard API (plain HTTP on a non-local host).
-  const ta = document.createElement("textarea");
-  ta.value = text;
-  document.body.append(ta);
-  ta.select();
-  document.execCommand("copy");
-  ta.remove();
-}
-
 /** The loaded configuration, with a copy button. */
 export function ConfigPage() {
   const res = useAPI<{ yaml: string }>("status/config");
-  const [copied, setCopied] = useState<string | null>(null);
   return (
     <div>
       <h1>Configuration</h1>
       <Show value={res}>
         {(d) => (
           <>
-            <button
-              type="button"
-              onClick={() =>
-                copy(d.yaml).then(
-                  () => setCopied("Copied"),
-                  (e: unknown) => setCopied(`Copy failed: ${e instanceof Error ? e.message : String(e)}`),
-                )
-              }
-            >
-              Copy to clipboard
-            </button>{" "}
-            {copied !== null ? <span role="status">{copied}</span> : null}
-            <pre class="config" data-testid="config-yaml">
-              {d.yaml}
-            </pre>
+            <ConfigYAML yaml={d.yaml} />
           </>
         )}
       </Show>

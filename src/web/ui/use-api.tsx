@@ -48,3 +48,41 @@ export function LabelBadges(props: { labels: Record<string, string> }) {
     </span>
   );
 }
+
+/** Copies text to the clipboard, also without the Clipboard API (plain HTTP on a non-local host). */
+async function copy(text: string): Promise<void> {
+  if (navigator.clipboard !== undefined) {
+    await navigator.clipboard.writeText(text);
+    return;
+  }
+  const ta = document.createElement("textarea");
+  ta.value = text;
+  document.body.append(ta);
+  ta.select();
+  document.execCommand("copy");
+  ta.remove();
+}
+
+/** A configuration file's YAML with a copy button that says how the copy went. */
+export function ConfigYAML(props: { yaml: string }) {
+  const [copied, setCopied] = useState<string | null>(null);
+  return (
+    <>
+      <button
+        type="button"
+        onClick={() =>
+          copy(props.yaml).then(
+            () => setCopied("Copied"),
+            (e: unknown) => setCopied(`Copy failed: ${e instanceof Error ? e.message : String(e)}`),
+          )
+        }
+      >
+        Copy to clipboard
+      </button>{" "}
+      {copied !== null ? <span role="status">{copied}</span> : null}
+      <pre class="config" data-testid="config-yaml">
+        {props.yaml}
+      </pre>
+    </>
+  );
+}
