@@ -337,7 +337,7 @@ export class DB implements Appendable, Queryable {
     this.reloadBlocks();
     // Queriers opened from now on read the new block; older ones may still read these head chunks.
     await this.#waitForPendingReaders(maxt);
-    this.head.truncateMemory(maxt);
+    await this.head.truncateMemory(maxt, slice);
     await this.#truncateWal(maxt);
   }
 
@@ -360,9 +360,7 @@ export class DB implements Appendable, Queryable {
     if (last < 0) return;
     last = first + Math.trunc(((last - first) * 2) / 3);
     if (last <= first) return;
-    const live = this.head.select([]);
-    const liveRefs = new Float64Array(live.length);
-    for (let i = 0; i < live.length; i++) liveRefs[i] = live[i]!.ref;
+    const liveRefs = Float64Array.from(this.head.postings.all());
     await checkpointInWorker({ walDir, from: first, to: last, liveRefs, mint, compression: this.#walCompression }, this.#logger);
     this.dbStats.checkpoints++;
     this.wal.truncate(last + 1);
@@ -724,7 +722,7 @@ export async function openDB(dir: string, opts: DBOptions = {}): Promise<DB> {
     for (const d of listBlockDirs(dir)) blocks.push(Block.open(d, cache));
     for (const b of blocks) if (b.maxTime > head.minValidTime) head.minValidTime = b.maxTime;
     // chunks_head first: the WAL replay then skips the samples they hold.
-    head.loadStoredChunks(mapper);
+    await head.loadStoredChunks(mapper);
     const wblDir = path.join(dir, WBL_DIR);
     const useWbl = oooWindow > 0 || listSegments(wblDir).length > 0;
     const bad = await head.replayWal(walDir, useWbl ? wblDir : null);

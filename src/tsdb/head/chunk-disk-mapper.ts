@@ -3,7 +3,7 @@ import * as path from "node:path";
 import { StorageError } from "../../storage/index.ts";
 import { Encoding } from "../chunkenc/index.ts";
 import { crc32c } from "../encoding/index.ts";
-import { nopLogger, type Logger } from "../../util/index.ts";
+import { TimeSlice, nopLogger, type Logger } from "../../util/index.ts";
 
 /** Directory of the head chunk files inside a data directory, as Prometheus. */
 export const HEAD_CHUNKS_DIR = "chunks_head";
@@ -303,14 +303,15 @@ export class ChunkDiskMapper implements HeadChunkStore {
    * can leave) is repaired: its file is cut there and later files are
    * deleted (the WAL still holds their samples), logged and counted in
    * stats.corruptions. Trailing zeros (Prometheus preallocates) end a
-   * file. Sets each file's maxt, which truncate() needs.
+   * file. Sets each file's maxt, which truncate() needs. Yields to the
+   * event loop through slice between chunks (a restart may read millions).
    */
-  load(fn: (c: LoadedHeadChunk) => void): void {
+  async load(fn: (c: LoadedHeadChunk) => void, slice: TimeSlice = new TimeSlice()): Promise<void> {
     const lastMaxt = new Map<number, number>();
     const seqs = this.files;
     for (let k = 0; k < seqs.length; k++) {
       const f = this.#files.get(seqs[k]!)!;
-      const bad = this.#scan(f, lastMaxt, fn);
+      const bad = await this.#scan(f, lastMaxt, fn, slice);
       if (bad === null) continue;
       this.stats.corruptions++;
       const name = path.join(this.dir, fileName(f.seq));
@@ -328,7 +329,12 @@ export class ChunkDiskMapper implements HeadChunkStore {
   }
 
   /** Scans one file; returns where and why it is corrupt, or null. */
-  #scan(f: ChunkFile, lastMaxt: Map<number, number>, fn: (c: LoadedHeadChunk) => void): { offset: number; reason: string } | null {
+  async #scan(
+    f: ChunkFile,
+    lastMaxt: Map<number, number>,
+    fn: (c: LoadedHeadChunk) => void,
+    slice: TimeSlice,
+  ): Promise<{ offset: number; reason: string } | null> {
     const win = new Uint8Array(SCAN_WINDOW_BYTES);
     let winStart = 0;
     let winLen = 0;
@@ -345,7 +351,9 @@ export class ChunkDiskMapper implements HeadChunkStore {
       return off + n <= winStart + winLen ? [win, 0] : null;
     };
     let off = HEAD_CHUNK_FILE_HEADER_BYTES;
+    let scanned = 0;
     while (off < f.size) {
+      if (++scanned % 1024 === 0 && slice.due()) await slice.yield();
       const metaAvail = Math.min(MAX_HEAD_CHUNK_META_BYTES, f.size - off);
       const hd = need(off, metaAvail)!;
       if (metaAvail < MAX_HEAD_CHUNK_META_BYTES) {

@@ -1,7 +1,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import { Labels, Matcher, MatchType } from "../../model/index.ts";
+import { TimeSlice } from "../../util/index.ts";
 import { ValueType, storageConformance } from "../../storage/index.ts";
+import { Encbuf } from "../encoding/index.ts";
+import { RefSamples, encodeSamples, encodeSeries, type RefSeries } from "../record/index.ts";
+import { Wlog } from "../wal/index.ts";
 import {
   Head,
   MemPostings,
@@ -184,4 +191,127 @@ test("rejections are counted by reason", async () => {
   assert.equal(head.stats.duplicateSamples, 1);
   assert.equal(head.stats.outOfBoundSamples, 1);
   assert.equal(head.stats.samplesAppended, 11);
+});
+
+test("postings: deleteMany removes refs from every list, and drops emptied values and names", async () => {
+  const p = new MemPostings();
+  const ls = [
+    Labels.fromObject({ __name__: "up", job: "a", only: "x" }),
+    Labels.fromObject({ __name__: "up", job: "a" }),
+    Labels.fromObject({ __name__: "up", job: "b" }),
+  ];
+  ls.forEach((l, i) => p.add(i + 1, l));
+  await p.deleteMany(new Map([[1, ls[0]!], [3, ls[2]!]]), new TimeSlice());
+  assert.deepEqual(p.all(), [2]);
+  assert.deepEqual(p.get("__name__", "up"), [2]);
+  assert.deepEqual(p.get("job", "b"), []);
+  assert.deepEqual(p.labelValues("job"), ["a"]);
+  assert.deepEqual(p.labelNames(), ["__name__", "job"]);
+});
+
+test("series whose label hashes collide stay apart: looked up, appended and truncated separately", async () => {
+  // Found by search: these two label sets have the same 32-bit Labels.hash.
+  const a = Labels.fromObject({ __name__: "c", i: "95773" });
+  const b = Labels.fromObject({ __name__: "c", i: "1161750" });
+  assert.equal(a.hash, b.hash);
+  const head = new Head();
+  let app = head.appender();
+  const ra = app.append(0, a, 1000, 1);
+  const rb = app.append(0, b, 1000, 2);
+  await app.commit();
+  assert.notEqual(ra, rb);
+  assert.equal(head.seriesByLabels(a)!.ref, ra);
+  assert.equal(head.seriesByLabels(b)!.ref, rb);
+  assert.equal(head.seriesByLabels(Labels.fromObject({ __name__: "c", i: "95773" }))!.ref, ra);
+  // Only b gets newer samples, so truncation drops a alone.
+  app = head.appender();
+  assert.equal(app.append(0, b, 50_000_000, 3), rb);
+  await app.commit();
+  await head.truncateMemory(10_000_000);
+  assert.equal(head.seriesByLabels(a), undefined);
+  assert.equal(head.seriesByLabels(b)!.ref, rb);
+  app = head.appender();
+  const ra2 = app.append(0, a, 60_000_000, 4);
+  await app.commit();
+  assert.ok(ra2 > rb);
+  assert.equal(head.seriesByLabels(a)!.ref, ra2);
+  assert.equal(head.seriesByLabels(b)!.ref, rb);
+});
+
+/** A WAL in a new temp dir: one series record of n series (as one large commit writes it), then one samples record. */
+function bigCommitWal(n: number): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "promstack-head-wal-"));
+  const wal = Wlog.open(dir);
+  const enc = new Encbuf(1 << 16);
+  const refs: RefSeries[] = [];
+  const samples = new RefSamples(n);
+  for (let i = 0; i < n; i++) {
+    refs.push({ ref: i + 1, labels: Labels.fromObject({ __name__: "big", job: `j${i % 7}`, id: String(i) }) });
+    samples.push(i + 1, 60_000, i, false);
+  }
+  encodeSeries(enc, refs);
+  wal.log(enc.copy());
+  enc.reset();
+  encodeSamples(enc, samples);
+  wal.log(enc.get());
+  wal.close();
+  return dir;
+}
+
+/** Counts the turns a 1 ms timer gets while fn runs. */
+async function timerTurns(fn: () => Promise<unknown>): Promise<number> {
+  let turns = 0;
+  const timer = setInterval(() => turns++, 1);
+  try {
+    await fn();
+  } finally {
+    clearInterval(timer);
+  }
+  return turns;
+}
+
+test("replaying a WAL record of many series gives the event loop turns, and replays everything", async () => {
+  const n = 60_000;
+  const dir = bigCommitWal(n);
+  try {
+    const head = new Head();
+    const turns = await timerTurns(() => head.replayWal(dir));
+    assert.ok(turns > 0, "no timer ran during the replay");
+    assert.equal(head.numSeries, n);
+    assert.equal(head.stats.replayedSamples, n);
+    assert.deepEqual(head.seriesByLabels(Labels.fromObject({ __name__: "big", job: "j2", id: "59999" }))?.ref, n);
+    const q = await head.querier(0, 100_000);
+    assert.deepEqual(await q.labelValues("job"), ["j0", "j1", "j2", "j3", "j4", "j5", "j6"]);
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("truncateMemory yields; series and samples committed meanwhile stay and count towards minTime", async () => {
+  const n = 60_000;
+  const head = new Head();
+  // The first series, so the truncation walks it first, while its sample is not committed yet.
+  const late = Labels.fromObject({ __name__: "late" });
+  const pending = head.appender();
+  pending.append(0, late, 2_000_000, 1);
+  const app = head.appender();
+  for (let i = 0; i < n; i++) app.append(0, Labels.fromObject({ __name__: "old", id: String(i) }), 1000, i);
+  await app.commit();
+  let committedDuring = false;
+  let done = false;
+  const truncation = head.truncateMemory(1_000_000).then(() => (done = true));
+  setImmediate(() => {
+    void pending.commit().then(() => (committedDuring = !done));
+  });
+  await truncation;
+  assert.ok(committedDuring, "the commit did not run during the truncation");
+  assert.equal(head.numSeries, 1);
+  assert.equal(head.minTime, 2_000_000);
+  const q = await head.querier(0, 3_000_000);
+  const set = await q.select(false, null);
+  assert.ok(set.next());
+  assert.deepEqual(set.at().labels, late);
+  assert.ok(!set.next());
+  assert.deepEqual(await q.labelValues("__name__"), ["late"]);
+  assert.deepEqual(await q.labelValues("id"), []);
 });

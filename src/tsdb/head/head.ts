@@ -11,13 +11,13 @@ import {
   type SeriesRef,
   type SeriesSet,
 } from "../../storage/index.ts";
-import { DecodeError, Encbuf, floatFromBits, isStaleNaNBits } from "../encoding/index.ts";
-import { nopLogger, type Logger } from "../../util/index.ts";
+import { DecodeError, Decbuf, Encbuf, floatFromBits, isStaleNaNBits } from "../encoding/index.ts";
+import { TimeSlice, nopLogger, sortCooperative, type Logger } from "../../util/index.ts";
 import {
   RecordType,
   RefSamples,
+  decodeLabels,
   decodeSamples,
-  decodeSeries,
   decodeTombstones,
   encodeSamples,
   encodeSeries,
@@ -37,6 +37,36 @@ import {
 import { MemChunkStore, type ChunkDiskMapper, type HeadChunkStore, type LoadedHeadChunk } from "./chunk-disk-mapper.ts";
 import { MemPostings, postingsForMatchers } from "./postings.ts";
 import { HeadSeries, MemSeries, OOOSamples, bits, valueBits } from "./series.ts";
+
+/** Series created, samples applied or refs visited between two TimeSlice.due() checks. */
+const CHECK_EVERY = 1024;
+/**
+ * Most series per WAL series record: a commit creating more writes
+ * several, so that reading one back (a snappy block decompressed at once)
+ * never holds the event loop for long during a replay.
+ */
+const SERIES_PER_RECORD = 10_000;
+
+/**
+ * The key of lset in the head's lookup by labels: its cached 32-bit hash
+ * as a signed integer, a small integer as a Map key (no boxed number per
+ * series). The head keeps labels of its own (see MemPostings.add), whose
+ * key string it never builds.
+ */
+function hashLabels(lset: Labels): number {
+  return lset.hash | 0;
+}
+
+function sameLabels(a: Labels, b: Labels): boolean {
+  if (a === b) return true;
+  const an = a.names;
+  const bn = b.names;
+  if (an.length !== bn.length) return false;
+  const av = a.values;
+  const bv = b.values;
+  for (let i = 0; i < an.length; i++) if (an[i] !== bn[i] || av[i] !== bv[i]) return false;
+  return true;
+}
 
 /** Default chunk range: 2h, Prometheus's minimum block duration. */
 export const DEFAULT_CHUNK_RANGE_MS = 2 * 60 * 60 * 1000;
@@ -160,7 +190,8 @@ export class Head implements Appendable, Queryable {
   /** Chunks of chunks_head by series ref, while the WAL replays. */
   #stored: Map<number, LoadedHeadChunk[]> | null;
   readonly #logger: Logger;
-  readonly #byKey: Map<string, MemSeries>;
+  /** Series by hashLabels() of their labels; the rare collisions share an array. */
+  readonly #byHash: Map<number, MemSeries | MemSeries[]>;
   readonly #byRef: Map<number, MemSeries>;
   readonly postings: MemPostings;
   #lastRef: number;
@@ -170,6 +201,8 @@ export class Head implements Appendable, Queryable {
   maxTime: number;
   /** No sample older than this is accepted (set from persisted blocks; -Infinity without). */
   minValidTime: number;
+  /** Oldest sample applied since truncateMemory() started (it recomputes minTime while commits go on). */
+  #appliedMinTime: number;
   readonly #enc: Encbuf;
   readonly #refSeries: RefSeries[];
   /** Series refs of a WAL being replayed that duplicate another ref's labels. */
@@ -188,7 +221,7 @@ export class Head implements Appendable, Queryable {
     this.#oooBatch = new RefSamples(64);
     this.#stored = null;
     this.#logger = opts.logger ?? nopLogger;
-    this.#byKey = new Map();
+    this.#byHash = new Map();
     this.#byRef = new Map();
     this.postings = new MemPostings();
     this.#lastRef = 0;
@@ -196,6 +229,7 @@ export class Head implements Appendable, Queryable {
     this.minTime = Number.POSITIVE_INFINITY;
     this.maxTime = Number.NEGATIVE_INFINITY;
     this.minValidTime = Number.NEGATIVE_INFINITY;
+    this.#appliedMinTime = Number.POSITIVE_INFINITY;
     this.#enc = new Encbuf(64 * 1024);
     this.#refSeries = [];
     this.#replayRefs = new Map();
@@ -222,11 +256,11 @@ export class Head implements Appendable, Queryable {
    * give them to their series as the WAL replay creates them, as
    * Prometheus's loadMmappedChunks: chunks ending before minValidTime and
    * out-of-order chunks are skipped (the WBL holds those samples). Call
-   * before replayWal().
+   * before replayWal(). Yields to the event loop between chunks.
    */
-  loadStoredChunks(mapper: ChunkDiskMapper): void {
+  async loadStoredChunks(mapper: ChunkDiskMapper): Promise<void> {
     const stored = new Map<number, LoadedHeadChunk[]>();
-    mapper.load((c) => {
+    await mapper.load((c) => {
       if (c.outOfOrder || c.maxt < this.minValidTime) return;
       const list = stored.get(c.seriesRef);
       if (list === undefined) stored.set(c.seriesRef, [c]);
@@ -347,21 +381,55 @@ export class Head implements Appendable, Queryable {
 
   /** The series with these labels, or undefined. */
   seriesByLabels(lset: Labels): MemSeries | undefined {
-    return this.#byKey.get(lset.key);
+    return this.#find(lset, hashLabels(lset));
   }
 
-  /** Finds or creates the series; a new one gets the next ref, or `ref` when given (WAL replay). */
+  #find(lset: Labels, h: number): MemSeries | undefined {
+    const e = this.#byHash.get(h);
+    if (e === undefined) return undefined;
+    if (!Array.isArray(e)) return sameLabels(e.labels, lset) ? e : undefined;
+    for (let i = 0; i < e.length; i++) if (sameLabels(e[i]!.labels, lset)) return e[i];
+    return undefined;
+  }
+
+  /**
+   * Finds or creates the series (one lookup by labels); a new one gets the
+   * next ref and keeps lset (which its appender, a scrape or remote-write
+   * cache, holds anyway), or with `ref` (WAL replay) that ref and labels
+   * equal to lset made of the strings of the head's index.
+   */
   getOrCreate(lset: Labels, ref = 0): MemSeries {
-    let s = this.#byKey.get(lset.key);
-    if (s !== undefined) return s;
+    const h = hashLabels(lset);
+    const e = this.#byHash.get(h);
+    if (e !== undefined) {
+      if (!Array.isArray(e)) {
+        if (sameLabels(e.labels, lset)) return e;
+      } else {
+        for (let i = 0; i < e.length; i++) if (sameLabels(e[i]!.labels, lset)) return e[i]!;
+      }
+    }
+    const intern = ref !== 0;
     if (ref === 0) ref = ++this.#lastRef;
     else if (ref > this.#lastRef) this.#lastRef = ref;
-    s = new MemSeries(ref, lset, this.chunkStore);
-    this.#byKey.set(lset.key, s);
+    const s = new MemSeries(ref, this.postings.add(ref, lset, intern), h, this.chunkStore);
+    if (e === undefined) this.#byHash.set(h, s);
+    else if (Array.isArray(e)) e.push(s);
+    else this.#byHash.set(h, [e, s]);
     this.#byRef.set(ref, s);
-    this.postings.add(ref, lset);
     this.stats.seriesCreated++;
     return s;
+  }
+
+  /** Removes s from the lookup by labels. */
+  #forget(s: MemSeries): void {
+    const h = s.labelsHash;
+    const e = this.#byHash.get(h);
+    if (e === s) this.#byHash.delete(h);
+    else if (Array.isArray(e)) {
+      const i = e.indexOf(s);
+      if (i >= 0) e.splice(i, 1);
+      if (e.length === 1) this.#byHash.set(h, e[0]!);
+    }
   }
 
   /** Lowest time an appender created now accepts: no sample more than half a chunk range behind the newest. */
@@ -374,23 +442,28 @@ export class Head implements Appendable, Queryable {
   }
 
   /**
-   * Logs the batch to the WAL (series records of series not logged yet,
-   * then the samples), then applies it, synchronously: the write and the
-   * apply of one commit never interleave with another's, so commits are
-   * applied in the order they were called. A WAL write error throws
+   * Logs the batch to the WAL (series records of series not logged yet, up
+   * to SERIES_PER_RECORD each, then the samples), then applies it,
+   * synchronously: the write and the apply of one commit never interleave
+   * with another's, so commits are applied in the order they were called.
+   * sampleSeries[i] is the series of sample i. A WAL write error throws
    * StorageError and nothing is applied.
    */
-  commitBatch(newSeries: MemSeries[], samples: RefSamples): void {
+  commitBatch(newSeries: MemSeries[], samples: RefSamples, sampleSeries: readonly MemSeries[]): void {
     const wal = this.#wal;
     if (wal !== null) {
       const recs: Uint8Array[] = [];
       const rs = this.#refSeries;
       rs.length = 0;
-      for (const s of newSeries) if (!s.logged) rs.push({ ref: s.ref, labels: s.labels });
-      if (rs.length > 0) {
-        this.#enc.reset();
-        encodeSeries(this.#enc, rs);
-        recs.push(this.#enc.copy());
+      for (let i = 0; i < newSeries.length; i++) {
+        const s = newSeries[i]!;
+        if (!s.logged) rs.push({ ref: s.ref, labels: s.labels });
+        if (rs.length === SERIES_PER_RECORD || (i === newSeries.length - 1 && rs.length > 0)) {
+          this.#enc.reset();
+          encodeSeries(this.#enc, rs);
+          recs.push(this.#enc.copy());
+          rs.length = 0;
+        }
       }
       if (samples.length > 0) {
         this.#enc.reset();
@@ -401,16 +474,19 @@ export class Head implements Appendable, Queryable {
       rs.length = 0;
     }
     for (const s of newSeries) s.logged = true;
-    this.#applySamples(samples, false);
+    this.#applySamples(samples, sampleSeries, 0, samples.length);
   }
 
   /**
-   * Appends samples to their series. Out-of-order ones are kept as such
-   * within the window (not on replay: the WBL replays them), else counted
-   * and dropped; committed out-of-order samples are then logged to the WBL.
+   * Appends samples [from, to) of b to their series: series[i] for
+   * sample i on commit, looked up by ref on replay (series null). Out-of-
+   * order ones are kept as such within the window (not on replay: the WBL
+   * replays them), else counted and dropped; committed out-of-order
+   * samples are then logged to the WBL.
    */
-  #applySamples(b: RefSamples, replay: boolean): void {
+  #applySamples(b: RefSamples, series: readonly MemSeries[] | null, from: number, to: number): void {
     const { refs, ts, vs, stale } = b;
+    const replay = series === null;
     const st = this.stats;
     const ooo = this.#oooBatch;
     ooo.clear();
@@ -418,10 +494,11 @@ export class Head implements Appendable, Queryable {
     const oooMin = oooOn ? this.maxTime - this.oooTimeWindow : Number.POSITIVE_INFINITY;
     // With the window on, samples before the in-order bound go out of order (Prometheus's appendable()).
     const inOrderMin = oooOn ? this.appendableMinValidTime() : Number.NEGATIVE_INFINITY;
-    for (let i = 0; i < b.length; i++) {
-      const s = this.#byRef.get(refs[i]!) ?? this.#replayRefs.get(refs[i]!);
+    let minT = Number.POSITIVE_INFINITY;
+    let maxT = Number.NEGATIVE_INFINITY;
+    for (let i = from; i < to; i++) {
+      const s = series !== null ? series[i]! : (this.#byRef.get(refs[i]!) ?? this.#replayRefs.get(refs[i]!));
       if (s === undefined) {
-        if (!replay) throw new Error("BUG: committed sample for an unknown series");
         st.replayUnknownRefs++;
         continue;
       }
@@ -447,9 +524,12 @@ export class Head implements Appendable, Queryable {
       }
       if (replay) st.replayedSamples++;
       else st.samplesAppended++;
-      if (t < this.minTime) this.minTime = t;
-      if (t > this.maxTime) this.maxTime = t;
+      if (t < minT) minT = t;
+      if (t > maxT) maxT = t;
     }
+    if (minT < this.minTime) this.minTime = minT;
+    if (minT < this.#appliedMinTime) this.#appliedMinTime = minT;
+    if (maxT > this.maxTime) this.maxTime = maxT;
     if (ooo.length > 0 && this.#wbl !== null) {
       try {
         this.#logOOO(ooo);
@@ -469,35 +549,37 @@ export class Head implements Appendable, Queryable {
    */
   async replayWal(walDir: string, wblDir: string | null = null): Promise<ReplayCorruption | null> {
     const started = Date.now();
+    // Replay runs on the main thread while /-/healthy must answer: it gives the event loop a turn every slice.
+    const slice = new TimeSlice();
     const cp = lastCheckpoint(walDir);
     let from = 0;
     if (cp !== null) {
-      const r = new WalDirReader(cp.dir, listSegments(cp.dir));
-      const bad = this.#replay(r);
-      if (bad !== null) throw new StorageError(`backfill checkpoint ${cp.dir}: ${bad.error.message}`, { cause: bad.error });
+      for (const seg of listSegments(cp.dir)) {
+        const bad = await this.#replay(new WalDirReader(cp.dir, [seg]), slice);
+        if (bad !== null) throw new StorageError(`backfill checkpoint ${cp.dir}: ${bad.error.message}`, { cause: bad.error });
+      }
       from = cp.index + 1;
       this.#logger.info("Replaying WAL checkpoint", "checkpoint", cp.dir, "duration", `${Date.now() - started}ms`);
     }
     const segs = listSegments(walDir).filter((s) => s.index >= from);
     if (segs.length > 0) this.#logger.info("Replaying WAL, this may take a while", "segments", segs.length);
-    // One reader per segment so progress is logged and the event loop breathes between segments.
+    // One reader per segment: progress is logged per segment, and each is read ahead without blocking.
     let result: ReplayCorruption | null = null;
     for (const seg of segs) {
-      const bad = this.#replay(new WalDirReader(walDir, [seg]));
+      const bad = await this.#replay(new WalDirReader(walDir, [seg]), slice);
       this.#logger.info("WAL segment loaded", "segment", seg.index, "maxSegment", segs[segs.length - 1]!.index);
       if (bad !== null) {
         result = bad;
         break;
       }
-      await new Promise<void>((resolve) => setImmediate(resolve));
     }
     if (this.#stored !== null) {
       for (const list of this.#stored.values()) this.stats.storedChunksOrphaned += list.length;
       this.#stored = null;
     }
-    if (wblDir !== null) this.#replayWbl(wblDir);
+    if (wblDir !== null) await this.#replayWbl(wblDir, slice);
     this.#replayRefs.clear();
-    this.#logger.info("WAL replay completed", "duration", `${Date.now() - started}ms`, "series", this.numSeries);
+    this.#logger.info("WAL replay completed", "duration", `${Date.now() - started}ms`, "series", this.numSeries, "yields", slice.yields);
     return result;
   }
 
@@ -508,7 +590,7 @@ export class Head implements Appendable, Queryable {
    * in-order data, and what the WBL lost is only out-of-order samples.
    * Other record types (Prometheus's m-map markers) are skipped.
    */
-  #replayWbl(dir: string): void {
+  async #replayWbl(dir: string, slice: TimeSlice): Promise<void> {
     const segs = listSegments(dir);
     if (segs.length === 0) return;
     const r = new WalDirReader(dir, segs);
@@ -521,6 +603,7 @@ export class Head implements Appendable, Queryable {
         decodeSamples(rec, samples);
         const { refs, ts, vs, stale } = samples;
         for (let i = 0; i < samples.length; i++) {
+          if (i % CHECK_EVERY === 0 && slice.due()) await slice.yield();
           const s = this.#byRef.get(refs[i]!) ?? this.#replayRefs.get(refs[i]!);
           if (s === undefined) continue;
           valueBits(vs[i]!, stale[i] === 1);
@@ -536,32 +619,35 @@ export class Head implements Appendable, Queryable {
     if (err !== null) this.#logger.warn("WBL replay stopped at a corrupt record", "dir", dir, "err", err.message);
   }
 
-  #replay(r: WalDirReader): ReplayCorruption | null {
-    const series: RefSeries[] = [];
+  /**
+   * Replays the records of r (its first segment read without blocking;
+   * later ones synchronously), yielding through slice between records and
+   * within large ones (a record may hold the series or samples of a whole
+   * commit). Nothing else reads or writes the head during a replay.
+   */
+  async #replay(r: WalDirReader, slice: TimeSlice): Promise<ReplayCorruption | null> {
     const samples = new RefSamples(1024);
+    await r.preload();
     for (;;) {
+      if (slice.due()) await slice.yield();
       const prevSeg = r.goodSegment;
       const prevOff = r.goodOffset;
       if (!r.next()) break;
+      // Valid until r.next(): the awaits below do not advance r.
       const rec = r.record();
       this.stats.replayedRecords++;
       try {
         switch (recordType(rec)) {
           case RecordType.Series:
-            series.length = 0;
-            decodeSeries(rec, series);
-            for (const { ref, labels } of series) {
-              const s = this.getOrCreate(labels, ref);
-              // NOTE: matches Prometheus: a second ref for the same labels maps to the first series.
-              if (s.ref !== ref) this.#replayRefs.set(ref, s);
-              else if (this.#stored !== null) this.#attachStored(s);
-              s.logged = true;
-            }
+            await this.#replaySeries(rec, slice);
             break;
           case RecordType.Samples:
             samples.clear();
             decodeSamples(rec, samples);
-            this.#applySamples(samples, true);
+            for (let i = 0; i < samples.length; i += CHECK_EVERY) {
+              if (i > 0 && slice.due()) await slice.yield();
+              this.#applySamples(samples, null, i, Math.min(i + CHECK_EVERY, samples.length));
+            }
             break;
           case RecordType.Tombstones:
             for (const ts of decodeTombstones(rec)) {
@@ -581,6 +667,37 @@ export class Head implements Appendable, Queryable {
     }
     const err = r.err();
     return err === null ? null : { error: err, goodOffset: r.repairOffset() };
+  }
+
+  /**
+   * Creates the series of a series record (type 1: per series a BE64 ref,
+   * then its labels), in slices: a record may hold a whole large commit.
+   * All of it is decoded before any series is created, so a corrupt record
+   * (DecodeError) leaves the head as it was: the repaired WAL ends before it.
+   */
+  async #replaySeries(rec: Uint8Array, slice: TimeSlice): Promise<void> {
+    const d = new Decbuf(rec);
+    d.byte();
+    const series: RefSeries[] = [];
+    while (d.length > 0) {
+      const ref = d.be64Uint();
+      const labels = decodeLabels(d);
+      const err = d.err();
+      if (err !== null) throw err;
+      series.push({ ref, labels });
+      if (series.length % CHECK_EVERY === 0 && slice.due()) await slice.yield();
+    }
+    const err = d.err();
+    if (err !== null) throw err;
+    for (let i = 0; i < series.length; i++) {
+      if (i > 0 && i % CHECK_EVERY === 0 && slice.due()) await slice.yield();
+      const { ref, labels } = series[i]!;
+      const s = this.getOrCreate(labels, ref);
+      // NOTE: matches Prometheus: a second ref for the same labels maps to the first series.
+      if (s.ref !== ref) this.#replayRefs.set(ref, s);
+      else if (this.#stored !== null) this.#attachStored(s);
+      s.logged = true;
+    }
   }
 
   async querier(mint: number, maxt: number): Promise<Querier> {
@@ -616,27 +733,37 @@ export class Head implements Appendable, Queryable {
    * for them), their postings and tombstones; then the chunk store drops
    * what holds only chunks before mint (chunks_head files). No in-order
    * sample older than mint is accepted afterwards. Out-of-order samples
-   * stay until truncateOOO().
+   * stay until truncateOOO(). Yields through slice between groups of
+   * series; each series is checked and removed within one synchronous
+   * step, so appends and commits may go on meanwhile.
    */
-  truncateMemory(mint: number): void {
+  async truncateMemory(mint: number, slice: TimeSlice = new TimeSlice()): Promise<void> {
     if (mint > this.minValidTime) this.minValidTime = mint;
     this.stats.truncations++;
+    this.#appliedMinTime = Number.POSITIVE_INFINITY;
     let minTime = Number.POSITIVE_INFINITY;
-    for (const s of [...this.#byRef.values()]) {
+    const dead = new Map<number, Labels>();
+    const all = [...this.#byRef.values()];
+    for (let i = 0; i < all.length; i++) {
+      if (i % CHECK_EVERY === 0 && slice.due()) await slice.yield();
+      const s = all[i]!;
       const before = s.numChunks;
       const empty = s.truncateChunksBefore(mint);
       this.stats.chunksRemoved += before - s.numChunks;
-      if (empty && s.pendingOwner === null && (s.logged || s.logOwner === null)) {
+      if (empty && s.pendingOwner === null && (s.logged || s.logOwner === null) && this.#byRef.get(s.ref) === s) {
         this.#byRef.delete(s.ref);
-        this.#byKey.delete(s.labels.key);
-        this.postings.delete(s.ref, s.labels);
+        this.#forget(s);
+        dead.set(s.ref, s.labels);
         this.tombstones.delete(s.ref);
         this.stats.seriesRemoved++;
         continue;
       }
       if (s.minTime < minTime) minTime = s.minTime;
     }
-    this.minTime = minTime;
+    // Then their postings, one pass per list (a pass per yield would cost O(series) each); meanwhile selects skip them.
+    await this.postings.deleteMany(dead, slice);
+    // Samples committed while this ran (into series visited before them, or created after the walk started).
+    this.minTime = Math.min(minTime, this.#appliedMinTime);
     this.chunkStore.truncate(mint);
   }
 
@@ -645,11 +772,17 @@ export class Head implements Appendable, Queryable {
     return this.#byRef.has(ref);
   }
 
-  /** Series matching the matchers (all series without matchers), in ref order. */
+  /**
+   * Series matching the matchers (all series without matchers), in ref
+   * order; series a truncation in progress has removed are left out.
+   */
   select(matchers: readonly Matcher[]): MemSeries[] {
     const refs = postingsForMatchers(this.postings, matchers);
     const out: MemSeries[] = [];
-    for (let i = 0; i < refs.length; i++) out.push(this.#byRef.get(refs[i]!)!);
+    for (let i = 0; i < refs.length; i++) {
+      const s = this.#byRef.get(refs[i]!);
+      if (s !== undefined) out.push(s);
+    }
     return out;
   }
 }
@@ -663,6 +796,8 @@ export class Head implements Appendable, Queryable {
 export class HeadAppender implements Appender {
   readonly #head: Head;
   readonly #samples: RefSamples;
+  /** The series of each sample of #samples: commit applies them without looking them up again. */
+  readonly #sampleSeries: MemSeries[];
   readonly #series: MemSeries[];
   #minValidTime: number;
   #closed: boolean;
@@ -672,6 +807,7 @@ export class HeadAppender implements Appender {
   constructor(head: Head) {
     this.#head = head;
     this.#samples = new RefSamples(256);
+    this.#sampleSeries = [];
     this.#series = [];
     // NOTE: matches Prometheus's initAppender: an empty head takes the first sample's time as its start.
     this.#minValidTime = head.maxTime === Number.NEGATIVE_INFINITY ? Number.NaN : head.appendableMinValidTime();
@@ -697,10 +833,7 @@ export class HeadAppender implements Appender {
       return 0;
     }
     let s = ref !== 0 ? head.seriesByRef(ref) : undefined;
-    if (s === undefined) {
-      s = head.seriesByLabels(lset);
-      if (s === undefined) s = head.getOrCreate(lset);
-    }
+    if (s === undefined) s = head.getOrCreate(lset);
     if (!s.logged && s.logOwner !== this) {
       // Whichever appender commits (or rolls back) first logs the series record.
       s.logOwner = this;
@@ -720,6 +853,7 @@ export class HeadAppender implements Appender {
       if (t >= head.maxTime - window) {
         // Out of order within the window: kept apart at commit; the newest pending sample stays.
         this.#samples.push(s.ref, t, v, opts?.stale === true);
+        this.#sampleSeries.push(s);
         this.lastReject = RejectReason.None;
         return s.ref;
       }
@@ -749,17 +883,16 @@ export class HeadAppender implements Appender {
     s.pendingHi = bits.hi;
     s.pendingLo = bits.lo;
     this.#samples.push(s.ref, t, v, opts?.stale === true);
+    this.#sampleSeries.push(s);
     this.lastReject = RejectReason.None;
     return s.ref;
   }
 
   #release(): void {
-    const { refs } = this.#samples;
-    for (let i = 0; i < this.#samples.length; i++) {
-      const s = this.#head.seriesByRef(refs[i]!);
-      if (s !== undefined && s.pendingOwner === this) s.pendingOwner = null;
-    }
+    const ss = this.#sampleSeries;
+    for (let i = 0; i < ss.length; i++) if (ss[i]!.pendingOwner === this) ss[i]!.pendingOwner = null;
     this.#samples.clear();
+    ss.length = 0;
     this.#series.length = 0;
     this.#closed = true;
   }
@@ -772,7 +905,7 @@ export class HeadAppender implements Appender {
   async commit(): Promise<void> {
     if (this.#closed) throw new StorageError("commit of a closed appender");
     try {
-      this.#head.commitBatch(this.#series, this.#samples);
+      this.#head.commitBatch(this.#series, this.#samples, this.#sampleSeries);
       this.#head.stats.commits++;
     } finally {
       this.#release();
@@ -788,7 +921,7 @@ export class HeadAppender implements Appender {
     if (this.#closed) return;
     this.#samples.clear();
     try {
-      if (this.#series.length > 0) this.#head.commitBatch(this.#series, this.#samples);
+      if (this.#series.length > 0) this.#head.commitBatch(this.#series, this.#samples, []);
     } finally {
       this.#release();
     }
@@ -807,18 +940,28 @@ class HeadQuerier implements Querier {
     this.#maxt = maxt;
   }
 
+  /** Yields to the event loop every slice while it looks up and sorts many series. */
   async select(sorted: boolean, hints: SelectHints | null, ...matchers: Matcher[]): Promise<SeriesSet> {
     const mint = hints === null ? this.#mint : Math.max(this.#mint, hints.start);
     const maxt = hints === null ? this.#maxt : Math.min(this.#maxt, hints.end);
-    const out: HeadSeries[] = [];
+    let out: HeadSeries[] = [];
     if (mint <= maxt) {
-      for (const s of this.#head.select(matchers)) {
+      const head = this.#head;
+      const slice = new TimeSlice();
+      let refs = postingsForMatchers(head.postings, matchers);
+      // Postings lists are live: a copy stays put while series come and go during the yields.
+      if (refs.length > CHECK_EVERY) refs = refs.slice();
+      for (let i = 0; i < refs.length; i++) {
+        if (i > 0 && i % CHECK_EVERY === 0 && slice.due()) await slice.yield();
+        const s = head.seriesByRef(refs[i]!);
+        // Removed by a truncation (in progress or during a yield): its samples are in a block now.
+        if (s === undefined) continue;
         const smin = s.ooo === null ? s.minTime : Math.min(s.minTime, s.ooo.minTime);
         const smax = s.ooo === null ? s.maxTime : Math.max(s.maxTime, s.ooo.maxTime);
-        if (smin <= maxt && smax >= mint) out.push(new HeadSeries(s, mint, maxt, this.#head.tombstones.get(s.ref) ?? null, true));
+        if (smin <= maxt && smax >= mint) out.push(new HeadSeries(s, mint, maxt, head.tombstones.get(s.ref) ?? null, true));
       }
+      if (sorted) out = await sortCooperative(out, (a, b) => compareLabels(a.labels, b.labels), slice);
     }
-    if (sorted) out.sort((a, b) => compareLabels(a.labels, b.labels));
     return new ArraySeriesSet(out);
   }
 

@@ -180,7 +180,7 @@ test("out-of-order window: a new series' sample before the in-order bound is out
   assert.equal(head.seriesByLabels(C)!.numChunks, 0);
   assert.deepEqual(await samplesOf(head, C), [[80_000, 8]]);
   // Truncating the in-order data does not drop the series while it holds out-of-order samples.
-  head.truncateMemory(95_000);
+  await head.truncateMemory(95_000);
   assert.ok(head.seriesByLabels(C) !== undefined);
   assert.deepEqual(await samplesOf(head, C), [[80_000, 8]]);
 });

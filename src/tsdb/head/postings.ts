@@ -1,4 +1,5 @@
-import { MatchType, type Labels, type Matcher } from "../../model/index.ts";
+import { Labels, MatchType, type Matcher } from "../../model/index.ts";
+import type { TimeSlice } from "../../util/index.ts";
 
 /**
  * A postings list: series refs in strictly increasing order. Lists handed
@@ -9,12 +10,37 @@ export type Postings = readonly number[];
 
 const EMPTY: Postings = [];
 
+/** The series of one label value, and the value's string every series with it shares. */
+class ValuePostings {
+  readonly value: string;
+  readonly refs: number[];
+
+  /** A list holding only ref, with room for it alone: many values (instance, id) have one series. */
+  constructor(value: string, ref: number) {
+    this.value = value;
+    this.refs = [ref];
+  }
+}
+
+/** The values of one label name, and the name's string every series with it shares. */
+class NamePostings {
+  readonly name: string;
+  readonly byValue: Map<string, ValuePostings>;
+
+  constructor(name: string) {
+    this.name = name;
+    this.byValue = new Map();
+  }
+}
+
 /**
  * The head's inverted index, as Prometheus's index.MemPostings: label name
- * -> label value -> sorted series refs, plus the list of all refs.
+ * -> label value -> sorted series refs, plus the list of all refs. It also
+ * interns the head's label strings: add() hands back the labels built from
+ * the strings of the index, so each distinct name and value is held once.
  */
 export class MemPostings {
-  readonly #m: Map<string, Map<string, number[]>>;
+  readonly #m: Map<string, NamePostings>;
   readonly #all: number[];
 
   constructor() {
@@ -22,38 +48,74 @@ export class MemPostings {
     this.#all = [];
   }
 
-  /** Removes series ref (with labels lset) from the index. */
-  delete(ref: number, lset: Labels): void {
-    removeSorted(this.#all, ref);
-    const { names, values } = lset;
-    for (let i = 0; i < names.length; i++) {
-      const byValue = this.#m.get(names[i]!);
-      const list = byValue?.get(values[i]!);
-      if (byValue === undefined || list === undefined) continue;
-      removeSorted(list, ref);
-      if (list.length === 0) {
-        byValue.delete(values[i]!);
-        if (byValue.size === 0) this.#m.delete(names[i]!);
+  /**
+   * Removes the series of `dead` (ref -> labels) from the index, as
+   * Prometheus's MemPostings.Delete: each list holding one of them is
+   * rewritten once, in one step, whatever the number of series removed
+   * from it. Yields through slice between lists, so until it resolves
+   * lists may still hold some of these refs (readers skip refs whose
+   * series is gone).
+   */
+  async deleteMany(dead: ReadonlyMap<number, Labels>, slice: TimeSlice): Promise<void> {
+    if (dead.size === 0) return;
+    // Each affected list once: name -> values whose list holds a dead ref.
+    const touched = new Map<string, Set<string>>();
+    let n = 0;
+    for (const lset of dead.values()) {
+      if (++n % 1024 === 0 && slice.due()) await slice.yield();
+      const { names, values } = lset;
+      for (let i = 0; i < names.length; i++) {
+        let vs = touched.get(names[i]!);
+        if (vs === undefined) touched.set(names[i]!, (vs = new Set()));
+        vs.add(values[i]!);
+      }
+    }
+    removeAll(this.#all, dead);
+    for (const [name, vs] of touched) {
+      for (const v of vs) {
+        if (slice.due()) await slice.yield();
+        const np = this.#m.get(name);
+        const vp = np?.byValue.get(v);
+        if (np === undefined || vp === undefined) continue;
+        removeAll(vp.refs, dead);
+        if (vp.refs.length > 0) continue;
+        np.byValue.delete(v);
+        if (np.byValue.size === 0) this.#m.delete(name);
       }
     }
   }
 
-  /** Indexes series ref under each of its labels. Refs normally arrive increasing; others are inserted in order. */
-  add(ref: number, lset: Labels): void {
+  /**
+   * Indexes series ref under each of its labels. Refs normally arrive
+   * increasing; others are inserted in order. Returns lset, or with
+   * `intern` labels equal to it made of the index's strings, so that the
+   * series shares them with every other series with the same names and
+   * values (for labels nobody else holds, such as those decoded from the WAL).
+   */
+  add(ref: number, lset: Labels, intern = false): Labels {
     insertSorted(this.#all, ref);
-    const { names, values } = lset;
-    for (let i = 0; i < names.length; i++) {
-      let byValue = this.#m.get(names[i]!);
-      if (byValue === undefined) this.#m.set(names[i]!, (byValue = new Map()));
-      let list = byValue.get(values[i]!);
-      if (list === undefined) byValue.set(values[i]!, (list = []));
-      insertSorted(list, ref);
+    const n = lset.names.length;
+    const names = intern ? new Array<string>(n) : null;
+    const values = intern ? new Array<string>(n) : null;
+    for (let i = 0; i < n; i++) {
+      const name = lset.names[i]!;
+      const value = lset.values[i]!;
+      let np = this.#m.get(name);
+      if (np === undefined) this.#m.set(name, (np = new NamePostings(name)));
+      let vp = np.byValue.get(value);
+      if (vp === undefined) np.byValue.set(value, (vp = new ValuePostings(value, ref)));
+      else insertSorted(vp.refs, ref);
+      if (names !== null) {
+        names[i] = np.name;
+        values![i] = vp.value;
+      }
     }
+    return names === null ? lset : Labels.fromSortedUnchecked(names, values!);
   }
 
   /** Refs of the series with label name=value (empty if none). */
   get(name: string, value: string): Postings {
-    return this.#m.get(name)?.get(value) ?? EMPTY;
+    return this.#m.get(name)?.byValue.get(value)?.refs ?? EMPTY;
   }
 
   /** All refs. */
@@ -63,8 +125,8 @@ export class MemPostings {
 
   /** Sorted values of label name over all series. */
   labelValues(name: string): string[] {
-    const byValue = this.#m.get(name);
-    return byValue === undefined ? [] : [...byValue.keys()].sort();
+    const np = this.#m.get(name);
+    return np === undefined ? [] : [...np.byValue.keys()].sort();
   }
 
   /** Sorted label names over all series. */
@@ -74,29 +136,31 @@ export class MemPostings {
 
   /** Union of the lists of the values v of label name with pred(v). */
   matching(name: string, pred: (v: string) => boolean): Postings {
-    const byValue = this.#m.get(name);
-    if (byValue === undefined) return EMPTY;
+    const np = this.#m.get(name);
+    if (np === undefined) return EMPTY;
     const lists: Postings[] = [];
-    for (const [v, list] of byValue) if (pred(v)) lists.push(list);
+    for (const [v, vp] of np.byValue) if (pred(v)) lists.push(vp.refs);
     return merge(lists);
   }
 
   /** Union of the lists of every value of label name (series that have the label). */
   withLabel(name: string): Postings {
-    const byValue = this.#m.get(name);
-    return byValue === undefined ? EMPTY : merge([...byValue.values()]);
+    const np = this.#m.get(name);
+    if (np === undefined) return EMPTY;
+    const lists: Postings[] = [];
+    for (const vp of np.byValue.values()) lists.push(vp.refs);
+    return merge(lists);
   }
 }
 
-function removeSorted(list: number[], ref: number): void {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]! < ref) lo = mid + 1;
-    else hi = mid;
+/** Removes the refs that are keys of dead from list, in place, keeping the order. */
+function removeAll(list: number[], dead: ReadonlyMap<number, unknown>): void {
+  let w = 0;
+  for (let i = 0; i < list.length; i++) {
+    const r = list[i]!;
+    if (!dead.has(r)) list[w++] = r;
   }
-  if (list[lo] === ref) list.splice(lo, 1);
+  list.length = w;
 }
 
 function insertSorted(list: number[], ref: number): void {

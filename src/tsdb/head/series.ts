@@ -13,6 +13,11 @@ import type { HeadChunkStore } from "./chunk-disk-mapper.ts";
  */
 const MAX_BYTES_PER_XOR_CHUNK = 1024 - 19;
 
+/** The chunk list of every series without complete chunks (most of a fresh head's): frozen, replaced on the first cut. */
+const NO_CHUNKS: number[] = Object.freeze([]) as unknown as number[];
+/** Numbers per complete chunk in MemSeries's list: store ref, mint, maxt. */
+const STRIDE = 3;
+
 /** Scratch for valueBits(), to return two numbers without allocating. */
 export const bits = { hi: 0, lo: 0 };
 
@@ -61,11 +66,15 @@ export function computeChunkEndTime(start: number, cur: number, maxT: number, ra
 export class MemSeries {
   readonly ref: number;
   readonly labels: Labels;
+  /** labels.hash as a signed 32-bit integer: the head's key for it, kept so removal need not rebuild the labels' key string. */
+  readonly labelsHash: number;
   readonly store: HeadChunkStore;
-  /** Store refs of the complete chunks, oldest first, with their time ranges (ms, inclusive). */
-  readonly chunkRefs: number[];
-  readonly chunkMint: number[];
-  readonly chunkMaxt: number[];
+  /**
+   * The complete chunks, oldest first, STRIDE numbers each: store ref,
+   * then the time range (ms, inclusive). One array of doubles: no boxed
+   * number per chunk.
+   */
+  #chunks: number[];
   headChunk: XORChunk | null;
   headApp: XORAppender | null;
   headMint: number;
@@ -88,13 +97,12 @@ export class MemSeries {
   /** Out-of-order samples not yet compacted into a block (null while none). */
   ooo: OOOSamples | null;
 
-  constructor(ref: number, labels: Labels, store: HeadChunkStore) {
+  constructor(ref: number, labels: Labels, labelsHash: number, store: HeadChunkStore) {
     this.ref = ref;
     this.labels = labels;
+    this.labelsHash = labelsHash;
     this.store = store;
-    this.chunkRefs = [];
-    this.chunkMint = [];
-    this.chunkMaxt = [];
+    this.#chunks = NO_CHUNKS;
     this.headChunk = null;
     this.headApp = null;
     this.headMint = Number.POSITIVE_INFINITY;
@@ -111,9 +119,24 @@ export class MemSeries {
     this.ooo = null;
   }
 
+  /** Number of complete chunks (in the store). */
+  get numCompleteChunks(): number {
+    return this.#chunks.length / STRIDE;
+  }
+
+  /** Store ref of complete chunk i (0 = oldest). */
+  chunkRef(i: number): number {
+    return this.#chunks[i * STRIDE]!;
+  }
+
+  #pushChunk(ref: number, mint: number, maxt: number): void {
+    if (this.#chunks === NO_CHUNKS) this.#chunks = [ref, mint, maxt];
+    else this.#chunks.push(ref, mint, maxt);
+  }
+
   /** Time of the oldest in-order sample (Infinity if none). */
   get minTime(): number {
-    return this.chunkRefs.length > 0 ? this.chunkMint[0]! : this.headMint;
+    return this.numCompleteChunks > 0 ? this.#chunks[1]! : this.headMint;
   }
 
   /** Time of the newest in-order sample (-Infinity if none). */
@@ -123,25 +146,28 @@ export class MemSeries {
 
   /** Number of chunks, complete and open. */
   get numChunks(): number {
-    return this.chunkRefs.length + (this.headChunk === null ? 0 : 1);
+    return this.numCompleteChunks + (this.headChunk === null ? 0 : 1);
   }
 
   /** Index of the last chunk (the head chunk), -1 if none. */
   get lastChunk(): number {
-    return this.headChunk === null ? this.chunkRefs.length - 1 : this.chunkRefs.length;
+    return this.headChunk === null ? this.numCompleteChunks - 1 : this.numCompleteChunks;
   }
 
   /** Chunk i (0 = oldest; lastChunk = the head chunk); complete chunks are read from the store. */
   chunk(i: number): XORChunk {
-    return i < this.chunkRefs.length ? XORChunk.fromBytes(this.store.read(this.chunkRefs[i]!)) : this.headChunk!;
+    const j = i * STRIDE;
+    return j < this.#chunks.length ? XORChunk.fromBytes(this.store.read(this.#chunks[j]!)) : this.headChunk!;
   }
 
   chunkMinTime(i: number): number {
-    return i < this.chunkRefs.length ? this.chunkMint[i]! : this.headMint;
+    const j = i * STRIDE;
+    return j < this.#chunks.length ? this.#chunks[j + 1]! : this.headMint;
   }
 
   chunkMaxTime(i: number): number {
-    return i < this.chunkRefs.length ? this.chunkMaxt[i]! : this.headMaxt;
+    const j = i * STRIDE;
+    return j < this.#chunks.length ? this.#chunks[j + 2]! : this.headMaxt;
   }
 
   /**
@@ -151,9 +177,7 @@ export class MemSeries {
    */
   addStoredChunk(ref: number, mint: number, maxt: number): void {
     if (this.headChunk !== null) throw new Error("BUG: stored chunk added after the head chunk");
-    this.chunkRefs.push(ref);
-    this.chunkMint.push(mint);
-    this.chunkMaxt.push(maxt);
+    this.#pushChunk(ref, mint, maxt);
     this.headMaxt = maxt;
   }
 
@@ -164,28 +188,26 @@ export class MemSeries {
    */
   truncateChunksBefore(mint: number): boolean {
     let k = 0;
-    while (k < this.chunkRefs.length && this.chunkMaxt[k]! < mint) k++;
+    const n = this.numCompleteChunks;
+    while (k < n && this.#chunks[k * STRIDE + 2]! < mint) k++;
     if (k > 0) {
-      for (let i = 0; i < k; i++) this.store.release(this.chunkRefs[i]!);
-      this.chunkRefs.splice(0, k);
-      this.chunkMint.splice(0, k);
-      this.chunkMaxt.splice(0, k);
+      for (let i = 0; i < k; i++) this.store.release(this.#chunks[i * STRIDE]!);
+      if (k === n) this.#chunks = NO_CHUNKS;
+      else this.#chunks.splice(0, k * STRIDE);
     }
     if (this.headChunk !== null && this.headMaxt < mint) {
-      if (this.chunkRefs.length > 0) throw new Error("BUG: head chunk older than a complete chunk");
+      if (this.numCompleteChunks > 0) throw new Error("BUG: head chunk older than a complete chunk");
       this.headChunk = null;
       this.headApp = null;
       this.headMint = Number.POSITIVE_INFINITY;
     }
-    return this.chunkRefs.length === 0 && this.headChunk === null && this.ooo === null;
+    return this.numCompleteChunks === 0 && this.headChunk === null && this.ooo === null;
   }
 
   #cut(t: number, chunkRange: number): void {
     if (this.headChunk !== null) {
       // The full chunk goes to the store; only its ref stays.
-      this.chunkRefs.push(this.store.write(this.ref, this.headMint, this.headMaxt, this.headChunk.bytes()));
-      this.chunkMint.push(this.headMint);
-      this.chunkMaxt.push(this.headMaxt);
+      this.#pushChunk(this.store.write(this.ref, this.headMint, this.headMaxt, this.headChunk.bytes()), this.headMint, this.headMaxt);
     }
     this.headChunk = XORChunk.create();
     this.headApp = this.headChunk.appender();

@@ -283,6 +283,8 @@ export class WalDirReader {
   #i: number;
   #r: WalReader | null;
   #err: WalCorruptionError | null;
+  /** The next segment's bytes, read ahead by preload(). */
+  #preloaded: Uint8Array | null;
   /** Segment of the last record read intact (-1 before the first). */
   goodSegment: number;
   /** Offset in goodSegment just past the last record read intact. */
@@ -295,6 +297,7 @@ export class WalDirReader {
     this.#i = -1;
     this.#r = null;
     this.#err = null;
+    this.#preloaded = null;
     this.goodSegment = -1;
     this.goodOffset = 0;
   }
@@ -320,7 +323,27 @@ export class WalDirReader {
       if (this.#i + 1 >= this.#segs.length) return false;
       this.#i++;
       const s = this.#segs[this.#i]!;
-      this.#r = new WalReader([{ index: s.index, data: readSegmentFile(this.#dir, s.index) }]);
+      const data = this.#preloaded ?? readSegmentFile(this.#dir, s.index);
+      this.#preloaded = null;
+      this.#r = new WalReader([{ index: s.index, data }]);
+    }
+  }
+
+  /**
+   * Reads the file of the segment after the current one (the first before
+   * any next()) without blocking the event loop, so that the next() that
+   * opens it does not read it synchronously (a 128 MiB segment takes tens
+   * of milliseconds). Holds that segment in memory until then; a no-op
+   * past the last segment. Throws StorageError on I/O errors.
+   */
+  async preload(): Promise<void> {
+    const k = this.#i + 1;
+    if (this.#preloaded !== null || k >= this.#segs.length) return;
+    const name = segmentName(this.#segs[k]!.index);
+    try {
+      this.#preloaded = await fs.promises.readFile(path.join(this.#dir, name));
+    } catch (e) {
+      throw new StorageError(`read segment ${name} in ${this.#dir}`, { cause: e });
     }
   }
 
