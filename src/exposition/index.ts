@@ -14,6 +14,6 @@ export { NumberSyntaxError, parseGoFloat, formatOpenMetricsFloat } from "./parse
 export { ScrapeProtocol, SCRAPE_PROTOCOL_HEADERS, DEFAULT_SCRAPE_PROTOCOLS, DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS, isScrapeProtocol } from "./content-type.ts";
 export { EscapingScheme, acceptHeader, MediaTypeError, parseMediaType, protocolMediaType, ContentTypeError, extractMediaType, parserFor, decodeExposition } from "./content-type.ts";
 export type { ParserForOptions } from "./content-type.ts";
-export { CounterChild, CounterVec, DEFAULT_BUCKETS, GaugeChild, GaugeFunc, GaugeVec, HistogramChild, HistogramVec } from "./metrics.ts";
+export { CounterChild, CounterVec, DEFAULT_BUCKETS, GaugeChild, GaugeFunc, GaugeVec, HistogramChild, HistogramVec, SummaryChild, SummaryVec } from "./metrics.ts";
 export { ProcessCollector } from "./process.ts";
 export type { ProcFs } from "./process.ts";

@@ -152,3 +152,67 @@ export class GaugeFunc implements Collector {
     emit(this.desc, this.#read());
   }
 }
+
+// client_golang's summary defaults: quantiles over a 10 minute sliding window.
+const SUMMARY_MAX_AGE_MS = 10 * 60_000;
+// Observations kept per child for the window; older ones are dropped first.
+const SUMMARY_MAX_SAMPLES = 2048;
+
+/** Observations of one summary child: count and sum over all time, the recent ones for the quantiles. */
+export class SummaryChild {
+  readonly #ts: number[] = [];
+  readonly #vs: number[] = [];
+  readonly #now: () => number;
+  sum = 0;
+  count = 0;
+
+  constructor(now: () => number) {
+    this.#now = now;
+  }
+
+  observe(v: number): void {
+    this.#ts.push(this.#now());
+    this.#vs.push(v);
+    if (this.#ts.length > SUMMARY_MAX_SAMPLES) {
+      this.#ts.shift();
+      this.#vs.shift();
+    }
+    this.sum += v;
+    this.count++;
+  }
+
+  /** The quantiles (ascending) of the observations of the last 10 minutes, NaN when there are none. */
+  quantiles(qs: readonly number[]): number[] {
+    const cutoff = this.#now() - SUMMARY_MAX_AGE_MS;
+    while (this.#ts.length > 0 && this.#ts[0]! < cutoff) {
+      this.#ts.shift();
+      this.#vs.shift();
+    }
+    const sorted = Float64Array.from(this.#vs).sort();
+    return qs.map((q) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!));
+  }
+}
+
+/**
+ * A summary family with label dimensions, as client_golang's SummaryVec:
+ * count and sum over all time, the objectives' quantiles over the
+ * observations of the last 10 minutes (computed exactly over at most 2048
+ * of them, where client_golang estimates within each objective's error).
+ */
+export class SummaryVec extends Vec<SummaryChild> {
+  readonly #objectives: readonly number[];
+  readonly #now: () => number;
+
+  /** objectives: the quantiles to report; now: the clock (ms) of the sliding window. */
+  constructor(name: string, help: string, labelNames: readonly string[], objectives: readonly number[], now: () => number = Date.now) {
+    super(newDesc(name, help, MetricType.Summary, labelNames));
+    this.#objectives = [...objectives].sort((a, b) => a - b);
+    this.#now = now;
+  }
+  protected newChild(): SummaryChild {
+    return new SummaryChild(this.#now);
+  }
+  protected emitChild(emit: Emit, c: SummaryChild, values: string[]): void {
+    emit(this.desc, { kind: "summary", quantiles: this.#objectives, values: c.quantiles(this.#objectives), sum: c.sum, count: c.count }, ...values);
+  }
+}

@@ -57,6 +57,9 @@ export class RemoteWriteStorage {
     this.#log = o.logger ?? nopLogger;
     this.#metrics = new RemoteWriteMetrics();
     if (o.registry !== undefined) this.#metrics.register(o.registry);
+    // NOTE: matches Prometheus, which exposes these two even without remote_write.
+    this.#metrics.samplesIn.with();
+    this.#metrics.highestTimestampIn.with();
     this.#queues = new Map();
   }
 

@@ -3,6 +3,7 @@ import { xxhash64 } from "../util/index.ts";
 import { type Appendable, type Querier, type Queryable, type Series, ValueType } from "../storage/index.ts";
 import type { Clock, Logger, Timer } from "../util/index.ts";
 import { type Alert, AlertingRule } from "./alerting.ts";
+import type { RuleMetrics } from "./metrics.ts";
 import { type QueryFunc, type Rule, RuleHealth } from "./rule.ts";
 
 /** An alert as the notifier sends it to Alertmanagers. Times in ms. */
@@ -33,6 +34,8 @@ export interface GroupEnv {
   defaultQueryOffsetMs: () => number;
   /** The external URL, prefix of the alerts' generator URLs. */
   externalURL: () => string;
+  /** The prometheus_rule_* self-metrics; none are kept without. */
+  metrics?: RuleMetrics | null;
 }
 
 /** Options of a Group. Durations in ms. */
@@ -85,6 +88,9 @@ export class Group {
   readonly #env: GroupEnv;
   readonly #logger: Logger;
   readonly #hash: bigint;
+  /** The rule_group label of the group's metrics. */
+  readonly #key: string;
+  readonly #metrics: RuleMetrics | null;
   #shouldRestore: boolean;
   #timer: Timer | null;
   #running: Promise<void> | null;
@@ -108,6 +114,8 @@ export class Group {
     this.#env = o.env;
     this.#logger = o.env.logger.with("file", o.file, "group", o.name);
     this.#hash = labelsHash(Labels.fromObject({ name: o.name, file: o.file }));
+    this.#key = groupKey(o.file, o.name);
+    this.#metrics = o.env.metrics ?? null;
     this.#shouldRestore = o.shouldRestore;
     this.#timer = null;
     this.#running = null;
@@ -169,8 +177,13 @@ export class Group {
     const clock = this.#env.clock;
     if (this.#iterations > 0) {
       // Ticks missed while the previous evaluation ran are skipped, as Prometheus's ticker does.
-      const missed = Math.floor((clock.now() - this.#evalTs) / this.intervalMs) - 1;
-      this.#evalTs += (Math.max(missed, 0) + 1) * this.intervalMs;
+      const missed = Math.max(Math.floor((clock.now() - this.#evalTs) / this.intervalMs) - 1, 0);
+      const m = this.#metrics;
+      if (missed > 0 && m !== null) {
+        m.iterationsMissed.with(this.#key).inc(missed);
+        m.iterationsScheduled.with(this.#key).inc(missed);
+      }
+      this.#evalTs += (missed + 1) * this.intervalMs;
     }
     await this.evalIteration(this.#evalTs);
     this.#iterations++;
@@ -185,13 +198,23 @@ export class Group {
     this.#timer = clock.setTimeout(() => this.#tick(), Math.max(0, next - clock.now()));
   }
 
-  /** One evaluation at slot ts (ms), keeping the group's evaluation time and last evaluation. */
+  /**
+   * One scheduled evaluation at slot ts (ms), keeping the group's
+   * evaluation time and last evaluation (and their metrics).
+   */
   async evalIteration(ts: number): Promise<void> {
+    const m = this.#metrics;
+    m?.iterationsScheduled.with(this.#key).inc();
     const start = this.#env.clock.now();
     await this.eval(ts);
     this.evaluationTimeMs = this.#env.clock.now() - start;
     this.lastEvaluation = start;
     this.lastEvalTimestamp = ts;
+    if (m !== null) {
+      m.iterationDuration.with().observe(this.evaluationTimeMs / 1000);
+      m.groupLastDuration.with(this.#key).set(this.evaluationTimeMs / 1000);
+      m.groupLastEvalTime.with(this.#key).set(start / 1000);
+    }
   }
 
   /**
@@ -201,12 +224,15 @@ export class Group {
    */
   async eval(ts: number): Promise<void> {
     const env = this.#env;
+    const m = this.#metrics;
     const queryOffset = this.queryOffset();
+    let samplesTotal = 0;
     for (let i = 0; i < this.rules.length; i++) {
       if (this.#stopped) return;
       const rule = this.rules[i]!;
       const logger = this.#logger.with("name", rule.name, "index", i);
       const t0 = env.clock.now();
+      m?.evalTotal.with(this.#key).inc();
       try {
         let vector;
         try {
@@ -215,11 +241,13 @@ export class Group {
           const e = toError(err);
           rule.health = RuleHealth.Bad;
           rule.lastError = e;
+          m?.evalFailures.with(this.#key).inc();
           if (e.name !== "QueryCanceledError") logger.warn("Evaluating rule failed", "rule", rule.definition(), "err", e.message);
           continue;
         }
         rule.health = RuleHealth.Good;
         rule.lastError = null;
+        samplesTotal += vector.length;
         if (rule instanceof AlertingRule) this.#sendAlerts(rule, ts);
 
         const app = env.appendable.appender();
@@ -247,13 +275,16 @@ export class Group {
           const e = toError(err);
           rule.health = RuleHealth.Bad;
           rule.lastError = e;
+          m?.evalFailures.with(this.#key).inc();
           logger.warn("Rule sample appending failed", "err", e.message);
         }
       } finally {
         rule.evaluationDurationMs = env.clock.now() - t0;
         rule.evaluationTimestamp = t0;
+        m?.evalDuration.with().observe(rule.evaluationDurationMs / 1000);
       }
     }
+    m?.groupSamples.with(this.#key).set(samplesTotal);
     await this.cleanupStaleSeries(ts);
   }
 

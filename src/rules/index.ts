@@ -23,6 +23,7 @@ export type { Alert, AlertingRuleOptions } from "./alerting.ts";
 export { Group, groupKey, tableLinkForExpression, RuleSampleRejectedError } from "./group.ts";
 export type { GroupEnv, GroupOptions, NotifyAlert, NotifyFunc } from "./group.ts";
 export { Manager, RuleLoadError, engineQueryFunc } from "./manager.ts";
+export { RuleMetrics } from "./metrics.ts";
 export type { ManagerOptions, UpdateOptions } from "./manager.ts";
 export { rulesAPIData, alertsAPIData, RulesAPIParamError, formatTime, formatFloatE } from "./api.ts";
 export type { APIAlert, APIAlertingRule, APIRecordingRule, APIRuleGroup, RulesFilter } from "./api.ts";

@@ -1,3 +1,4 @@
+import type { Registry } from "../exposition/index.ts";
 import { Labels } from "../model/index.ts";
 import type { Engine, Sample } from "../promql/engine/index.ts";
 import { parseExpr } from "../promql/parser/index.ts";
@@ -5,6 +6,7 @@ import type { Appendable, Queryable } from "../storage/index.ts";
 import { type Clock, type Logger, nopLogger, systemClock, type Timer } from "../util/index.ts";
 import { AlertingRule } from "./alerting.ts";
 import { Group, type GroupEnv, groupKey, type NotifyFunc } from "./group.ts";
+import { RuleMetrics } from "./metrics.ts";
 import { RecordingRule } from "./recording.ts";
 import type { ExpandTemplateFunc, QueryFunc, Rule } from "./rule.ts";
 import { type ParseRulesOptions, parseRuleFile, RuleFileError, type RuleDef, type RuleGroupDef } from "./rulefmt.ts";
@@ -31,6 +33,8 @@ export interface ManagerOptions {
   resendDelayMs?: number;
   /** Rule file parsing (name validation, PromQL parser options, template check). */
   parse?: ParseRulesOptions;
+  /** Where the prometheus_rule_* self-metrics are registered; none are kept without. */
+  registry?: Registry;
 }
 
 /** What a (re)load takes from the configuration. Durations in ms. */
@@ -70,6 +74,7 @@ export class Manager {
   readonly #env: GroupEnv;
   readonly #opts: ManagerOptions;
   readonly #logger: Logger;
+  readonly #metrics: RuleMetrics | null;
   #groups: Map<string, Group>;
   #restored: boolean;
   #started: boolean;
@@ -92,18 +97,25 @@ export class Manager {
     this.#externalURL = "";
     this.#lock = Promise.resolve();
     this.#staleTimers = new Set();
+    const clock = opts.clock ?? systemClock;
+    this.#metrics = null;
+    if (opts.registry !== undefined) {
+      this.#metrics = new RuleMetrics(() => clock.now());
+      this.#metrics.register(opts.registry);
+    }
     this.#env = {
       queryFn: opts.queryFn,
       appendable: opts.appendable,
       queryable: opts.queryable,
       notify: opts.notify ?? null,
-      clock: opts.clock ?? systemClock,
+      clock,
       logger: this.#logger,
       outageToleranceMs: opts.outageToleranceMs ?? DEFAULT_OUTAGE_TOLERANCE_MS,
       forGracePeriodMs: opts.forGracePeriodMs ?? DEFAULT_FOR_GRACE_PERIOD_MS,
       resendDelayMs: opts.resendDelayMs ?? DEFAULT_RESEND_DELAY_MS,
       defaultQueryOffsetMs: () => this.#queryOffsetMs,
       externalURL: () => this.#externalURL,
+      metrics: this.#metrics,
     };
   }
 
@@ -165,13 +177,18 @@ export class Manager {
       await Promise.all([...old.values()].map((g) => this.#retire(g)));
       // Keep the files' order, as the loading did.
       this.#groups = new Map([...groups.keys()].map((k) => [k, next.get(k)!]));
+      for (const [k, g] of this.#groups) this.#metrics?.initGroup(k, g.rules.length, g.intervalMs);
       if (this.#started) for (const g of starting) g.start();
     });
   }
 
-  /** Stops a removed group and marks its series stale two intervals later, unless the manager stops first. */
+  /**
+   * Stops a removed group, deletes its metrics, and marks its series stale
+   * two intervals later, unless the manager stops first.
+   */
   async #retire(g: Group): Promise<void> {
     await g.stop();
+    this.#metrics?.removeGroup(groupKey(g.file, g.name));
     const clock = this.#env.clock;
     const now = clock.now();
     g.markAllStale();

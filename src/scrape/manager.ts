@@ -44,7 +44,8 @@ export interface ScrapeManagerOptions {
   globalURL?: (scrapeUrl: string) => string;
   /**
    * Worker threads that parse big scrape bodies, shared by all targets
-   * (default: defaultParseWorkers(), i.e. min(2, cores - 1), at least 1;
+   * (default: defaultParseWorkers(), i.e. min(2, CPUs - 1), at least 1, CPUs
+   * bounded by the cgroup CPU quota;
    * 0 parses everything on the main thread). Started on first use,
    * terminated by stop().
    */

@@ -1,5 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
 import { ParsePool, ParseWorkerError, defaultParseWorkers } from "./index.ts";
 import { ColumnsMediaType, parseToColumns } from "./parsed-body.ts";
 
@@ -98,4 +101,25 @@ test("parse pool: size is validated; the default leaves a core to the main threa
   assert.throws(() => new ParsePool({ size: 0 }), RangeError);
   const d = defaultParseWorkers();
   assert.ok(d >= 1 && d <= 2, String(d));
+});
+
+test("parse pool: the default size follows the cgroup CPU quota (PROMSTACK_CGROUP_DIR) when it is below the cores", () => {
+  const prev = process.env.PROMSTACK_CGROUP_DIR;
+  const dir = mkdtempSync(join(tmpdir(), "promstack-parse-pool-cgroup-"));
+  process.env.PROMSTACK_CGROUP_DIR = dir;
+  try {
+    const cases = [
+      { cpuMax: "100000 100000\n", want: 1 }, // one CPU: no core to spare, still one worker
+      { cpuMax: "300000 100000\n", want: Math.max(1, Math.min(2, Math.min(3, availableParallelism()) - 1)) },
+      { cpuMax: "max 100000\n", want: Math.max(1, Math.min(2, availableParallelism() - 1)) },
+    ];
+    for (const c of cases) {
+      writeFileSync(join(dir, "cpu.max"), c.cpuMax);
+      assert.equal(defaultParseWorkers(), c.want, c.cpuMax);
+    }
+  } finally {
+    if (prev === undefined) delete process.env.PROMSTACK_CGROUP_DIR;
+    else process.env.PROMSTACK_CGROUP_DIR = prev;
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

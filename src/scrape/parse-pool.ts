@@ -15,7 +15,7 @@
  *
  * Idle workers are unref'd: they do not keep the process alive.
  */
-import { availableParallelism } from "node:os";
+import { availableCpus } from "../util/index.ts";
 import { Worker } from "node:worker_threads";
 import type { ParseRequest } from "./parse-worker.ts";
 import type { ColumnsMediaType, ParsedColumns } from "./parsed-body.ts";
@@ -28,9 +28,13 @@ export class ParseWorkerError extends Error {
   }
 }
 
-/** The default number of parse workers: one core is left to the main thread, and two are plenty for parsing. */
+/**
+ * The default number of parse workers: of the CPUs the process may use
+ * (the cgroup CPU quota, when lower than the cores), one is left to the
+ * main thread, and two are plenty for parsing.
+ */
 export function defaultParseWorkers(): number {
-  return Math.max(1, Math.min(2, availableParallelism() - 1));
+  return Math.max(1, Math.min(2, availableCpus() - 1));
 }
 
 /** Options of a ParsePool. */

@@ -1,2 +1,2 @@
-export { PrometheusServer, VERSION, externalURLAndPrefix, splitHostPort } from "./server.ts";
+export { ConfigApplyError, PrometheusServer, VERSION, externalURLAndPrefix, splitHostPort } from "./server.ts";
 export type { ServerOptions } from "./server.ts";

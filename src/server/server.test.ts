@@ -125,3 +125,24 @@ const urlCases = [
 for (const c of urlCases) {
   test(`route prefix: ${c.name}`, () => assert.equal(externalURLAndPrefix(c.ext, c.prefix, ":9090").prefix, c.want));
 }
+
+test("server: prometheus_ready once started; a broken rule file on reload answers upstream's error and keeps the rule group metrics", async () => {
+  await withServer({ lifecycle: true }, async (base, _s, dir) => {
+    const metrics = async (): Promise<string> => (await fetch(`${base}/metrics`)).text();
+    assert.match(await metrics(), /^prometheus_ready 1$/m);
+    const cfg = join(dir, "prometheus.yml");
+    const rules = join(dir, "rules.yml");
+    writeFileSync(rules, "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: vector(1)\n");
+    writeFileSync(cfg, `${goodConfig}rule_files: [rules.yml]\n`);
+    assert.equal((await fetch(`${base}/-/reload`, { method: "POST" })).status, 200);
+    const group = `prometheus_rule_group_rules{rule_group="${rules};g"} 1`;
+    assert.ok((await metrics()).includes(group));
+    writeFileSync(rules, "groups:\n  - name: g\n    rules:\n      - record: r\n        expr: sum(\n");
+    const r = await fetch(`${base}/-/reload`, { method: "POST" });
+    assert.equal(r.status, 500);
+    assert.equal(await r.text(), `failed to reload config: one or more errors occurred while applying the new configuration (--config.file=${JSON.stringify(cfg)})\n`);
+    const after = await metrics();
+    assert.ok(after.includes(group), "the running group keeps its series");
+    assert.match(after, /^prometheus_config_last_reload_successful 0$/m);
+  });
+});

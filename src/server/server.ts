@@ -10,7 +10,7 @@ import { type Config, configToYAML, loadConfigFile } from "../config/index.ts";
 import { DiscoveryManager } from "../discovery/index.ts";
 import { CounterVec, GaugeVec, HistogramVec, ProcessCollector, Registry, TEXT_CONTENT_TYPE, writeText } from "../exposition/index.ts";
 import { getScrapeConfigs, globFiles } from "../config/index.ts";
-import { Labels } from "../model/index.ts";
+import { Labels, quoteString } from "../model/index.ts";
 import { ScrapeManager } from "../scrape/index.ts";
 import { AlertTemplateData, expandAlertField, prometheusFuncs } from "../template/index.ts";
 import { Notifier } from "../notifier/index.ts";
@@ -19,7 +19,7 @@ import { Engine } from "../promql/engine/index.ts";
 import { Manager as RuleManager, engineQueryFunc } from "../rules/index.ts";
 import type { Queryable } from "../storage/index.ts";
 import { type DB, MergedQuerier, listSegments, openDB, tsdbCollector } from "../tsdb/index.ts";
-import { type Logger, nopLogger } from "../util/index.ts";
+import { type Logger, availableCpus, nopLogger } from "../util/index.ts";
 import { type AdminOps, type BuildInfo, WebConfigSource, addFormParser, createWebServer, defaultUIAssetsDir, registerApiV1, registerFederate, registerUI } from "../web/index.ts";
 
 /** promstack's version, reported by --version and /api/v1/status/buildinfo. */
@@ -78,6 +78,18 @@ export interface ServerOptions {
   uiAssetsDir?: string;
 }
 
+/**
+ * A configuration that loaded but that some component failed to apply (a
+ * broken rule file): Prometheus's reloadConfig error, the component's own
+ * error being logged.
+ */
+export class ConfigApplyError extends Error {
+  constructor(configFile: string, options?: ErrorOptions) {
+    super(`one or more errors occurred while applying the new configuration (--config.file=${quoteString(configFile)})`, options);
+    this.name = "ConfigApplyError";
+  }
+}
+
 /** Splits `host:port` (IPv6 in brackets) as Go's net.SplitHostPort. */
 export function splitHostPort(addr: string): { host: string; port: number } {
   const m = /^(?:\[([^\]]*)\]|([^:]*)):(\d+)$/.exec(addr);
@@ -118,9 +130,12 @@ export class PrometheusServer {
   readonly #reloadSuccess: GaugeVec;
   readonly #reloads: CounterVec;
   readonly #reloadTime: GaugeVec;
+  readonly #readyGauge: GaugeVec;
   readonly #httpRequests: CounterVec;
   readonly #httpDuration: HistogramVec;
   readonly #startMs: number;
+  /** GOMAXPROCS of runtimeinfo, read once at start as Go does. */
+  readonly #cpus: number;
   readonly #queryable: Queryable;
   readonly #rules: RuleManager;
   readonly #notifier: Notifier;
@@ -144,8 +159,11 @@ export class PrometheusServer {
     const web = o.webConfigFile === undefined || o.webConfigFile === "" ? null : new WebConfigSource(o.webConfigFile, { logger: webLog });
     // NOTE: matches Prometheus, whose web config wraps the whole handler: no endpoint answers without credentials.
     // Fastify is typed for node:http; an https.Server offers the same listen/close/address surface it uses.
+    // Shutdown closes every connection at once, as upstream's http.Server.Close: a client
+    // holding a keep-alive connection (or an unread response) must not delay it by 72 s.
     this.#app = Fastify({
       logger: false,
+      forceCloseConnections: true,
       bodyLimit: 32 * 1024 * 1024,
       ...(web === null ? {} : { serverFactory: (handler: RequestListener) => createWebServer(web, handler, { logger: webLog }) as HTTPServer }),
     });
@@ -154,10 +172,14 @@ export class PrometheusServer {
       lookbackDeltaMs: o.lookbackDeltaMs,
       timeoutMs: o.queryTimeoutMs,
       maxSamples: o.queryMaxSamples,
+      maxConcurrency: o.queryMaxConcurrency,
     });
+    this.#engine.metrics.register(this.#registry);
     this.#reloadSuccess = new GaugeVec("prometheus_config_last_reload_successful", "Whether the last configuration reload attempt was successful.");
     this.#reloads = new CounterVec("prometheus_config_reloads_total", "Number of configuration reload attempts.", []);
     this.#reloadTime = new GaugeVec("prometheus_config_last_reload_success_timestamp_seconds", "Timestamp of the last successful configuration reload.");
+    this.#readyGauge = new GaugeVec("prometheus_ready", "Whether Prometheus startup was fully completed and the server is ready for normal operation.");
+    this.#readyGauge.with();
     this.#httpRequests = new CounterVec("prometheus_http_requests_total", "Counter of HTTP requests.", ["code", "handler"]);
     this.#httpDuration = new HistogramVec("prometheus_http_request_duration_seconds", "Histogram of latencies for HTTP requests.", ["handler"], [
       0.1, 0.2, 0.4, 1, 3, 8, 20, 60, 120,
@@ -172,10 +194,11 @@ export class PrometheusServer {
       "version",
     ]);
     buildInfo.with("", process.arch, process.platform, `node${process.versions.node}`, "", "", VERSION).set(1);
-    for (const c of [this.#reloadSuccess, this.#reloads, this.#reloadTime, this.#httpRequests, this.#httpDuration, buildInfo]) this.#registry.register(c);
+    for (const c of [this.#reloadSuccess, this.#reloads, this.#reloadTime, this.#readyGauge, this.#httpRequests, this.#httpDuration, buildInfo]) this.#registry.register(c);
     this.#registry.register(new ProcessCollector());
     this.#registry.register(tsdbCollector(() => this.#db));
     this.#startMs = Date.now();
+    this.#cpus = availableCpus();
     this.#remoteRead = new RemoteReadStorage({ userAgent: `Prometheus/${VERSION}` });
     this.#queryable = {
       querier: async (mint, maxt) => {
@@ -243,6 +266,7 @@ export class PrometheusServer {
       outageToleranceMs: o.outageToleranceMs,
       forGracePeriodMs: o.forGracePeriodMs,
       resendDelayMs: o.resendDelayMs,
+      registry: this.#registry,
     });
     this.#externalURL = "";
     this.#db = null;
@@ -290,22 +314,31 @@ export class PrometheusServer {
     this.#scrapeDiscovery.start();
     this.#rules.start();
     this.#ready = true;
+    this.#readyGauge.with().set(1);
     this.#log.info("Server is ready to receive web requests.");
   }
 
   /**
    * Hands a loaded configuration to every component. Rule files are loaded
    * first: a broken one rejects the whole configuration before anything
-   * changes.
+   * changes (logged; ConfigApplyError thrown, as Prometheus answers).
+   *
+   * NOTE: differs from Prometheus, which applies the rest of the
+   * configuration to the other components when the rule files fail.
    */
   async #apply(cfg: Config): Promise<void> {
     const files = (cfg.ruleFiles ?? []).flatMap((pat) => globFiles(pat));
-    await this.#rules.update(files, {
-      evaluationIntervalMs: cfg.global.evaluationIntervalMs,
-      queryOffsetMs: cfg.global.ruleQueryOffsetMs,
-      externalLabels: cfg.global.externalLabels,
-      externalURL: this.#externalURL,
-    });
+    try {
+      await this.#rules.update(files, {
+        evaluationIntervalMs: cfg.global.evaluationIntervalMs,
+        queryOffsetMs: cfg.global.ruleQueryOffsetMs,
+        externalLabels: cfg.global.externalLabels,
+        externalURL: this.#externalURL,
+      });
+    } catch (e) {
+      this.#log.error("Failed to apply configuration", "err", e);
+      throw new ConfigApplyError(this.#o.configFile, { cause: e });
+    }
     this.#notifier.applyConfig(cfg);
     this.#notifyDiscovery.applyConfig(this.#notifier.sdConfigs(cfg));
     await this.#scrape.applyConfig(cfg);
@@ -344,6 +377,7 @@ export class PrometheusServer {
   /** Stops listening and closes the TSDB (flushing the WAL). */
   async stop(): Promise<void> {
     this.#ready = false;
+    this.#readyGauge.with().set(0);
     await this.#scrapeDiscovery.stop();
     await this.#scrape.stop();
     await this.#rules.stop();
@@ -521,7 +555,8 @@ export class PrometheusServer {
             lastConfigTime: new Date(this.#startMs).toISOString(),
             corruptionCount: 0,
             goroutineCount: 0,
-            GOMAXPROCS: 1,
+            // The CPUs usable in parallel (the cgroup CPU quota, rounded up), as Go sets GOMAXPROCS.
+            GOMAXPROCS: this.#cpus,
             // The V8 heap limit stands in for Go's memory limit (sized from the cgroup by bin/promstack).
             GOMEMLIMIT: getHeapStatistics().heap_size_limit,
             GOGC: "",

@@ -84,6 +84,10 @@ export class DBStats {
   sizeRetentionDeletions = 0;
   /** WAL checkpoints written on head truncation. */
   checkpoints = 0;
+  /** Block reloads (reloads_total), failed ones included. */
+  reloads = 0;
+  /** Block reloads that threw (reloads_failures_total). */
+  reloadsFailed = 0;
 }
 
 /**
@@ -148,6 +152,14 @@ export class DB implements Appendable, Queryable {
   /** WAL counters. */
   get walStats(): WlogStats {
     return this.wal.stats;
+  }
+
+  /**
+   * Prometheus's prometheus_tsdb_clean_start: -1 without a lock file, 0 when
+   * a lock file left by an earlier process was replaced, 1 otherwise.
+   */
+  get cleanStart(): number {
+    return this.#lock === null ? -1 : this.#lock.replaced ? 0 : 1;
   }
 
   /** The persisted blocks, oldest first. Do not close them. */
@@ -374,6 +386,16 @@ export class DB implements Appendable, Queryable {
    * size retention. Then the head rejects samples older than the newest block.
    */
   reloadBlocks(): void {
+    this.dbStats.reloads++;
+    try {
+      this.#reloadBlocks();
+    } catch (e) {
+      this.dbStats.reloadsFailed++;
+      throw e;
+    }
+  }
+
+  #reloadBlocks(): void {
     const loaded = new Map(this.#blocks.map((b) => [b.dir, b]));
     const blocks: Block[] = [];
     for (const d of listBlockDirs(this.dir)) {

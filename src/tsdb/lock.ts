@@ -91,11 +91,17 @@ function flockedHere(file: string): boolean {
  */
 export class DirLock {
   readonly file: string;
+  /**
+   * Whether a lock file left by an earlier process was taken over (it did
+   * not shut down cleanly), as Prometheus's prometheus_tsdb_clean_start 0.
+   */
+  readonly replaced: boolean;
   readonly #timer: { t: Timer | null };
   #released: boolean;
 
-  private constructor(file: string, timer: { t: Timer | null }) {
+  private constructor(file: string, timer: { t: Timer | null }, replaced: boolean) {
     this.file = file;
+    this.replaced = replaced;
     this.#timer = timer;
     this.#released = false;
   }
@@ -108,6 +114,7 @@ export class DirLock {
     const host = opts.host ?? os.hostname();
     const file = path.join(dir, LOCK_FILENAME);
     const content = `${process.pid} ${host}\n`;
+    let replaced = false;
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         const fd = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL, 0o644);
@@ -128,7 +135,7 @@ export class DirLock {
           timer.t = clock.setTimeout(refresh, refreshMs);
         };
         timer.t = clock.setTimeout(refresh, refreshMs);
-        return new DirLock(file, timer);
+        return new DirLock(file, timer, replaced);
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw new StorageError(`create lock file ${file}`, { cause: e });
       }
@@ -158,6 +165,7 @@ export class DirLock {
       } catch (e) {
         if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw new StorageError(`remove stale lock file ${file}`, { cause: e });
       }
+      replaced = true;
     }
     throw new StorageError(`lock DB directory: could not create ${file}`);
   }

@@ -27,6 +27,9 @@ const d = {
   checkpoints: newDesc("prometheus_tsdb_checkpoint_creations_total", "Total number of checkpoint creations attempted.", C),
   walCorruptions: newDesc("prometheus_tsdb_wal_corruptions_total", "Total number of WAL corruptions.", C),
   walFsyncs: newDesc("prometheus_tsdb_wal_fsync_duration_seconds_count", "Number of WAL fsyncs.", C),
+  cleanStart: newDesc("prometheus_tsdb_clean_start", "-1: lockfile is disabled. 0: a lockfile from a previous execution was replaced. 1: lockfile creation was clean", G),
+  reloads: newDesc("prometheus_tsdb_reloads_total", "Number of times the database reloaded block data from disk.", C),
+  reloadsFailed: newDesc("prometheus_tsdb_reloads_failures_total", "Number of times the database failed to reloadBlocks block data from disk.", C),
   walWritesFailed: newDesc("prometheus_tsdb_wal_writes_failed_total", "Total number of write log writes that failed.", C),
 };
 
@@ -66,6 +69,9 @@ export function tsdbCollector(db: () => DB | null): Collector {
       emit(d.walCorruptions, h.walCorruptions);
       emit(d.walFsyncs, x.walStats.fsyncs);
       emit(d.walWritesFailed, x.walStats.writesFailed);
+      emit(d.cleanStart, x.cleanStart);
+      emit(d.reloads, s.reloads);
+      emit(d.reloadsFailed, s.reloadsFailed);
     },
   };
 }

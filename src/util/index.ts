@@ -10,3 +10,4 @@ export { FlagError, FlagKind, flagsHelp, parseFlags, runWithFlags } from "./flag
 export type { FlagSpec, ParseOutcome, ParsedFlags } from "./flags.ts";
 export { DEFAULT_SLICE_MS, TimeSlice, sortCooperative } from "./time-slice.ts";
 export { goExpand } from "./expand.ts";
+export { availableCpus, cgroupCpuQuota, cgroupRoot } from "./cgroup.ts";

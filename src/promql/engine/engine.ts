@@ -1,3 +1,4 @@
+import { CounterVec, GaugeVec, type Registry, SummaryVec } from "../../exposition/index.ts";
 import { compareLabels } from "../../model/index.ts";
 import type { Queryable } from "../../storage/index.ts";
 import { type Expr, documentedType, parseExpr, typeOf } from "../parser/index.ts";
@@ -28,6 +29,40 @@ export interface EngineOptions {
   noStepSubqueryIntervalMs?: number;
   /** Clock for timeouts and timings, ms; default Date.now. */
   clock?: () => number;
+  /**
+   * --query.max-concurrency, reported as prometheus_engine_queries_concurrent_max
+   * (the queries are gated by the caller); -1 if absent, as Prometheus without a query tracker.
+   */
+  maxConcurrency?: number;
+}
+
+/**
+ * The engine's self-metrics under Prometheus's names and HELP texts
+ * (promql/engine.go). Register them with register().
+ */
+export class EngineMetrics {
+  readonly queries = new GaugeVec("prometheus_engine_queries", "The current number of queries being executed or waiting.");
+  readonly maxConcurrentQueries = new GaugeVec("prometheus_engine_queries_concurrent_max", "The max number of concurrent queries.");
+  /** Always 0: promstack has no query log. */
+  readonly queryLogEnabled = new GaugeVec("prometheus_engine_query_log_enabled", "State of the query log.");
+  /** Always 0: promstack has no query log. */
+  readonly queryLogFailures = new CounterVec("prometheus_engine_query_log_failures_total", "The number of query log failures.");
+  /** By slice: inner_eval, prepare_time, queue_time, result_sort (range queries only), as Prometheus. */
+  readonly queryDuration: SummaryVec;
+
+  constructor(maxConcurrency: number, now: () => number) {
+    this.queryDuration = new SummaryVec("prometheus_engine_query_duration_seconds", "Query timings", ["slice"], [0.5, 0.9, 0.99], now);
+    this.queries.with();
+    this.maxConcurrentQueries.with().set(maxConcurrency);
+    this.queryLogEnabled.with();
+    this.queryLogFailures.with();
+    for (const slice of ["inner_eval", "prepare_time", "queue_time", "result_sort"]) this.queryDuration.with(slice);
+  }
+
+  /** Registers every family. */
+  register(r: Registry): void {
+    for (const c of [this.queries, this.maxConcurrentQueries, this.queryLogEnabled, this.queryLogFailures, this.queryDuration]) r.register(c);
+  }
 }
 
 /** Per-query options. */
@@ -58,6 +93,8 @@ const DEFAULT_NO_STEP_SUBQUERY_INTERVAL_MS = 60_000;
 
 /** The PromQL engine: parses queries and evaluates them with Prometheus 3's semantics. */
 export class Engine {
+  /** The engine's self-metrics, updated by every query. */
+  readonly metrics: EngineMetrics;
   readonly #opts: Required<EngineOptions>;
 
   constructor(opts: EngineOptions = {}) {
@@ -71,7 +108,9 @@ export class Engine {
       enableDelayedNameRemoval: opts.enableDelayedNameRemoval ?? false,
       noStepSubqueryIntervalMs: opts.noStepSubqueryIntervalMs ?? DEFAULT_NO_STEP_SUBQUERY_INTERVAL_MS,
       clock: opts.clock ?? Date.now,
+      maxConcurrency: opts.maxConcurrency ?? -1,
     };
+    this.metrics = new EngineMetrics(this.#opts.maxConcurrency, this.#opts.clock);
   }
 
   #parse(qs: string): Expr {
@@ -86,7 +125,7 @@ export class Engine {
   /** An instant query at t (ms). Throws ParseError synchronously for a bad query. */
   newInstantQuery(q: Queryable, qs: string, t: number, opts?: QueryOptions): Query {
     const expr = this.#parse(qs);
-    return new EngineQuery(this.#opts, q, qs, expr, t, t, 0, opts);
+    return new EngineQuery(this.#opts, this.metrics, q, qs, expr, t, t, 0, opts);
   }
 
   /**
@@ -103,13 +142,14 @@ export class Engine {
       );
     }
     if (step <= 0) throw new InvalidQueryError("zero or negative query resolution step widths are not accepted");
-    return new EngineQuery(this.#opts, q, qs, expr, start, end, step, opts);
+    return new EngineQuery(this.#opts, this.metrics, q, qs, expr, start, end, step, opts);
   }
 }
 
 class EngineQuery implements Query {
   readonly statement: Expr;
   readonly #opts: Required<EngineOptions>;
+  readonly #metrics: EngineMetrics;
   readonly #queryable: Queryable;
   readonly #qs: string;
   readonly #start: number;
@@ -120,6 +160,7 @@ class EngineQuery implements Query {
 
   constructor(
     opts: Required<EngineOptions>,
+    metrics: EngineMetrics,
     q: Queryable,
     qs: string,
     expr: Expr,
@@ -130,6 +171,7 @@ class EngineQuery implements Query {
   ) {
     this.statement = expr;
     this.#opts = opts;
+    this.#metrics = metrics;
     this.#queryable = q;
     this.#qs = qs;
     this.#start = start;
@@ -141,6 +183,16 @@ class EngineQuery implements Query {
   }
 
   async exec(signal?: AbortSignal): Promise<QueryResult> {
+    const queries = this.#metrics.queries.with();
+    queries.inc();
+    try {
+      return await this.#exec(signal);
+    } finally {
+      queries.dec();
+    }
+  }
+
+  async #exec(signal?: AbortSignal): Promise<QueryResult> {
     const o = this.#opts;
     const clock = o.clock;
     const t0 = clock();
@@ -204,6 +256,11 @@ class EngineQuery implements Query {
         totalQueryableSamples: ctx.totalSamples,
         peakSamples: ctx.peakSamples,
       };
+      const d = this.#metrics.queryDuration;
+      d.with("queue_time").observe(stats.timings.execQueueTime);
+      d.with("prepare_time").observe(stats.timings.queryPreparationTime);
+      d.with("inner_eval").observe(stats.timings.innerEvalTime);
+      if (!instant) d.with("result_sort").observe(sortTime);
       return { value, warnings: [...annos.warnings], infos: [...annos.infos], stats };
     } finally {
       querier.close();
