@@ -1,0 +1,1 @@
+export { PBReader, PBWriter, pbInt, pbTimestamp, readPBTimestamp } from "./wire.ts";
