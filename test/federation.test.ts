@@ -11,8 +11,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PrometheusServer } from "../src/server/index.ts";
-import { testServerOptions } from "./server-options.ts";
+import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
 
 async function listen(s: Server, port = 0): Promise<number> {
   await new Promise<void>((r) => s.listen(port, "127.0.0.1", r));

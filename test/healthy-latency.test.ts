@@ -27,9 +27,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { monitorEventLoopDelay } from "node:perf_hooks";
 import { Labels } from "../src/model/index.ts";
-import { PrometheusServer } from "../src/server/index.ts";
+import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
 import { openDB } from "../src/tsdb/index.ts";
-import { testServerOptions } from "./server-options.ts";
 
 const SERIES = Number(process.env["HEALTHY_LATENCY_SERIES"] ?? 100_000);
 const SAMPLES = 12;

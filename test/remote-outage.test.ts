@@ -16,9 +16,8 @@ import { createServer, type IncomingMessage } from "node:http";
 import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PrometheusServer } from "../src/server/index.ts";
+import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
 import { countsPerSeries, exporter, freePort, listen, maxTime, metricValue, minLastTime, rangeAt, skipWithoutReal, startReal, stopProcess, until, waitReady } from "./remote-util.ts";
-import { testServerOptions } from "./server-options.ts";
 
 const OUTAGE_MS = 60_000;
 

@@ -10,9 +10,8 @@ import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PrometheusServer } from "../src/server/index.ts";
+import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
 import { exporter, freePort, maxTime, rangeAt, skipWithoutReal as skip, startReal, stopProcess as stopReal, until } from "./remote-util.ts";
-import { testServerOptions } from "./server-options.ts";
 
 function newServer(dir: string, receiver: boolean): PrometheusServer {
   return new PrometheusServer(testServerOptions(dir, { enableRemoteWriteReceiver: receiver, remoteFlushDeadlineMs: 2000 }));

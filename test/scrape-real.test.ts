@@ -10,8 +10,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PrometheusServer } from "../src/server/index.ts";
-import { testServerOptions } from "./server-options.ts";
+import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
 
 async function freePort(): Promise<number> {
   const s = createServer();

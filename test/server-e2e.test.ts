@@ -13,8 +13,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { PrometheusServer } from "../src/server/index.ts";
-import { testServerOptions } from "./server-options.ts";
+import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
 
 const run = promisify(execFile);
 

@@ -11,8 +11,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PrometheusServer } from "../src/server/index.ts";
-import { testServerOptions } from "./server-options.ts";
+import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
 
 const prometheusRule = `apiVersion: monitoring.coreos.com/v1
 kind: PrometheusRule

@@ -16,8 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { shot, skipWithoutChromium, until, withPage } from "./browser.ts";
-import { PrometheusServer } from "../src/server/index.ts";
-import { testServerOptions } from "./server-options.ts";
+import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
 
 async function listen(s: Server): Promise<number> {
   await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "nod
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { PrometheusServer } from "../server/index.ts";
+import { PrometheusServer, testServerOptions } from "../server/index.ts";
 import {
   BufferStreams,
   checkWebConfig,
@@ -337,26 +337,7 @@ test("check web-config: verdicts and messages (and Debian's exit codes)", () => 
 async function withServer(fn: (base: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(path.join(tmpdir(), "promtool-query-"));
   writeFileSync(path.join(dir, "prometheus.yml"), "global:\n  scrape_interval: 1h\n");
-  const s = new PrometheusServer({
-    configFile: path.join(dir, "prometheus.yml"),
-    storagePath: path.join(dir, "data"),
-    listenAddress: "127.0.0.1:0",
-    externalUrl: "",
-    routePrefix: "",
-    enableLifecycle: false,
-    lookbackDeltaMs: 300_000,
-    queryTimeoutMs: 120_000,
-    queryMaxSamples: 50_000_000,
-    queryMaxConcurrency: 20,
-    maxConnections: 512,
-    outageToleranceMs: 3_600_000,
-    forGracePeriodMs: 600_000,
-    resendDelayMs: 60_000,
-    notificationQueueCapacity: 10_000,
-    tsdb: { retentionMs: 86_400_000, retentionSizeBytes: 0, minBlockDurationMs: 7_200_000, maxBlockDurationMs: 0, noLockfile: false, walCompression: true },
-    enableAdminApi: false,
-    flags: {},
-  });
+  const s = new PrometheusServer(testServerOptions(dir));
   await s.start();
   try {
     await fn(`http://127.0.0.1:${s.address.port}`);

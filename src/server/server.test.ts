@@ -5,33 +5,22 @@ import { promisify } from "node:util";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { PrometheusServer, externalURLAndPrefix } from "./index.ts";
+import { PrometheusServer, externalURLAndPrefix, testServerOptions } from "./index.ts";
 
 const goodConfig = "global:\n  scrape_interval: 15s\nscrape_configs:\n  - job_name: self\n    static_configs:\n      - targets: ['localhost:9090']\n";
 
 async function withServer(opts: { lifecycle: boolean; prefix?: string }, fn: (base: string, s: PrometheusServer, dir: string) => Promise<void>): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), "promstack-server-"));
   writeFileSync(join(dir, "prometheus.yml"), goodConfig);
-  const s = new PrometheusServer({
-    configFile: join(dir, "prometheus.yml"),
-    storagePath: join(dir, "data"),
-    listenAddress: "127.0.0.1:0",
-    externalUrl: "",
-    routePrefix: opts.prefix ?? "",
-    enableLifecycle: opts.lifecycle,
-    lookbackDeltaMs: 300_000,
-    queryTimeoutMs: 120_000,
-    queryMaxSamples: 50_000_000,
-    queryMaxConcurrency: 20,
-    maxConnections: 512,
-    outageToleranceMs: 3_600_000,
-    forGracePeriodMs: 600_000,
-    resendDelayMs: 60_000,
-    notificationQueueCapacity: 10_000,
-    tsdb: { retentionMs: 15 * 86_400_000, retentionSizeBytes: 0, minBlockDurationMs: 7_200_000, maxBlockDurationMs: 0, noLockfile: false, walCompression: true },
-    enableAdminApi: true,
-    flags: { "web.enable-lifecycle": String(opts.lifecycle) },
-  });
+  const s = new PrometheusServer(
+    testServerOptions(dir, {
+      routePrefix: opts.prefix ?? "",
+      enableLifecycle: opts.lifecycle,
+      tsdb: { retentionMs: 15 * 86_400_000, retentionSizeBytes: 0, minBlockDurationMs: 7_200_000, maxBlockDurationMs: 0, noLockfile: false, walCompression: true },
+      enableAdminApi: true,
+      flags: { "web.enable-lifecycle": String(opts.lifecycle) },
+    }),
+  );
   await s.start();
   try {
     await fn(`http://127.0.0.1:${s.address.port}${opts.prefix ?? ""}`, s, dir);

@@ -7,33 +7,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import bcrypt from "bcryptjs";
 import { WebConfigError } from "../web/index.ts";
-import { PrometheusServer, type ServerOptions } from "./index.ts";
+import { PrometheusServer, type ServerOptions, testServerOptions } from "./index.ts";
 
 const OPENSSL = "/usr/bin/openssl";
 const noOpenssl = existsSync(OPENSSL) ? false : `${OPENSSL} not installed`;
 
 function options(dir: string, webConfigFile: string): ServerOptions {
-  return {
-    configFile: join(dir, "prometheus.yml"),
-    storagePath: join(dir, "data"),
-    listenAddress: "127.0.0.1:0",
-    externalUrl: "",
-    routePrefix: "",
-    enableLifecycle: false,
-    lookbackDeltaMs: 300_000,
-    queryTimeoutMs: 120_000,
-    queryMaxSamples: 50_000_000,
-    queryMaxConcurrency: 20,
-    maxConnections: 512,
-    outageToleranceMs: 3_600_000,
-    forGracePeriodMs: 600_000,
-    resendDelayMs: 60_000,
-    notificationQueueCapacity: 10_000,
-    tsdb: { retentionMs: 15 * 86_400_000, retentionSizeBytes: 0, minBlockDurationMs: 7_200_000, maxBlockDurationMs: 0, noLockfile: false, walCompression: true },
-    enableAdminApi: false,
-    webConfigFile,
-    flags: {},
-  };
+  return testServerOptions(dir, { webConfigFile });
 }
 
 function get(url: string, ca: string, auth: string | null): Promise<{ status: number; body: string }> {

@@ -1,8 +1,8 @@
 import { join } from "node:path";
-import type { ServerOptions } from "../src/server/index.ts";
+import type { ServerOptions } from "./server.ts";
 
 /**
- * Options of an in-process test server in `dir` (config at
+ * For tests: options of an in-process test server in `dir` (config at
  * dir/prometheus.yml, data in dir/data, a free port on 127.0.0.1), with the
  * flags' defaults except a 1-day retention; `overrides` replace fields.
  */
