@@ -22,6 +22,25 @@ test("equal sets share key and hash, different sets do not", () => {
   assert.ok(!a.equals(c));
 });
 
+test("hash is the FNV-1a of the key, computed without it", () => {
+  const fnv = (k: string): number => {
+    let h = 0x811c9dc5;
+    for (let i = 0; i < k.length; i++) h = Math.imul(h ^ k.charCodeAt(i), 0x01000193);
+    return h >>> 0;
+  };
+  for (const l of [
+    Labels.EMPTY,
+    Labels.fromStrings("__name__", "up"),
+    Labels.fromObject({ __name__: "http_requests_total", job: "api", instance: "10.0.0.1:9090", path: "/ünïcødé/😀" }),
+    Labels.fromStrings("a", "bc"),
+    Labels.fromStrings("ab", "c"),
+  ]) {
+    const h = l.hash;
+    assert.equal(h, fnv(l.key), l.toString());
+  }
+  assert.notEqual(Labels.fromStrings("a", "bc").hash, Labels.fromStrings("ab", "c").hash);
+});
+
 test("key separates names from values", () => {
   const a = Labels.fromStrings("a", "bc");
   const b = Labels.fromStrings("ab", "c");

@@ -11,6 +11,13 @@ export const MetricName = "__name__";
 // decoded from valid UTF-8, so it cannot collide with a name or value.
 // NOTE: matches Prometheus, which uses the byte 0xff (never valid UTF-8).
 const SEP = "\uDFFF";
+const SEP_CODE = 0xdfff;
+
+/** FNV-1a (32-bit) of s's UTF-16 code units, continuing from h. */
+function fnv1a(h: number, s: string): number {
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
+}
 
 /**
  * An immutable set of labels sorted by name, with no empty values and no
@@ -76,14 +83,19 @@ export class Labels {
     return this.#key;
   }
 
-  /** 32-bit FNV-1a hash of `key`, as an unsigned number. */
+  /**
+   * 32-bit FNV-1a hash of `key`, as an unsigned number. Computed from the
+   * names and values without building the key: a set that is only hashed
+   * (the head's and the scrape cache's, one per series) keeps no key string.
+   */
   get hash(): number {
     if (this.#hash < 0) {
-      const k = this.key;
       let h = 0x811c9dc5;
-      for (let i = 0; i < k.length; i++) {
-        h ^= k.charCodeAt(i);
-        h = Math.imul(h, 0x01000193);
+      for (let i = 0; i < this.names.length; i++) {
+        h = fnv1a(h, this.names[i]!);
+        h = Math.imul(h ^ SEP_CODE, 0x01000193);
+        h = fnv1a(h, this.values[i]!);
+        h = Math.imul(h ^ SEP_CODE, 0x01000193);
       }
       this.#hash = h >>> 0;
     }
