@@ -37,7 +37,6 @@ const DELIBERATE: Record<string, string> = {
 const NOT_YET: Record<string, string> = {
   prometheus_api_remote_read_queries: "web: remote read in-flight gauge",
   prometheus_http_response_size_bytes: "server: response size histogram by handler",
-  "prometheus_sd_*": "discovery: the discovery managers' and mechanisms' metrics",
   prometheus_target_sync_failed_total: "scrape: the vec exists but its scrape_job children are not created up front",
   prometheus_template_text_expansion_failures_total: "template: expansion counters",
   prometheus_template_text_expansions_total: "template: expansion counters",
@@ -80,6 +79,8 @@ const NOT_YET: Record<string, string> = {
 /** Families promstack exposes and 2.42 does not, each with its reason. */
 const EXTRA: Record<string, string> = {
   prometheus_notifications_latency_seconds: "Prometheus 3 has it as a histogram (2.42: a summary, shown only once an Alertmanager answered)",
+  prometheus_sd_kubernetes_events_total: "Prometheus 3 creates every role and event child at start (2.42 on the first event)",
+  prometheus_sd_updates_delayed_total: "Prometheus 3 creates it at start (2.42 on the first delayed update)",
   prometheus_target_scrape_pool_target_limit: "Prometheus 3",
   prometheus_target_scrapes_exceeded_native_histogram_bucket_limit_total: "Prometheus 3",
   prometheus_tsdb_retention_limit_seconds: "Prometheus 3",

@@ -63,9 +63,15 @@ test("file_sd: reads JSON and YAML files matched by a glob, with __meta_filepath
   writeFileSync(join(dir, "a.json"), JSON.stringify([{ targets: ["a:1", "a:2"], labels: { env: "prod" } }]));
   writeFileSync(join(dir, "b.yml"), "- targets: ['b:1']\n");
   writeFileSync(join(dir, "ignored.txt"), "x");
-  const { first, stop } = start([join(dir, "*.json"), join(dir, "*.yml")]);
+  const { first, stop, metrics } = start([join(dir, "*.json"), join(dir, "*.yml")]);
   const groups = await first();
   assert.deepEqual(summary(groups), { "a.json:0": ["a:1", "a:2"], "b.yml:0": ["b:1"] });
+  const scans: unknown[] = [];
+  await metrics.collect((desc, v) => {
+    if (desc.name === "prometheus_sd_file_scan_duration_seconds") scans.push(v);
+  });
+  assert.equal(scans.length, 1);
+  assert.equal((scans[0] as { count: number }).count, 1, "the first refresh is one scan");
   assert.deepEqual(groups[0]!.labels.toObject(), { __meta_filepath: join(dir, "a.json"), env: "prod" });
   assert.equal(groups[0]!.source, `${join(dir, "a.json")}:0`);
   await stop();

@@ -77,6 +77,7 @@ export class FileDiscoverer implements Discoverer {
 
   /** Reads every matching file; returns the groups to send. */
   async #refresh(): Promise<TargetGroup[]> {
+    const started = performance.now();
     const out: TargetGroup[] = [];
     const ref = new Map<string, number>();
     for (const p of this.#listFiles()) {
@@ -100,6 +101,7 @@ export class FileDiscoverer implements Discoverer {
       }
     }
     this.#last = ref;
+    this.#opts.metrics.observeFileScan((performance.now() - started) / 1000);
     return out;
   }
 

@@ -4,7 +4,7 @@
  * process (scrape and notify): register it once in the exposition registry.
  */
 
-import { MetricType, newDesc } from "../exposition/index.ts";
+import { MetricType, SummaryVec, newDesc } from "../exposition/index.ts";
 import type { Collector, Desc, Emit } from "../exposition/index.ts";
 
 const D = {
@@ -63,6 +63,7 @@ class Vec {
  */
 export class DiscoveryMetrics implements Collector {
   readonly #vecs: Record<keyof typeof D, Vec>;
+  readonly #fileScanDuration: SummaryVec;
 
   constructor() {
     this.#vecs = {
@@ -83,6 +84,8 @@ export class DiscoveryMetrics implements Collector {
     // Families without labels exist from the start, as client_golang's do.
     for (const k of ["fileReadErrors", "fileWatcherErrors", "httpFailures", "dnsLookups", "dnsLookupFailures"] as const) this.#vecs[k].add(0);
     for (const r of K8S_ROLES) for (const e of K8S_EVENTS) this.#vecs.kubernetesEvents.add(0, r, e);
+    this.#fileScanDuration = new SummaryVec("prometheus_sd_file_scan_duration_seconds", "The duration of the File-SD scan in seconds.", [], [0.5, 0.9, 0.99]);
+    this.#fileScanDuration.with();
   }
 
   /** Initializes the per-manager families of manager `name` ("scrape", "notify"). */
@@ -115,6 +118,10 @@ export class DiscoveryMetrics implements Collector {
   }
   initRefresh(mechanism: string, config: string): void {
     this.#vecs.refreshFailures.add(0, mechanism, config);
+  }
+  /** Records how long one file_sd refresh (reading every matching file) took. */
+  observeFileScan(seconds: number): void {
+    this.#fileScanDuration.with().observe(seconds);
   }
   fileReadError(): void {
     this.#vecs.fileReadErrors.add(1);
@@ -149,8 +156,8 @@ export class DiscoveryMetrics implements Collector {
     return 0;
   }
 
-  collect(emit: Emit): Promise<void> {
+  async collect(emit: Emit): Promise<void> {
     for (const v of Object.values(this.#vecs)) v.emit(emit);
-    return Promise.resolve();
+    await this.#fileScanDuration.collect(emit);
   }
 }

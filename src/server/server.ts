@@ -7,7 +7,7 @@ import { getHeapStatistics } from "node:v8";
 import { hostname } from "node:os";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { type Config, configToYAML, loadConfigFile } from "../config/index.ts";
-import { DiscoveryManager } from "../discovery/index.ts";
+import { DiscoveryManager, DiscoveryMetrics } from "../discovery/index.ts";
 import { CounterVec, GaugeVec, HistogramVec, ProcessCollector, Registry, TEXT_CONTENT_TYPE, writeText } from "../exposition/index.ts";
 import { getScrapeConfigs, globFiles } from "../config/index.ts";
 import { Labels, quoteString } from "../model/index.ts";
@@ -214,7 +214,10 @@ export class PrometheusServer {
       logger: this.#log.with("component", "notifier"),
       registry: this.#registry,
     });
-    this.#notifyDiscovery = new DiscoveryManager({ name: "notify", logger: this.#log.with("component", "discovery manager notify") });
+    // One set of prometheus_sd_* families for both managers, as upstream's global ones.
+    const sdMetrics = new DiscoveryMetrics();
+    this.#registry.register(sdMetrics);
+    this.#notifyDiscovery = new DiscoveryManager({ name: "notify", logger: this.#log.with("component", "discovery manager notify"), metrics: sdMetrics });
     this.#notifyDiscovery.subscribe((sets) => this.#notifier.sync(sets));
     const appendable = {
       appender: () => {
@@ -228,7 +231,7 @@ export class PrometheusServer {
       registry: this.#registry,
       userAgent: `Prometheus/${VERSION}`,
     });
-    this.#scrapeDiscovery = new DiscoveryManager({ name: "scrape", logger: this.#log.with("component", "discovery manager scrape") });
+    this.#scrapeDiscovery = new DiscoveryManager({ name: "scrape", logger: this.#log.with("component", "discovery manager scrape"), metrics: sdMetrics });
     this.#scrapeDiscovery.subscribe((sets) => this.#scrape.sync(sets));
     this.#remoteWrite = new RemoteWriteStorage({
       walDir: join(o.storagePath, "wal"),
