@@ -56,6 +56,24 @@ test("server: admin API snapshots and deletes series", async () => {
   });
 });
 
+test("server: response body sizes by handler; federation counters", async () => {
+  await withServer({ lifecycle: false }, async (base) => {
+    const plain = await (await fetch(`${base}/api/v1/labels`, { headers: { "accept-encoding": "identity" } })).arrayBuffer();
+    const buckets = (m: string, handler: string): Map<string, number> =>
+      new Map([...m.matchAll(new RegExp(`^prometheus_http_response_size_bytes_bucket\\{handler="${handler.replace(/[/]/g, "\\/")}",le="([^"]+)"\\} (\\S+)$`, "gm"))].map((x) => [x[1]!, Number(x[2])]));
+    const m = await (await fetch(`${base}/metrics`)).text();
+    assert.match(m, /^# TYPE prometheus_http_response_size_bytes histogram$/m);
+    const b = buckets(m, "/api/v1/labels");
+    assert.equal(b.get("+Inf"), 1);
+    // The one response falls in the first bucket at least as large as its body.
+    const le = [100, 1e3, 1e4].find((x) => x >= plain.byteLength)!;
+    assert.equal(b.get(String(le === 1e3 ? "1000" : le === 1e4 ? "10000" : "100")), 1);
+    assert.match(m, new RegExp(`^prometheus_http_response_size_bytes_sum\\{handler="/api/v1/labels"\\} ${plain.byteLength}$`, "m"));
+    assert.match(m, /^prometheus_web_federation_errors_total 0$/m);
+    assert.match(m, /^prometheus_web_federation_warnings_total 0$/m);
+  });
+});
+
 test("server: lifecycle endpoints are refused unless enabled", async () => {
   await withServer({ lifecycle: false }, async (base) => {
     const r = await fetch(`${base}/-/reload`, { method: "POST" });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { Readable } from "node:stream";
-import type { RequestListener, Server as HTTPServer } from "node:http";
+import type { RequestListener, Server as HTTPServer, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { getHeapStatistics } from "node:v8";
@@ -20,7 +20,7 @@ import { Manager as RuleManager, engineQueryFunc } from "../rules/index.ts";
 import type { Queryable } from "../storage/index.ts";
 import { type DB, MergedQuerier, listSegments, openDB, tsdbCollector } from "../tsdb/index.ts";
 import { type Logger, availableCpus, nopLogger } from "../util/index.ts";
-import { type AdminOps, type BuildInfo, WebConfigSource, addFormParser, createWebServer, defaultUIAssetsDir, registerApiV1, registerFederate, registerUI } from "../web/index.ts";
+import { type AdminOps, type BuildInfo, FederationMetrics, WebConfigSource, addFormParser, createWebServer, defaultUIAssetsDir, registerApiV1, registerFederate, registerUI } from "../web/index.ts";
 
 /** promstack's version, reported by --version and /api/v1/status/buildinfo. */
 export const VERSION = "0.1.0";
@@ -133,6 +133,8 @@ export class PrometheusServer {
   readonly #readyGauge: GaugeVec;
   readonly #httpRequests: CounterVec;
   readonly #httpDuration: HistogramVec;
+  readonly #httpResponseSize: HistogramVec;
+  readonly #federationMetrics: FederationMetrics;
   readonly #startMs: number;
   /** GOMAXPROCS of runtimeinfo, read once at start as Go does. */
   readonly #cpus: number;
@@ -184,6 +186,12 @@ export class PrometheusServer {
     this.#httpDuration = new HistogramVec("prometheus_http_request_duration_seconds", "Histogram of latencies for HTTP requests.", ["handler"], [
       0.1, 0.2, 0.4, 1, 3, 8, 20, 60, 120,
     ]);
+    // NOTE: matches Prometheus's instrumentation: body bytes written (after compression), exponential buckets 100 B to 1 GB.
+    this.#httpResponseSize = new HistogramVec("prometheus_http_response_size_bytes", "Histogram of response size for HTTP requests.", ["handler"], [
+      100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9,
+    ]);
+    this.#federationMetrics = new FederationMetrics();
+    this.#federationMetrics.register(this.#registry);
     const buildInfo = new GaugeVec("prometheus_build_info", "A metric with a constant '1' value labeled by version, revision, branch, goversion from which prometheus was built, and the goos and goarch for the build.", [
       "branch",
       "goarch",
@@ -194,7 +202,7 @@ export class PrometheusServer {
       "version",
     ]);
     buildInfo.with("", process.arch, process.platform, `node${process.versions.node}`, "", "", VERSION).set(1);
-    for (const c of [this.#reloadSuccess, this.#reloads, this.#reloadTime, this.#readyGauge, this.#httpRequests, this.#httpDuration, buildInfo]) this.#registry.register(c);
+    for (const c of [this.#reloadSuccess, this.#reloads, this.#reloadTime, this.#readyGauge, this.#httpRequests, this.#httpDuration, this.#httpResponseSize, buildInfo]) this.#registry.register(c);
     this.#registry.register(new ProcessCollector());
     this.#registry.register(tsdbCollector(() => this.#db));
     this.#startMs = Date.now();
@@ -432,7 +440,12 @@ export class PrometheusServer {
       const handler = route === undefined ? "other" : p !== "" && route.startsWith(p) ? route.slice(p.length) || "/" : route;
       this.#httpRequests.with(String(reply.statusCode), handler).inc();
       this.#httpDuration.with(handler).observe(reply.elapsedTime / 1000);
+      // Answered before the counting hook (web config's 401s): their Content-Length.
+      const written = bodyBytes.get(reply.raw) ?? Number(reply.getHeader("content-length") ?? 0);
+      this.#httpResponseSize.with(handler).observe(written);
     });
+    const bodyBytes = new WeakMap<ServerResponse, number>();
+    app.addHook("onRequest", async (_req, reply) => countBodyBytes(reply.raw, bodyBytes));
     app.addHook("onRequest", async (req: FastifyRequest, reply: FastifyReply) => {
       const path = req.url.split("?")[0]!;
       if (this.#ready || path === `${p}/-/healthy` || path === `${p}/-/ready` || path === `${p}/metrics`) return;
@@ -475,6 +488,7 @@ export class PrometheusServer {
       lookbackDeltaMs: this.#o.lookbackDeltaMs,
       externalLabels: () => this.#config?.global.externalLabels ?? Labels.EMPTY,
       now: () => Date.now(),
+      metrics: this.#federationMetrics,
     });
     await app.register(async (sub) => {
       // Remote write bodies are read raw, whatever their Content-Type: the handler negotiates.
@@ -570,4 +584,26 @@ export class PrometheusServer {
       { prefix: `${p}/api/v1` },
     );
   }
+}
+
+/**
+ * Counts the body bytes written to res (what the client receives, after
+ * compression) into sizes, by wrapping its write and end.
+ */
+function countBodyBytes(res: ServerResponse, sizes: WeakMap<ServerResponse, number>): void {
+  sizes.set(res, 0);
+  const count = (chunk: unknown, encoding: unknown): void => {
+    if (typeof chunk === "string") sizes.set(res, sizes.get(res)! + Buffer.byteLength(chunk, typeof encoding === "string" ? (encoding as BufferEncoding) : "utf8"));
+    else if (chunk instanceof Uint8Array) sizes.set(res, sizes.get(res)! + chunk.byteLength);
+  };
+  const write = res.write;
+  const end = res.end;
+  res.write = function (this: ServerResponse, chunk: unknown, ...rest: unknown[]): boolean {
+    count(chunk, rest[0]);
+    return (write as (...a: unknown[]) => boolean).call(this, chunk, ...rest);
+  } as typeof res.write;
+  res.end = function (this: ServerResponse, ...args: unknown[]): ServerResponse {
+    if (args.length > 0 && typeof args[0] !== "function") count(args[0], args[1]);
+    return (end as (...a: unknown[]) => ServerResponse).call(this, ...args);
+  } as typeof res.end;
 }

@@ -1,6 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import { type Labels, MetricName, formatLabelName } from "../model/index.ts";
-import { escapeLabelValue } from "../exposition/index.ts";
+import { CounterVec, type Registry, escapeLabelValue } from "../exposition/index.ts";
 import { parseMetricSelector } from "../promql/parser/index.ts";
 import { type Queryable, ValueType } from "../storage/index.ts";
 import { formatFloatG } from "../util/index.ts";
@@ -13,6 +13,25 @@ export interface FederateOptions {
   /** global.external_labels of the loaded configuration. */
   externalLabels: () => Labels;
   now: () => number;
+  metrics: FederationMetrics;
+}
+
+/** prometheus_web_federation_errors_total and _warnings_total, as upstream's federation handler counts them. */
+export class FederationMetrics {
+  readonly errors: CounterVec;
+  readonly warnings: CounterVec;
+
+  constructor() {
+    this.errors = new CounterVec("prometheus_web_federation_errors_total", "Total number of errors that occurred while sending federation responses.");
+    this.warnings = new CounterVec("prometheus_web_federation_warnings_total", "Total number of warnings that occurred while sending federation responses.");
+    this.errors.with();
+    this.warnings.with();
+  }
+
+  register(r: Registry): void {
+    r.register(this.errors);
+    r.register(this.warnings);
+  }
 }
 
 interface Latest {
@@ -64,6 +83,14 @@ export function registerFederate(app: FastifyInstance, path: string, o: Federate
           // The exposition formats cannot carry stale markers: drop such series.
           if (Number.isNaN(t) || stale) continue;
           vec.push({ metric: s.labels, t, f });
+        }
+        const warnings = ss.warnings();
+        if (warnings.length > 0) o.metrics.warnings.with().inc(warnings.length);
+        const err = ss.err();
+        if (err !== null) {
+          // NOTE: matches Prometheus: a failed select is a 500 with the error, counted.
+          o.metrics.errors.with().inc();
+          return reply.code(500).type("text/plain; charset=utf-8").send(`${err.message}\n`);
         }
       }
     } finally {

@@ -5,7 +5,7 @@ export { registerApiV1 } from "./api/v1/api.ts";
 export type { AdminOps, ApiV1Options, BuildInfo } from "./api/v1/api.ts";
 export { formatTimestamp, formatValue } from "./api/v1/encode.ts";
 export { parseTime, parseDurationValue } from "./api/v1/params.ts";
-export { registerFederate } from "./federate.ts";
+export { FederationMetrics, registerFederate } from "./federate.ts";
 export type { FederateOptions } from "./federate.ts";
 // The exporter-toolkit web configuration (--web.config.file): TLS, basic auth, headers, rate limit.
 export {
