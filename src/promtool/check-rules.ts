@@ -1,8 +1,7 @@
 import { Labels, compareLabels } from "../model/index.ts";
 import { parseRuleFile, parseRules } from "../rules/index.ts";
 import type { ParseRulesOptions, RuleGroupDef, RuleParseResult } from "../rules/index.ts";
-import { Template, prometheusFuncs } from "../template/index.ts";
-import type { FuncMap } from "../template/index.ts";
+import { checkTemplateParses } from "../template/index.ts";
 import { ExitCode, type Streams } from "./io.ts";
 
 /** The `--lint` options of `check rules` (and the rule part of `check config`). */
@@ -44,23 +43,6 @@ export class LintError extends Error {
   constructor(message: string) {
     super(`lint error ${message}`);
     this.name = "LintError";
-  }
-}
-
-let templateFuncs: FuncMap | null = null;
-
-/**
- * Checks that an alert template parses, with Prometheus's template
- * functions known (upstream's testTemplateParsing). Returns the parse
- * error or null.
- */
-export function checkTemplateParses(name: string, text: string): Error | null {
-  templateFuncs ??= prometheusFuncs({ query: async () => [], tMs: 0, externalURL: new URL("http://localhost/") });
-  try {
-    new Template(name, { funcs: templateFuncs }).parse(text);
-    return null;
-  } catch (e) {
-    return e instanceof Error ? e : new Error(String(e));
   }
 }
 

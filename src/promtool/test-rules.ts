@@ -10,9 +10,8 @@ import { parseSeriesDesc, SequenceKind } from "../promql/promqltest/index.ts";
 import { AlertingRule, AlertState, engineQueryFunc, Manager, RuleLoadError, TEMPLATE_DEFS } from "../rules/index.ts";
 import type { ExpandTemplateFunc, Group } from "../rules/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
-import { AlertTemplateData, expandText, prometheusFuncs } from "../template/index.ts";
+import { AlertTemplateData, checkTemplateParses, expandText, prometheusFuncs } from "../template/index.ts";
 import { formatFloatE, formatFloatF, formatGoDuration, VirtualClock } from "../util/index.ts";
-import { checkTemplateParses } from "./check-rules.ts";
 import { ExitCode, type Streams } from "./io.ts";
 import { JUnitXML, type TestSuite } from "./junit.ts";
 

@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrometheusServer, externalURLAndPrefix, testServerOptions } from "./index.ts";
@@ -151,5 +151,42 @@ test("server: prometheus_ready once started; a broken rule file on reload answer
     const after = await metrics();
     assert.ok(after.includes(group), "the running group keeps its series");
     assert.match(after, /^prometheus_config_last_reload_successful 0$/m);
+  });
+});
+
+test("server: template expansions of firing alerts are counted, failures too; a template that does not parse rejects the reload", async () => {
+  await withServer({ lifecycle: true }, async (base, _s, dir) => {
+    writeFileSync(
+      join(dir, "rules.yml"),
+      [
+        "groups:",
+        "  - name: g",
+        "    interval: 100ms",
+        "    rules:",
+        "      - alert: Good",
+        "        expr: vector(1)",
+        "        annotations: { summary: 'value {{ $value }}' }",
+        "      - alert: Bad",
+        "        expr: vector(1)",
+        "        annotations: { summary: '{{ $value | noSuchFunction }}' }",
+        "",
+      ].join("\n"),
+    );
+    writeFileSync(join(dir, "prometheus.yml"), `${goodConfig}rule_files: [rules.yml]\n`);
+    // NOTE: matches Prometheus: rule loading parses alert templates (function "noSuchFunction" not defined).
+    assert.equal((await fetch(`${base}/-/reload`, { method: "POST" })).status, 500);
+    // Parses, but fails when executed: indexing a map with a number.
+    writeFileSync(join(dir, "rules.yml"), readFileSync(join(dir, "rules.yml"), "utf8").replace("$value | noSuchFunction", "index $labels 5"));
+    assert.equal((await fetch(`${base}/-/reload`, { method: "POST" })).status, 200);
+    const counter = (m: string, name: string): number => Number(new RegExp(`^${name} (\\S+)$`, "m").exec(m)?.[1] ?? "NaN");
+    let m = "";
+    for (let i = 0; i < 100; i++) {
+      m = await (await fetch(`${base}/metrics`)).text();
+      if (counter(m, "prometheus_template_text_expansion_failures_total") >= 1) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const failures = counter(m, "prometheus_template_text_expansion_failures_total");
+    assert.ok(failures >= 1, `failures ${failures}`);
+    assert.ok(counter(m, "prometheus_template_text_expansions_total") > failures, "the good alert's expansions count too");
   });
 });

@@ -12,7 +12,7 @@ import { CounterVec, GaugeVec, HistogramVec, ProcessCollector, Registry, TEXT_CO
 import { getScrapeConfigs, globFiles } from "../config/index.ts";
 import { Labels, quoteString } from "../model/index.ts";
 import { ScrapeManager } from "../scrape/index.ts";
-import { AlertTemplateData, expandAlertField, prometheusFuncs } from "../template/index.ts";
+import { AlertTemplateData, checkTemplateParses, expandAlertField, prometheusFuncs } from "../template/index.ts";
 import { Notifier } from "../notifier/index.ts";
 import { ReadHandler, RemoteReadStorage, RemoteWriteStorage, WriteHandler } from "../remote/index.ts";
 import { Engine } from "../promql/engine/index.ts";
@@ -250,12 +250,22 @@ export class PrometheusServer {
       flushDeadlineMs: o.remoteFlushDeadlineMs ?? 60_000,
     });
     this.#writeHandler = new WriteHandler({ appendable, logger: this.#log.with("component", "web"), registry: this.#registry });
+    // Upstream's template package counts every expansion of an alert's labels and annotations.
+    const templateExpansions = new CounterVec("prometheus_template_text_expansions_total", "The total number of template text expansions.");
+    const templateFailures = new CounterVec("prometheus_template_text_expansion_failures_total", "The total number of template text expansion failures.");
+    templateExpansions.with();
+    templateFailures.with();
+    this.#registry.register(templateExpansions);
+    this.#registry.register(templateFailures);
     this.#rules = new RuleManager({
+      // As upstream's rule loading: an alert template that does not parse rejects the file.
+      parse: { checkTemplate: checkTemplateParses },
       queryFn: engineQueryFunc(this.#engine, this.#queryable),
       appendable,
       queryable: this.#queryable,
       notify: (alerts) => this.#notifier.send(alerts),
       expandTemplate: async (text, data, ctx) => {
+        templateExpansions.with().inc();
         const funcs = prometheusFuncs({
           query: async (q, tMs) => {
             const res = await this.#engine.newInstantQuery(this.#queryable, q, tMs).exec();
@@ -270,7 +280,10 @@ export class PrometheusServer {
           data: new AlertTemplateData(Labels.fromObject(data.labels), Labels.fromObject(data.externalLabels), data.externalURL, data.value),
           funcs,
         });
-        if (r.error !== null) throw r.error;
+        if (r.error !== null) {
+          templateFailures.with().inc();
+          throw r.error;
+        }
         return r.text;
       },
       logger: this.#log.with("component", "rule manager"),

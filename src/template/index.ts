@@ -10,6 +10,7 @@ export {
   AlertTemplateData,
   TemplateExpansionError,
   TemplateSample,
+  checkTemplateParses,
   expandAlertField,
   expandText,
   parseGoFloat,

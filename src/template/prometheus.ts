@@ -476,3 +476,20 @@ export async function expandAlertField(text: string, opts: AlertFieldOptions): P
     return { text: `<error expanding template: ${e.message}>`, error: e };
   }
 }
+
+let checkFuncs: FuncMap | null = null;
+
+/**
+ * Checks that an alert template parses, with Prometheus's template
+ * functions known (upstream's testTemplateParsing, run by the server's
+ * rule loading and by promtool). Returns the parse error or null.
+ */
+export function checkTemplateParses(name: string, text: string): Error | null {
+  checkFuncs ??= prometheusFuncs({ query: async () => [], tMs: 0, externalURL: new URL("http://localhost/") });
+  try {
+    new Template(name, { funcs: checkFuncs }).parse(text);
+    return null;
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
+}
