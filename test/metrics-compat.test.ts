@@ -35,7 +35,6 @@ const DELIBERATE: Record<string, string> = {
  * appears (remove it here) or another goes missing.
  */
 const NOT_YET: Record<string, string> = {
-  prometheus_api_remote_read_queries: "web: remote read in-flight gauge",
   prometheus_target_sync_failed_total: "scrape: the vec exists but its scrape_job children are not created up front",
   prometheus_tsdb_checkpoint_creations_failed_total: "tsdb: checkpoint counters",
   prometheus_tsdb_checkpoint_deletions_failed_total: "tsdb: checkpoint counters",

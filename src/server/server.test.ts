@@ -56,7 +56,7 @@ test("server: admin API snapshots and deletes series", async () => {
   });
 });
 
-test("server: response body sizes by handler; federation counters", async () => {
+test("server: response body sizes by handler; federation counters; remote read queries in flight", async () => {
   await withServer({ lifecycle: false }, async (base) => {
     const plain = await (await fetch(`${base}/api/v1/labels`, { headers: { "accept-encoding": "identity" } })).arrayBuffer();
     const buckets = (m: string, handler: string): Map<string, number> =>
@@ -69,6 +69,10 @@ test("server: response body sizes by handler; federation counters", async () => 
     const le = [100, 1e3, 1e4].find((x) => x >= plain.byteLength)!;
     assert.equal(b.get(String(le === 1e3 ? "1000" : le === 1e4 ? "10000" : "100")), 1);
     assert.match(m, new RegExp(`^prometheus_http_response_size_bytes_sum\\{handler="/api/v1/labels"\\} ${plain.byteLength}$`, "m"));
+    assert.match(m, /^prometheus_api_remote_read_queries 0$/m);
+    // A bad remote read request: counted while answered, not after.
+    assert.equal((await fetch(`${base}/api/v1/read`, { method: "POST", body: "not snappy" })).status, 400);
+    assert.match(await (await fetch(`${base}/metrics`)).text(), /^prometheus_api_remote_read_queries 0$/m);
     assert.match(m, /^prometheus_web_federation_errors_total 0$/m);
     assert.match(m, /^prometheus_web_federation_warnings_total 0$/m);
   });

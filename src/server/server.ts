@@ -517,7 +517,13 @@ export class PrometheusServer {
         externalLabels: () => this.#config?.global.externalLabels ?? Labels.EMPTY,
         logger: this.#log.with("component", "remote read"),
       });
+      // Remote read queries being answered (a streamed answer counts until its last frame is sent).
+      const readQueries = new GaugeVec("prometheus_api_remote_read_queries", "The current number of remote read queries being executed or waiting.");
+      readQueries.with();
+      this.#registry.register(readQueries);
       sub.post(`${p}/api/v1/read`, async (req, reply) => {
+        readQueries.with().inc();
+        reply.raw.once("close", () => readQueries.with().dec());
         const r = await readHandler.handle(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0));
         reply.code(r.status).headers(r.headers);
         return reply.send(Buffer.isBuffer(r.body) ? r.body : Readable.from(r.body));
