@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { hostname, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Registry } from "../exposition/index.ts";
+import { Labels } from "../model/index.ts";
 import { openDB, tsdbCollector } from "./index.ts";
 
 /** The unlabelled values of the collector's families, by name. */
@@ -57,6 +58,36 @@ test("prometheus_tsdb_reloads_failures_total counts a reload that throws", async
     assert.equal(v.get("prometheus_tsdb_reloads_failures_total"), 1);
   } finally {
     rmSync(join(dir, "01HZZZZZZZZZZZZZZZZZZZZZZZ"), { recursive: true, force: true });
+    await db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test("head time bounds in seconds and the lowest timestamp: MaxInt64 when empty, the head's start, then the oldest block's", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "promstack-tsdb-metrics-"));
+  const MIN = 60_000;
+  const db = await openDB(dir, { backgroundCompaction: false, minBlockDurationMs: 10 * MIN, maxBlockDurationMs: 10 * MIN });
+  try {
+    let v = await values(db);
+    assert.equal(v.get("prometheus_tsdb_lowest_timestamp"), 9223372036854775807);
+    assert.equal(v.get("prometheus_tsdb_lowest_timestamp_seconds"), 9223372036854775);
+    assert.equal(v.get("prometheus_tsdb_head_min_time_seconds"), 9223372036854775.807);
+    const app = db.appender();
+    const l = Labels.fromStrings("__name__", "m");
+    for (let t = 1_500; t <= 30 * MIN; t += 15_000) app.append(0, l, t, 1);
+    await app.commit();
+    v = await values(db);
+    assert.equal(v.get("prometheus_tsdb_head_min_time_seconds"), 1.5);
+    // The last sample: 1.5 s + 119 x 15 s.
+    assert.equal(v.get("prometheus_tsdb_head_max_time_seconds"), 1_786.5);
+    assert.equal(v.get("prometheus_tsdb_lowest_timestamp"), 1_500);
+    assert.equal(v.get("prometheus_tsdb_lowest_timestamp_seconds"), 1);
+    await db.compact();
+    assert.ok(db.blocks.length > 0, "a block was cut");
+    v = await values(db);
+    assert.equal(v.get("prometheus_tsdb_lowest_timestamp"), db.blocks[0]!.minTime);
+    assert.ok(v.get("prometheus_tsdb_head_min_time_seconds")! > 1.5, "the head was truncated");
+  } finally {
     await db.close();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -3,6 +3,9 @@ import type { DB } from "./db.ts";
 import { ChunkDiskMapper } from "./head/index.ts";
 
 const C = MetricType.Counter;
+// NOTE: matches Prometheus, which reports MaxInt64 / MinInt64 for an empty head (as float64).
+const MAX_INT64 = 9223372036854775807;
+const MIN_INT64 = -9223372036854775808;
 const G = MetricType.Gauge;
 const d = {
   headSeries: newDesc("prometheus_tsdb_head_series", "Total number of series in the head block.", G),
@@ -16,6 +19,10 @@ const d = {
   mmapCorruptions: newDesc("prometheus_tsdb_mmap_chunk_corruptions_total", "Total number of memory-mapped chunk corruptions.", C),
   headMin: newDesc("prometheus_tsdb_head_min_time", "Minimum time bound of the head block.", G),
   headMax: newDesc("prometheus_tsdb_head_max_time", "Maximum timestamp of the head block.", G),
+  headMinSeconds: newDesc("prometheus_tsdb_head_min_time_seconds", "Minimum time bound of the head.", G),
+  headMaxSeconds: newDesc("prometheus_tsdb_head_max_time_seconds", "Maximum timestamp of the head.", G),
+  lowest: newDesc("prometheus_tsdb_lowest_timestamp", "Lowest timestamp value stored in the database. The unit is decided by the library consumer.", G),
+  lowestSeconds: newDesc("prometheus_tsdb_lowest_timestamp_seconds", "Lowest timestamp value stored in the database.", G),
   truncations: newDesc("prometheus_tsdb_head_truncations_total", "Total number of head truncations attempted.", C),
   blocksLoaded: newDesc("prometheus_tsdb_blocks_loaded", "Number of currently loaded data blocks", G),
   compactions: newDesc("prometheus_tsdb_compactions_total", "Total number of compactions that were executed for the partition.", C),
@@ -54,8 +61,16 @@ export function tsdbCollector(db: () => DB | null): Collector {
       const store = x.head.chunkStore;
       emit(d.mmapCorruptions, store instanceof ChunkDiskMapper ? store.stats.corruptions : 0);
       // NOTE: matches Prometheus, which reports MaxInt64 / MinInt64 for an empty head.
-      emit(d.headMin, Number.isFinite(x.head.minTime) ? x.head.minTime : 9223372036854775807);
-      emit(d.headMax, Number.isFinite(x.head.maxTime) ? x.head.maxTime : -9223372036854775808);
+      const headMin = Number.isFinite(x.head.minTime) ? x.head.minTime : MAX_INT64;
+      const headMax = Number.isFinite(x.head.maxTime) ? x.head.maxTime : MIN_INT64;
+      emit(d.headMin, headMin);
+      emit(d.headMax, headMax);
+      emit(d.headMinSeconds, headMin / 1000);
+      emit(d.headMaxSeconds, headMax / 1000);
+      // The oldest block's start, else the head's (Go's integer division for the seconds).
+      const lowest = x.blocks.length > 0 ? x.blocks[0]!.minTime : headMin;
+      emit(d.lowest, lowest);
+      emit(d.lowestSeconds, Math.trunc(lowest / 1000));
       emit(d.truncations, h.truncations);
       emit(d.blocksLoaded, x.blocks.length);
       const s = x.dbStats;
