@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { ValueType } from "../../storage/index.ts";
 import { DecodeError, floatBitsHi, floatBitsLo } from "../encoding/index.ts";
-import { XORChunk, XORIterator } from "./index.ts";
+import { ChunkArena, XORChunk, XORIterator } from "./index.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const MASK64 = (1n << 64n) - 1n;
@@ -306,6 +306,80 @@ for (const g of valueGens) {
     }
   });
 }
+
+test("byteLength: the length of bytes() after every append, across buffer growth and for fromBytes chunks", () => {
+  const r = rng(4242);
+  const samples = randomSamples(r, valueGens[0]!.gen, 400);
+  const c = XORChunk.create();
+  assert.equal(c.byteLength, 2);
+  const app = c.appender();
+  for (const s of samples) {
+    app.appendBits(s.t, s.hi, s.lo);
+    assert.equal(c.byteLength, c.bytes().length);
+  }
+  assert.ok(c.byteLength > 128, "grew past the initial capacity");
+  const back = XORChunk.fromBytes(c.bytes().slice());
+  assert.equal(back.byteLength, c.byteLength);
+  const more = back.appender();
+  more.appendBits(samples[samples.length - 1]!.t + 1000, 0, 0);
+  assert.equal(back.byteLength, back.bytes().length);
+});
+
+test("arena: interleaved chunks sharing one arena encode like Go, across growth and release", () => {
+  const r = rng(777);
+  const arena = new ChunkArena();
+  interface Live {
+    chunk: XORChunk;
+    samples: Sample[];
+    at: number;
+  }
+  const fresh = (k: number): Live => {
+    // Every 7th chunk grows past the arena's largest region (random bits take ~16 bytes a sample).
+    const n = k % 7 === 0 ? 600 : 1 + Math.floor(r() * 200);
+    return { chunk: XORChunk.create(arena), samples: randomSamples(r, valueGens[k % valueGens.length]!.gen, n), at: 0 };
+  };
+  let made = 0;
+  const live: Live[] = [];
+  for (let i = 0; i < 40; i++) live.push(fresh(made++));
+  let checked = 0;
+  while (live.length > 0) {
+    // One sample to each chunk in turn, so their regions move around each other.
+    for (let i = 0; i < live.length; i++) {
+      const l = live[i]!;
+      const s = l.samples[l.at++]!;
+      l.chunk.appendBits(s.t, s.hi, s.lo);
+      assert.equal(l.chunk.lastT, s.t);
+      assert.equal(l.chunk.lastHi, s.hi);
+      assert.equal(l.chunk.lastLo, s.lo);
+      if (l.at < l.samples.length) continue;
+      const copy = l.chunk.bytes();
+      assert.equal(hex(copy), oracle(l.samples), `chunk of ${l.samples.length} samples`);
+      assert.equal(l.chunk.byteLength, copy.length);
+      assert.equal(hex(l.chunk.view()), hex(copy), "view() shows the same bytes");
+      // A chunk still in the arena (not grown past its 4 KiB regions) hands out copies.
+      if (copy.length <= 4096) assert.notEqual(l.chunk.view().buffer, copy.buffer, "bytes() of a chunk in an arena is a copy");
+      assert.deepEqual(decode(l.chunk), l.samples);
+      l.chunk.release();
+      assert.equal(l.chunk.byteLength, 0);
+      assert.equal(l.chunk.numSamples(), 0);
+      // The copy stays intact while the region is reused.
+      const again = XORChunk.create(arena);
+      again.appendBits(1, 0xffffffff, 0xffffffff);
+      assert.equal(hex(copy), oracle(l.samples));
+      again.release();
+      checked++;
+      if (made < 120) {
+        live[i] = fresh(made++);
+      } else {
+        live[i] = live[live.length - 1]!;
+        live.pop();
+        i--;
+      }
+    }
+  }
+  assert.equal(checked, 120);
+  assert.ok(arena.slabs <= 8, `every slab but one per region size dropped, ${arena.slabs} left`);
+});
 
 // Go's Appender() on a chunk read with FromData would restart at a fresh byte
 // (its bit count is not stored) and leave undecodable padding in the middle;

@@ -12,6 +12,7 @@ import {
   floatFromBits,
 } from "../encoding/index.ts";
 import { BitReader, BitWriter } from "./bstream.ts";
+import type { ChunkArena } from "./chunk-arena.ts";
 
 /** Chunk encodings, with Prometheus's numeric values (tsdb/chunkenc/chunk.go). */
 export const Encoding = {
@@ -25,6 +26,8 @@ export type Encoding = (typeof Encoding)[keyof typeof Encoding];
 const TWO_32 = 0x1_0000_0000;
 /** Initial capacity, as Go's NewXORChunk (make([]byte, 2, 128)). */
 const INITIAL_CAPACITY = 128;
+/** Initial capacity of a chunk in an arena: small, since growing there leaves no garbage behind. */
+const INITIAL_ARENA_CAPACITY = 32;
 /** Most samples a chunk can count in its 2-byte header. */
 export const MAX_XOR_SAMPLES = 0xffff;
 /** Leading-zero count meaning "no window yet" (Go's 0xff). */
@@ -37,19 +40,50 @@ const NO_WINDOW = 0xff;
  *   num_samples <uint16> | t0 <varint> | v0 <64 bits> | t1-t0 <uvarint> | v1 xor |
  *   (dod <varbit_ts> | v xor)... | padding
  *
- * The chunk owns a growable byte buffer; bytes() is a view of it.
+ * The chunk owns a growable byte buffer (its own, or a region of a
+ * ChunkArena) and the encoder state of its last sample, so appending
+ * (appendBits(), or through an XORAppender) needs no other object.
+ * Timestamps are integer ms in increasing order (the caller checks order;
+ * Prometheus cuts a new chunk instead of appending out of order). Values
+ * keep their exact bits, -0 and ±Inf included; a NaN is written as Go's
+ * math.NaN(), and a stale marker as Prometheus's stale NaN
+ * 0x7ff0000000000002. Appending is allocation-free per sample unless the
+ * buffer grows.
  */
-export class XORChunk {
-  readonly #w: BitWriter;
+export class XORChunk extends BitWriter {
+  /** Time of the last sample. */
+  #t: number;
+  #tDelta: number;
+  /**
+   * Bits of the last sample's value, as signed 32-bit integers: they stay
+   * small integers in the object instead of boxed doubles.
+   */
+  #vHi: number;
+  #vLo: number;
+  #leading: number;
+  #trailing: number;
 
-  /** An empty chunk, or (from fromBytes) one wrapping existing data. */
-  private constructor(w: BitWriter) {
-    this.#w = w;
+  /** A chunk over buf[0, len) (see BitWriter), in the empty-chunk encoder state. */
+  private constructor(buf: Uint8Array | null, len: number) {
+    super(buf, len, 0);
+    this.#t = 0;
+    this.#tDelta = 0;
+    this.#vHi = 0;
+    this.#vLo = 0;
+    this.#leading = NO_WINDOW;
+    this.#trailing = 0;
   }
 
-  /** A new, empty chunk. */
-  static create(): XORChunk {
-    return new XORChunk(new BitWriter(new Uint8Array(INITIAL_CAPACITY), 2, 0));
+  /**
+   * A new, empty chunk; with an arena, its bytes start in a small region
+   * of it (grown there, up to the arena's largest region) and must be given
+   * back with release().
+   */
+  static create(arena: ChunkArena | null = null): XORChunk {
+    if (arena === null) return new XORChunk(new Uint8Array(INITIAL_CAPACITY), 2);
+    const c = new XORChunk(null, 0);
+    c.startInArena(arena, INITIAL_ARENA_CAPACITY, 2);
+    return c;
   }
 
   /**
@@ -59,7 +93,7 @@ export class XORChunk {
    */
   static fromBytes(data: Uint8Array): XORChunk {
     if (data.length < 2) throw new DecodeError(DecodeErrorReason.InvalidSize, "XOR chunk shorter than its header");
-    return new XORChunk(new BitWriter(data, data.length, 0));
+    return new XORChunk(data, data.length);
   }
 
   /** Always Encoding.XOR. */
@@ -67,14 +101,56 @@ export class XORChunk {
     return Encoding.XOR;
   }
 
-  /** The chunk data (header included) as a view, valid until the next append. */
+  /**
+   * The chunk data (header included), valid until the next append: a view
+   * of the chunk's own buffer, or a copy for a chunk in an arena (whose
+   * region is reused once released, while a reader may still hold it).
+   */
   bytes(): Uint8Array {
-    return this.#w.buf.subarray(0, this.#w.len);
+    return this.streamInArena ? this.streamCopy() : this.streamView();
+  }
+
+  /**
+   * The chunk data as a view of its buffer, also for a chunk in an arena:
+   * valid only until the next append or release(), for a caller that
+   * copies it right away (writing a cut chunk to a store).
+   */
+  view(): Uint8Array {
+    return this.streamView();
+  }
+
+  /** Length of the chunk data in bytes (header included): bytes().length without making a view. */
+  get byteLength(): number {
+    return this.len;
   }
 
   /** Number of samples, from the header. */
   numSamples(): number {
-    return (this.#w.buf[0]! << 8) | this.#w.buf[1]!;
+    return this.len < 2 ? 0 : (this.buf[this.off]! << 8) | this.buf[this.off + 1]!;
+  }
+
+  /** Time of the last sample appended through this chunk's encoder state (0 while none). */
+  get lastT(): number {
+    return this.#t;
+  }
+
+  /** High half of the bits of the last sample's value appended through the encoder state. */
+  get lastHi(): number {
+    return this.#vHi >>> 0;
+  }
+
+  /** Low half of the bits of the last sample's value appended through the encoder state. */
+  get lastLo(): number {
+    return this.#vLo >>> 0;
+  }
+
+  /**
+   * Gives the bytes of a chunk in an arena back to it (a chunk with its
+   * own buffer just drops it). The chunk is empty afterwards and must not
+   * be appended to; readers keep the copies bytes() gave them.
+   */
+  release(): void {
+    this.releaseStream();
   }
 
   /**
@@ -88,16 +164,28 @@ export class XORChunk {
    * as data; Prometheus never appends to such chunks.)
    */
   appender(): XORAppender {
-    const it = this.iterator();
+    const it = new XORIterator(this.streamView());
     while (it.next() !== ValueType.None) {
       // Decode to the end: the appender continues from the iterator's state.
     }
     const err = it.err();
     if (err !== null) throw err;
-    this.#w.resumeAt(it.bitOffset);
-    const a = new XORAppender(this.#w);
-    a.restore(it);
-    return a;
+    this.resumeAt(it.bitOffset);
+    this.#restore(it);
+    return new XORAppender(this);
+  }
+
+  /** Takes over the encoder state an iterator reached at the end of this chunk. */
+  #restore(it: XORIterator): void {
+    const n = this.numSamples();
+    this.#t = it.atT();
+    this.#tDelta = it.tDelta === (it.tDelta | 0) ? it.tDelta | 0 : it.tDelta;
+    this.#vHi = it.vHi | 0;
+    this.#vLo = it.vLo | 0;
+    // NOTE: matches Prometheus: a reopened chunk reuses the iterator's
+    // window (0, 0 if none was read); only an empty chunk starts without one.
+    this.#leading = n === 0 ? NO_WINDOW : it.leading;
+    this.#trailing = it.trailing;
   }
 
   /** An iterator over the samples; `reuse` (an XORIterator) is reset and returned when given. */
@@ -108,52 +196,143 @@ export class XORChunk {
     }
     return new XORIterator(this.bytes());
   }
+
+  /**
+   * Appends a sample whose value is given as its exact IEEE 754 bits hi:lo
+   * (unsigned halves), continuing the encoder state: that of an empty chunk
+   * from create(), else the one appender() recovered. Throws when the
+   * chunk already has 65535 samples.
+   */
+  appendBits(t: number, hi: number, lo: number): void {
+    const num = this.numSamples();
+    if (num >= MAX_XOR_SAMPLES) throw new Error("BUG: XOR chunk is full (65535 samples)");
+    let tDelta = 0;
+    if (num === 0) {
+      this.#writeVarintBytes(t);
+      this.writeBits64(hi, lo, 64);
+    } else if (num === 1) {
+      tDelta = t - this.#t;
+      this.#writeUvarintBytes(tDelta);
+      this.#writeVDelta(hi, lo);
+    } else {
+      tDelta = t - this.#t;
+      const dod = tDelta - this.#tDelta;
+      // Buckets: dod in (-2^(n-1), 2^(n-1)] takes n bits after the prefix.
+      if (dod === 0) {
+        this.writeBit(0);
+      } else if (dod >= -8191 && dod <= 8192) {
+        this.writeBits(0b10, 2);
+        this.writeBits(dod & 0x3fff, 14);
+      } else if (dod >= -65535 && dod <= 65536) {
+        this.writeBits(0b110, 3);
+        this.writeBits(dod & 0x1ffff, 17);
+      } else if (dod >= -524287 && dod <= 524288) {
+        this.writeBits(0b1110, 4);
+        this.writeBits(dod & 0xfffff, 20);
+      } else {
+        this.writeBits(0b1111, 4);
+        const dh = Math.floor(dod / TWO_32);
+        this.writeBits64(dh >>> 0, (dod - dh * TWO_32) >>> 0, 64);
+      }
+      this.#writeVDelta(hi, lo);
+    }
+    this.#t = t;
+    this.#vHi = hi | 0;
+    this.#vLo = lo | 0;
+    const n1 = num + 1;
+    // The buffer may have moved while writing.
+    this.buf[this.off] = n1 >>> 8;
+    this.buf[this.off + 1] = n1 & 0xff;
+    // As a small integer when it is one (almost always), so the field is not a boxed double.
+    this.#tDelta = tDelta === (tDelta | 0) ? tDelta | 0 : tDelta;
+  }
+
+  #writeVDelta(hi: number, lo: number): void {
+    const dh = (hi ^ this.#vHi) >>> 0;
+    const dl = (lo ^ this.#vLo) >>> 0;
+    if (dh === 0 && dl === 0) {
+      this.writeBit(0);
+      return;
+    }
+    this.writeBit(1);
+    let leading = dh !== 0 ? Math.clz32(dh) : 32 + Math.clz32(dl);
+    const trailing = dl !== 0 ? ctz32(dl) : 32 + ctz32(dh);
+    // The 5-bit field caps leading zeros at 31.
+    if (leading >= 32) leading = 31;
+    if (this.#leading !== NO_WINDOW && leading >= this.#leading && trailing >= this.#trailing) {
+      this.writeBit(0);
+      this.#writeShifted(dh, dl, this.#trailing, 64 - this.#leading - this.#trailing);
+      return;
+    }
+    this.#leading = leading;
+    this.#trailing = trailing;
+    this.writeBit(1);
+    this.writeBits(leading, 5);
+    const sigbits = 64 - leading - trailing;
+    // 64 significant bits do not fit 6 bits; 0 stands for 64 (0 never occurs otherwise).
+    this.writeBits(sigbits & 0x3f, 6);
+    this.#writeShifted(dh, dl, trailing, sigbits);
+  }
+
+  /** Writes the n low bits of (hi:lo >>> shift). */
+  #writeShifted(hi: number, lo: number, shift: number, n: number): void {
+    let sh: number;
+    let sl: number;
+    if (shift === 0) {
+      sh = hi;
+      sl = lo;
+    } else if (shift < 32) {
+      sl = ((lo >>> shift) | (hi << (32 - shift))) >>> 0;
+      sh = hi >>> shift;
+    } else {
+      sl = hi >>> (shift - 32);
+      sh = 0;
+    }
+    this.writeBits64(sh, sl, n);
+  }
+
+  /** Writes x as a Go varint, byte by byte through writeByte (x within ±2^52). */
+  #writeVarintBytes(x: number): void {
+    this.#writeUvarintBytes(x >= 0 ? 2 * x : -2 * x - 1);
+  }
+
+  /**
+   * Writes x as a Go uvarint through writeByte. A negative x (a delta that
+   * went backwards) is written as its 64-bit two's complement, as Go's
+   * uint64(t - a.t) does.
+   */
+  #writeUvarintBytes(x: number): void {
+    if (x >= 0) {
+      let v = x;
+      while (v >= 0x80) {
+        this.writeByte((v % 128) | 0x80);
+        v = Math.floor(v / 128);
+      }
+      this.writeByte(v);
+      return;
+    }
+    const hS = Math.floor(x / TWO_32);
+    let h = hS >>> 0;
+    let l = (x - hS * TWO_32) >>> 0;
+    while (h !== 0 || l >= 0x80) {
+      this.writeByte((l & 0x7f) | 0x80);
+      l = ((l >>> 7) | (h << 25)) >>> 0;
+      h >>>= 7;
+    }
+    this.writeByte(l);
+  }
 }
 
 /**
- * Appends samples to an XORChunk. Timestamps are integer ms in increasing
- * order (the caller checks order; Prometheus cuts a new chunk instead of
- * appending out of order). Values keep their exact bits, -0 and ±Inf
- * included; a NaN is written as Go's math.NaN(), and a stale marker as
- * Prometheus's stale NaN 0x7ff0000000000002. Allocation-free per sample
- * unless the buffer grows.
+ * Appends samples to an XORChunk (see XORChunk for the encoding rules);
+ * the encoder state lives in the chunk. Get one from XORChunk.appender().
  */
 export class XORAppender {
-  readonly #b: BitWriter;
-  #t: number;
-  #tDelta: number;
-  #vHi: number;
-  #vLo: number;
-  #leading: number;
-  #trailing: number;
+  readonly #c: XORChunk;
 
-  /** An appender over a chunk's bit stream, in the empty-chunk state. Get one from XORChunk.appender(). */
-  constructor(w: BitWriter) {
-    this.#b = w;
-    this.#t = 0;
-    this.#tDelta = 0;
-    this.#vHi = 0;
-    this.#vLo = 0;
-    this.#leading = NO_WINDOW;
-    this.#trailing = 0;
-  }
-
-  /** Takes over the state an iterator reached at the end of a chunk. */
-  restore(it: XORIterator): void {
-    const n = this.#num();
-    this.#t = it.atT();
-    this.#tDelta = it.tDelta;
-    this.#vHi = it.vHi;
-    this.#vLo = it.vLo;
-    // NOTE: matches Prometheus: a reopened chunk reuses the iterator's
-    // window (0, 0 if none was read); only an empty chunk starts without one.
-    this.#leading = n === 0 ? NO_WINDOW : it.leading;
-    this.#trailing = it.trailing;
-  }
-
-  #num(): number {
-    const b = this.#b.buf;
-    return (b[0]! << 8) | b[1]!;
+  /** An appender continuing the chunk's encoder state. */
+  constructor(c: XORChunk) {
+    this.#c = c;
   }
 
   /**
@@ -173,133 +352,18 @@ export class XORAppender {
       hi = floatBitsHi(v);
       lo = floatBitsLo(v);
     }
-    this.appendBits(t, hi, lo);
+    this.#c.appendBits(t, hi, lo);
   }
 
   /** Appends a sample whose value is given as its exact IEEE 754 bits hi:lo (unsigned halves). */
   appendBits(t: number, hi: number, lo: number): void {
-    const b = this.#b;
-    const num = this.#num();
-    if (num >= MAX_XOR_SAMPLES) throw new Error("BUG: XOR chunk is full (65535 samples)");
-    let tDelta = 0;
-    if (num === 0) {
-      writeVarintBytes(b, t);
-      b.writeBits64(hi, lo, 64);
-    } else if (num === 1) {
-      tDelta = t - this.#t;
-      writeUvarintBytes(b, tDelta);
-      this.#writeVDelta(hi, lo);
-    } else {
-      tDelta = t - this.#t;
-      const dod = tDelta - this.#tDelta;
-      // Buckets: dod in (-2^(n-1), 2^(n-1)] takes n bits after the prefix.
-      if (dod === 0) {
-        b.writeBit(0);
-      } else if (dod >= -8191 && dod <= 8192) {
-        b.writeBits(0b10, 2);
-        b.writeBits(dod & 0x3fff, 14);
-      } else if (dod >= -65535 && dod <= 65536) {
-        b.writeBits(0b110, 3);
-        b.writeBits(dod & 0x1ffff, 17);
-      } else if (dod >= -524287 && dod <= 524288) {
-        b.writeBits(0b1110, 4);
-        b.writeBits(dod & 0xfffff, 20);
-      } else {
-        b.writeBits(0b1111, 4);
-        const dh = Math.floor(dod / TWO_32);
-        b.writeBits64(dh >>> 0, (dod - dh * TWO_32) >>> 0, 64);
-      }
-      this.#writeVDelta(hi, lo);
-    }
-    this.#t = t;
-    this.#vHi = hi;
-    this.#vLo = lo;
-    const n1 = num + 1;
-    b.buf[0] = n1 >>> 8;
-    b.buf[1] = n1 & 0xff;
-    this.#tDelta = tDelta;
-  }
-
-  #writeVDelta(hi: number, lo: number): void {
-    const b = this.#b;
-    const dh = (hi ^ this.#vHi) >>> 0;
-    const dl = (lo ^ this.#vLo) >>> 0;
-    if (dh === 0 && dl === 0) {
-      b.writeBit(0);
-      return;
-    }
-    b.writeBit(1);
-    let leading = dh !== 0 ? Math.clz32(dh) : 32 + Math.clz32(dl);
-    const trailing = dl !== 0 ? ctz32(dl) : 32 + ctz32(dh);
-    // The 5-bit field caps leading zeros at 31.
-    if (leading >= 32) leading = 31;
-    if (this.#leading !== NO_WINDOW && leading >= this.#leading && trailing >= this.#trailing) {
-      b.writeBit(0);
-      writeShifted(b, dh, dl, this.#trailing, 64 - this.#leading - this.#trailing);
-      return;
-    }
-    this.#leading = leading;
-    this.#trailing = trailing;
-    b.writeBit(1);
-    b.writeBits(leading, 5);
-    const sigbits = 64 - leading - trailing;
-    // 64 significant bits do not fit 6 bits; 0 stands for 64 (0 never occurs otherwise).
-    b.writeBits(sigbits & 0x3f, 6);
-    writeShifted(b, dh, dl, trailing, sigbits);
+    this.#c.appendBits(t, hi, lo);
   }
 }
 
 /** Count of trailing zero bits of a non-zero uint32. */
 function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
-}
-
-/** Writes the n low bits of (hi:lo >>> shift). */
-function writeShifted(b: BitWriter, hi: number, lo: number, shift: number, n: number): void {
-  let sh: number;
-  let sl: number;
-  if (shift === 0) {
-    sh = hi;
-    sl = lo;
-  } else if (shift < 32) {
-    sl = ((lo >>> shift) | (hi << (32 - shift))) >>> 0;
-    sh = hi >>> shift;
-  } else {
-    sl = hi >>> (shift - 32);
-    sh = 0;
-  }
-  b.writeBits64(sh, sl, n);
-}
-
-/** Writes x as a Go varint, byte by byte through writeByte (x within ±2^52). */
-function writeVarintBytes(b: BitWriter, x: number): void {
-  writeUvarintBytes(b, x >= 0 ? 2 * x : -2 * x - 1);
-}
-
-/**
- * Writes x as a Go uvarint through writeByte. A negative x (a delta that
- * went backwards) is written as its 64-bit two's complement, as Go's
- * uint64(t - a.t) does.
- */
-function writeUvarintBytes(b: BitWriter, x: number): void {
-  if (x >= 0) {
-    let v = x;
-    while (v >= 0x80) {
-      b.writeByte((v % 128) | 0x80);
-      v = Math.floor(v / 128);
-    }
-    b.writeByte(v);
-    return;
-  }
-  const hS = Math.floor(x / TWO_32);
-  let h = hS >>> 0;
-  let l = (x - hS * TWO_32) >>> 0;
-  while (h !== 0 || l >= 0x80) {
-    b.writeByte((l & 0x7f) | 0x80);
-    l = ((l >>> 7) | (h << 25)) >>> 0;
-    h >>>= 7;
-  }
-  b.writeByte(l);
 }
 
 /**

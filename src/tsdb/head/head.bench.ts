@@ -14,6 +14,12 @@
  *     commits of one sample per series, with refs cached as the scrape
  *     loop does and with ref 0 (labels looked up each time, as a
  *     remote-write receiver without a ref cache); samples per CPU-second.
+ * (d) Steady scraping: SCRAPE_SERIES series in targets of 1000, one
+ *     appender per target and all of a round's appenders open at once (as
+ *     the scrape loops), refs cached, after WARM_ROUNDS rounds: samples per
+ *     CPU-second over SCRAPE_ROUNDS rounds, then the bytes allocated per
+ *     sample over as many more (V8's sampling heap profiler, counting the
+ *     objects minor and major GCs collected: the garbage the head makes).
  *
  * CPU times are what count: the machine may be shared.
  */
@@ -21,6 +27,7 @@ import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { Session } from "node:inspector/promises";
 import { fileURLToPath } from "node:url";
 import { Labels } from "../../model/index.ts";
 import { Encbuf } from "../encoding/index.ts";
@@ -45,6 +52,11 @@ const RECORD_SERIES = envInt("RECORD_SERIES", 50_000);
 const APPEND_SERIES = envInt("APPEND_SERIES", 10_000);
 const APPEND_SCRAPES = envInt("APPEND_SCRAPES", 200);
 const SCRAPE_MS = 15_000;
+const SCRAPE_SERIES = envInt("SCRAPE_SERIES", 50_000);
+const SCRAPE_ROUNDS = envInt("SCRAPE_ROUNDS", 100);
+const WARM_ROUNDS = 30;
+/** Series per target (per appender) in (d). */
+const TARGET_SERIES = 1000;
 
 function log(msg: string): void {
   process.stdout.write(`[head bench] ${msg}\n`);
@@ -173,11 +185,74 @@ async function benchAppend(): Promise<void> {
   }
 }
 
+/** Profile nodes as the inspector reports them (HeapProfiler.SamplingHeapProfileNode). */
+interface HeapProfileNode {
+  selfSize: number;
+  children: HeapProfileNode[];
+}
+
+function totalSize(n: HeapProfileNode): number {
+  let s = n.selfSize;
+  for (const c of n.children) s += totalSize(c);
+  return s;
+}
+
+async function benchScrape(): Promise<void> {
+  const head = new Head();
+  const lsets: Labels[] = [];
+  for (let i = 0; i < SCRAPE_SERIES; i++) {
+    const target = Math.floor(i / TARGET_SERIES);
+    lsets.push(Labels.fromStrings("__name__", `scrape_metric_${i % 50}`, "instance", `host-${target}:9100`, "job", "bench", "series", String(i)));
+  }
+  const refs = new Float64Array(SCRAPE_SERIES);
+  const values = new Float64Array(SCRAPE_SERIES);
+  let t = Math.floor(Date.now() / SCRAPE_MS) * SCRAPE_MS - (WARM_ROUNDS + 2 * SCRAPE_ROUNDS) * SCRAPE_MS;
+  const round = async (): Promise<void> => {
+    t += SCRAPE_MS;
+    const apps = [];
+    for (let from = 0; from < SCRAPE_SERIES; from += TARGET_SERIES) apps.push(head.appender());
+    for (let k = 0; k < apps.length; k++) {
+      const app = apps[k]!;
+      const to = Math.min((k + 1) * TARGET_SERIES, SCRAPE_SERIES);
+      for (let i = k * TARGET_SERIES; i < to; i++) {
+        // Counters with varied increments, so values take the usual XOR paths.
+        values[i] = values[i]! + 1 + (i & 15) * 0.25;
+        const r = app.append(refs[i]!, lsets[i]!, t, values[i]!);
+        if (r === 0) throw new Error("BUG: sample rejected");
+        refs[i] = r;
+      }
+    }
+    for (const app of apps) await app.commit();
+  };
+  for (let r = 0; r < WARM_ROUNDS; r++) await round();
+  const cpu0 = process.cpuUsage();
+  for (let r = 0; r < SCRAPE_ROUNDS; r++) await round();
+  const cpu = process.cpuUsage(cpu0);
+  const samples = SCRAPE_ROUNDS * SCRAPE_SERIES;
+  const rate = samples / ((cpu.user + cpu.system) / 1e6);
+  const session = new Session();
+  session.connect();
+  await session.post("HeapProfiler.enable");
+  await session.post("HeapProfiler.startSampling", {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  for (let r = 0; r < SCRAPE_ROUNDS; r++) await round();
+  const { profile } = await session.post("HeapProfiler.stopSampling");
+  session.disconnect();
+  const perSample = totalSize(profile.head as HeapProfileNode) / samples;
+  log(
+    `(d) steady scraping, ${SCRAPE_SERIES} series in appenders of ${TARGET_SERIES}: ${Math.round(rate).toLocaleString("en-US")} samples per CPU-second, ${perSample.toFixed(0)} B allocated per sample (the bench's own calls included)`,
+  );
+}
+
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "promstack-head-bench-"));
 try {
   const only = process.argv[2];
   if (only === undefined || only === "replay") await benchReplay(work);
   if (only === undefined || only === "append") await benchAppend();
+  if (only === undefined || only === "scrape") await benchScrape();
 } finally {
   fs.rmSync(work, { recursive: true, force: true });
 }

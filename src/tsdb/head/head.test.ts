@@ -315,3 +315,82 @@ test("truncateMemory yields; series and samples committed meanwhile stay and cou
   assert.deepEqual(await q.labelValues("__name__"), ["late"]);
   assert.deepEqual(await q.labelValues("id"), []);
 });
+
+test("appender batches are reused: no samples, series or pending marks leak into the next appender", async () => {
+  const head = new Head();
+  const a = Labels.fromObject({ __name__: "a" });
+  const b = Labels.fromObject({ __name__: "b" });
+  const read = async (l: Labels): Promise<number[]> => {
+    const set = await (await head.querier(0, 1_000_000)).select(false, null, new Matcher(MatchType.Equal, "__name__", l.get("__name__")));
+    assert.ok(set.next());
+    const it = set.at().iterator();
+    const out: number[] = [];
+    while (it.next() === ValueType.Float) out.push(it.atT(), it.atF());
+    return out;
+  };
+  const app1 = head.appender();
+  app1.append(0, a, 1000, 1);
+  app1.append(0, b, 1000, 1);
+  await app1.commit();
+  const app2 = head.appender();
+  assert.notEqual(app2.append(0, a, 2000, 2), 0);
+  app2.rollback();
+  // app2's batch now serves app3: the rolled back sample is gone, and so is its pending mark on a.
+  const app3 = head.appender();
+  assert.notEqual(app3.append(0, a, 2000, 7), 0, "not a duplicate of the rolled back sample");
+  assert.notEqual(app3.append(0, b, 3000, 3), 0);
+  await assert.rejects(app1.commit(), /closed appender/);
+  assert.throws(() => app2.append(0, a, 2500, 1), /closed appender/);
+  await app3.commit();
+  assert.deepEqual(await read(a), [1000, 1, 2000, 7]);
+  assert.deepEqual(await read(b), [1000, 1, 3000, 3]);
+  assert.equal(head.stats.samplesAppended, 4);
+  // Many appenders at once (one per scrape loop), then all committed: each gets its own batch.
+  const apps = Array.from({ length: 40 }, () => head.appender());
+  apps.forEach((app, i) => app.append(0, Labels.fromObject({ __name__: "c", i: String(i) }), 5000, i));
+  for (const app of apps) await app.commit();
+  assert.equal(head.stats.samplesAppended, 44);
+  assert.equal(head.numSeries, 42);
+});
+
+test("head chunks live in the head's arena: a query keeps the samples of a chunk cut and reused meanwhile", async () => {
+  const head = new Head({ samplesPerChunk: 8 });
+  const l = Labels.fromObject({ __name__: "x" });
+  await appendSeries(head, l, 5, 1000);
+  const set = await (await head.querier(0, 4000)).select(false, null);
+  assert.ok(set.next());
+  const it = set.at().iterator();
+  assert.equal(it.next(), ValueType.Float);
+  // Cut the head chunk (its region goes back to the arena), then fill the arena's small regions with other series.
+  await appendSeries(head, l, 40, 1000, 5000);
+  const app = head.appender();
+  for (let i = 0; i < 500; i++) app.append(0, Labels.fromObject({ __name__: "y", i: String(i) }), 100_000, 1e9 + i);
+  await app.commit();
+  const got: number[] = [it.atT()];
+  while (it.next() === ValueType.Float) got.push(it.atT());
+  assert.deepEqual(got, [0, 1000, 2000, 3000, 4000]);
+  assert.ok(head.chunkArena.slabs >= 1);
+  await head.truncateMemory(Number.MAX_SAFE_INTEGER);
+  assert.equal(head.numSeries, 0);
+  assert.ok(head.chunkArena.slabs <= 8, `one slab at most per region size once every chunk is gone, ${head.chunkArena.slabs} left`);
+});
+
+test("postings: interned labels share strings, and one names array per distinct list of names", () => {
+  const p = new MemPostings();
+  const decoded = (obj: Record<string, string>) => Labels.fromObject(JSON.parse(JSON.stringify(obj)) as Record<string, string>);
+  const a = p.add(1, decoded({ __name__: "up", job: "a" }), true);
+  const b = p.add(2, decoded({ __name__: "up", job: "b" }), true);
+  const c = p.add(3, decoded({ __name__: "up", job: "a", zone: "z" }), true);
+  const d = p.add(4, decoded({ __name__: "down", job: "a" }), true);
+  assert.deepEqual(a, Labels.fromObject({ __name__: "up", job: "a" }));
+  assert.deepEqual(b, Labels.fromObject({ __name__: "up", job: "b" }));
+  assert.deepEqual(d, Labels.fromObject({ __name__: "down", job: "a" }));
+  assert.equal(a.names, b.names, "same names: one array");
+  assert.equal(a.names, d.names);
+  assert.notEqual(a.names, c.names, "other names: another array");
+  assert.notEqual(a.values, b.values);
+  assert.equal(p.get("job", "a").length, 3);
+  // Without intern the labels are kept as given.
+  const given = Labels.fromObject({ __name__: "up", job: "c" });
+  assert.equal(p.add(5, given), given);
+});

@@ -11,6 +11,7 @@ import {
   type SeriesRef,
   type SeriesSet,
 } from "../../storage/index.ts";
+import { ChunkArena } from "../chunkenc/index.ts";
 import { DecodeError, Decbuf, Encbuf, floatFromBits, isStaleNaNBits } from "../encoding/index.ts";
 import { TimeSlice, nopLogger, sortCooperative, type Logger } from "../../util/index.ts";
 import {
@@ -36,6 +37,7 @@ import {
 } from "../wal/index.ts";
 import { MemChunkStore, type ChunkDiskMapper, type HeadChunkStore, type LoadedHeadChunk } from "./chunk-disk-mapper.ts";
 import { MemPostings, postingsForMatchers } from "./postings.ts";
+import { RefIndex } from "./ref-index.ts";
 import { HeadSeries, MemSeries, OOOSamples, bits, valueBits } from "./series.ts";
 
 /** Series created, samples applied or refs visited between two TimeSlice.due() checks. */
@@ -66,6 +68,63 @@ function sameLabels(a: Labels, b: Labels): boolean {
   const bv = b.values;
   for (let i = 0; i < an.length; i++) if (an[i] !== bn[i] || av[i] !== bv[i]) return false;
   return true;
+}
+
+/**
+ * Most sample capacity (summed over batches) a head keeps for reuse: 2^19
+ * samples, about 17 MB. As many batches as appenders run at once (a
+ * scrape loop each) are reused, up to that.
+ */
+const POOLED_SAMPLES = 1 << 19;
+
+/**
+ * The buffers of one appender's batch. A head hands them to its appenders
+ * and takes them back on commit or rollback, so steady appending (a scrape
+ * every interval, each through a new appender) allocates no arrays per
+ * commit.
+ */
+export class AppendBatch {
+  /** The samples, in append order. */
+  readonly samples: RefSamples;
+  /**
+   * sampleSeries[i] is the series of samples[i], so commit applies them
+   * without looking them up again. The array is never shrunk: entries
+   * from samples.length on are null.
+   */
+  readonly sampleSeries: (MemSeries | null)[];
+  /** Series whose series record this batch logs. */
+  readonly newSeries: MemSeries[];
+
+  constructor() {
+    this.samples = new RefSamples(256);
+    this.sampleSeries = [];
+    this.newSeries = [];
+  }
+
+  /** Samples the buffers hold without growing. */
+  get capacity(): number {
+    return this.samples.refs.length;
+  }
+
+  /** Adds a sample of series s. */
+  push(s: MemSeries, t: number, v: number, stale: boolean): void {
+    const i = this.samples.length;
+    this.samples.push(s.ref, t, v, stale);
+    this.sampleSeries[i] = s;
+  }
+
+  /** Drops the samples, keeping the buffers (and no references to their series). */
+  clearSamples(): void {
+    const ss = this.sampleSeries;
+    for (let i = 0; i < this.samples.length; i++) ss[i] = null;
+    this.samples.clear();
+  }
+
+  /** Empties the batch, keeping its buffers. */
+  clear(): void {
+    this.clearSamples();
+    this.newSeries.length = 0;
+  }
 }
 
 /** Default chunk range: 2h, Prometheus's minimum block duration. */
@@ -181,6 +240,8 @@ export class Head implements Appendable, Queryable {
   readonly chunkRange: number;
   readonly samplesPerChunk: number;
   readonly chunkStore: HeadChunkStore;
+  /** Where the series' open chunks keep their bytes. */
+  readonly chunkArena: ChunkArena;
   /** Out-of-order window in ms; 0 disables out-of-order samples. */
   oooTimeWindow: number;
   /** Series holding out-of-order samples. */
@@ -192,7 +253,8 @@ export class Head implements Appendable, Queryable {
   readonly #logger: Logger;
   /** Series by hashLabels() of their labels; the rare collisions share an array. */
   readonly #byHash: Map<number, MemSeries | MemSeries[]>;
-  readonly #byRef: Map<number, MemSeries>;
+  /** Series by ref: refs are allocated sequentially, so a paged array, not a hash map. */
+  readonly #byRef: RefIndex<MemSeries>;
   readonly postings: MemPostings;
   #lastRef: number;
   #wal: Wlog | null;
@@ -209,12 +271,17 @@ export class Head implements Appendable, Queryable {
   readonly #replayRefs: Map<number, MemSeries>;
   /** Deleted intervals by series ref (deleteSeries), applied on read and when persisting. */
   readonly tombstones: MemTombstones;
+  /** Empty appender batches for reuse. */
+  readonly #batches: AppendBatch[];
+  /** Sample capacity of #batches. */
+  #pooledSamples: number;
 
   constructor(opts: HeadOptions = {}) {
     this.stats = new HeadStats();
     this.chunkRange = opts.chunkRangeMs ?? DEFAULT_CHUNK_RANGE_MS;
     this.samplesPerChunk = opts.samplesPerChunk ?? DEFAULT_SAMPLES_PER_CHUNK;
     this.chunkStore = opts.chunkStore ?? new MemChunkStore();
+    this.chunkArena = new ChunkArena();
     this.oooTimeWindow = opts.outOfOrderTimeWindowMs ?? 0;
     this.#oooSeries = new Set();
     this.#wbl = null;
@@ -222,7 +289,7 @@ export class Head implements Appendable, Queryable {
     this.#stored = null;
     this.#logger = opts.logger ?? nopLogger;
     this.#byHash = new Map();
-    this.#byRef = new Map();
+    this.#byRef = new RefIndex();
     this.postings = new MemPostings();
     this.#lastRef = 0;
     this.#wal = null;
@@ -234,6 +301,24 @@ export class Head implements Appendable, Queryable {
     this.#refSeries = [];
     this.#replayRefs = new Map();
     this.tombstones = new MemTombstones();
+    this.#batches = [];
+    this.#pooledSamples = 0;
+  }
+
+  /** An empty batch for an appender: a reused one when available. */
+  takeBatch(): AppendBatch {
+    const b = this.#batches.pop();
+    if (b === undefined) return new AppendBatch();
+    this.#pooledSamples -= b.capacity;
+    return b;
+  }
+
+  /** Takes back a batch its appender is done with (committed or rolled back); b is cleared. */
+  returnBatch(b: AppendBatch): void {
+    b.clear();
+    if (this.#pooledSamples + b.capacity > POOLED_SAMPLES) return;
+    this.#batches.push(b);
+    this.#pooledSamples += b.capacity;
   }
 
   /** Makes commits write to wal first (null: no WAL, commits are in memory only). */
@@ -370,7 +455,9 @@ export class Head implements Appendable, Queryable {
   /** Number of chunks held, complete and open (head_chunks). Walks every series. */
   get numChunks(): number {
     let n = 0;
-    for (const s of this.#byRef.values()) n += s.numChunks;
+    this.#byRef.forEach((s) => {
+      n += s.numChunks;
+    });
     return n;
   }
 
@@ -411,7 +498,7 @@ export class Head implements Appendable, Queryable {
     const intern = ref !== 0;
     if (ref === 0) ref = ++this.#lastRef;
     else if (ref > this.#lastRef) this.#lastRef = ref;
-    const s = new MemSeries(ref, this.postings.add(ref, lset, intern), h, this.chunkStore);
+    const s = new MemSeries(ref, this.postings.add(ref, lset, intern), h, this.chunkStore, this.chunkArena);
     if (e === undefined) this.#byHash.set(h, s);
     else if (Array.isArray(e)) e.push(s);
     else this.#byHash.set(h, [e, s]);
@@ -449,7 +536,7 @@ export class Head implements Appendable, Queryable {
    * sampleSeries[i] is the series of sample i. A WAL write error throws
    * StorageError and nothing is applied.
    */
-  commitBatch(newSeries: MemSeries[], samples: RefSamples, sampleSeries: readonly MemSeries[]): void {
+  commitBatch(newSeries: readonly MemSeries[], samples: RefSamples, sampleSeries: readonly (MemSeries | null)[]): void {
     const wal = this.#wal;
     if (wal !== null) {
       const recs: Uint8Array[] = [];
@@ -484,7 +571,7 @@ export class Head implements Appendable, Queryable {
    * replays them), else counted and dropped; committed out-of-order
    * samples are then logged to the WBL.
    */
-  #applySamples(b: RefSamples, series: readonly MemSeries[] | null, from: number, to: number): void {
+  #applySamples(b: RefSamples, series: readonly (MemSeries | null)[] | null, from: number, to: number): void {
     const { refs, ts, vs, stale } = b;
     const replay = series === null;
     const st = this.stats;
@@ -743,7 +830,7 @@ export class Head implements Appendable, Queryable {
     this.#appliedMinTime = Number.POSITIVE_INFINITY;
     let minTime = Number.POSITIVE_INFINITY;
     const dead = new Map<number, Labels>();
-    const all = [...this.#byRef.values()];
+    const all = this.#byRef.values();
     for (let i = 0; i < all.length; i++) {
       if (i % CHECK_EVERY === 0 && slice.due()) await slice.yield();
       const s = all[i]!;
@@ -795,10 +882,8 @@ export class Head implements Appendable, Queryable {
  */
 export class HeadAppender implements Appender {
   readonly #head: Head;
-  readonly #samples: RefSamples;
-  /** The series of each sample of #samples: commit applies them without looking them up again. */
-  readonly #sampleSeries: MemSeries[];
-  readonly #series: MemSeries[];
+  /** The samples and series of this batch (the head's, returned on commit or rollback). */
+  readonly #batch: AppendBatch;
   #minValidTime: number;
   #closed: boolean;
   /** Why the last append() returned 0 (RejectReason.None after an accepted sample). */
@@ -806,9 +891,7 @@ export class HeadAppender implements Appender {
 
   constructor(head: Head) {
     this.#head = head;
-    this.#samples = new RefSamples(256);
-    this.#sampleSeries = [];
-    this.#series = [];
+    this.#batch = head.takeBatch();
     // NOTE: matches Prometheus's initAppender: an empty head takes the first sample's time as its start.
     this.#minValidTime = head.maxTime === Number.NEGATIVE_INFINITY ? Number.NaN : head.appendableMinValidTime();
     this.#closed = false;
@@ -837,7 +920,7 @@ export class HeadAppender implements Appender {
     if (!s.logged && s.logOwner !== this) {
       // Whichever appender commits (or rolls back) first logs the series record.
       s.logOwner = this;
-      this.#series.push(s);
+      this.#batch.newSeries.push(s);
     }
     valueBits(v, opts?.stale === true);
     // The newest sample this series would have after this batch so far.
@@ -852,8 +935,7 @@ export class HeadAppender implements Appender {
       }
       if (t >= head.maxTime - window) {
         // Out of order within the window: kept apart at commit; the newest pending sample stays.
-        this.#samples.push(s.ref, t, v, opts?.stale === true);
-        this.#sampleSeries.push(s);
+        this.#batch.push(s, t, v, opts?.stale === true);
         this.lastReject = RejectReason.None;
         return s.ref;
       }
@@ -869,7 +951,8 @@ export class HeadAppender implements Appender {
         this.lastReject = RejectReason.OutOfOrder;
         return 0;
       }
-      if (bits.hi !== hi || bits.lo !== lo) {
+      // xor compares the bits whether stored signed (pending) or unsigned.
+      if (((bits.hi ^ hi) | (bits.lo ^ lo)) !== 0) {
         head.stats.duplicateSamples++;
         this.lastReject = RejectReason.Duplicate;
         return 0;
@@ -880,21 +963,28 @@ export class HeadAppender implements Appender {
     }
     s.pendingOwner = this;
     s.pendingT = t;
-    s.pendingHi = bits.hi;
-    s.pendingLo = bits.lo;
-    this.#samples.push(s.ref, t, v, opts?.stale === true);
-    this.#sampleSeries.push(s);
+    s.pendingHi = bits.hi | 0;
+    s.pendingLo = bits.lo | 0;
+    this.#batch.push(s, t, v, opts?.stale === true);
     this.lastReject = RejectReason.None;
     return s.ref;
   }
 
+  /** Clears the pending marks this appender's samples put on their series. */
+  #unpend(): void {
+    const b = this.#batch;
+    const ss = b.sampleSeries;
+    for (let i = 0; i < b.samples.length; i++) {
+      const s = ss[i]!;
+      if (s.pendingOwner === this) s.pendingOwner = null;
+    }
+  }
+
+  /** Closes the appender and gives its batch back to the head. */
   #release(): void {
-    const ss = this.#sampleSeries;
-    for (let i = 0; i < ss.length; i++) if (ss[i]!.pendingOwner === this) ss[i]!.pendingOwner = null;
-    this.#samples.clear();
-    ss.length = 0;
-    this.#series.length = 0;
+    this.#unpend();
     this.#closed = true;
+    this.#head.returnBatch(this.#batch);
   }
 
   /**
@@ -905,7 +995,8 @@ export class HeadAppender implements Appender {
   async commit(): Promise<void> {
     if (this.#closed) throw new StorageError("commit of a closed appender");
     try {
-      this.#head.commitBatch(this.#series, this.#samples, this.#sampleSeries);
+      const b = this.#batch;
+      this.#head.commitBatch(b.newSeries, b.samples, b.sampleSeries);
       this.#head.stats.commits++;
     } finally {
       this.#release();
@@ -919,9 +1010,11 @@ export class HeadAppender implements Appender {
    */
   rollback(): void {
     if (this.#closed) return;
-    this.#samples.clear();
+    const b = this.#batch;
+    this.#unpend();
+    b.clearSamples();
     try {
-      if (this.#series.length > 0) this.#head.commitBatch(this.#series, this.#samples, []);
+      if (b.newSeries.length > 0) this.#head.commitBatch(b.newSeries, b.samples, b.sampleSeries);
     } finally {
       this.#release();
     }

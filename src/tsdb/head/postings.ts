@@ -9,6 +9,8 @@ import type { TimeSlice } from "../../util/index.ts";
 export type Postings = readonly number[];
 
 const EMPTY: Postings = [];
+/** Distinct label name lists MemPostings keeps for sharing before it starts over. */
+const NAME_LISTS = 4096;
 
 /** The series of one label value, and the value's string every series with it shares. */
 class ValuePostings {
@@ -42,10 +44,13 @@ class NamePostings {
 export class MemPostings {
   readonly #m: Map<string, NamePostings>;
   readonly #all: number[];
+  /** Name lists of interned labels by their names joined, shared by series with the same names (up to NAME_LISTS). */
+  readonly #nameLists: Map<string, string[]>;
 
   constructor() {
     this.#m = new Map();
     this.#all = [];
+    this.#nameLists = new Map();
   }
 
   /**
@@ -90,12 +95,26 @@ export class MemPostings {
    * increasing; others are inserted in order. Returns lset, or with
    * `intern` labels equal to it made of the index's strings, so that the
    * series shares them with every other series with the same names and
-   * values (for labels nobody else holds, such as those decoded from the WAL).
+   * values (for labels nobody else holds, such as those decoded from the
+   * WAL); series with the same label names share one array of them too.
    */
   add(ref: number, lset: Labels, intern = false): Labels {
     insertSorted(this.#all, ref);
     const n = lset.names.length;
-    const names = intern ? new Array<string>(n) : null;
+    let names: string[] | null = null;
+    let sharedNames = false;
+    if (intern) {
+      const key = lset.names.join("\xff");
+      const shared = this.#nameLists.get(key);
+      if (shared !== undefined) {
+        names = shared;
+        sharedNames = true;
+      } else {
+        names = new Array<string>(n);
+        if (this.#nameLists.size >= NAME_LISTS) this.#nameLists.clear();
+        this.#nameLists.set(key, names);
+      }
+    }
     const values = intern ? new Array<string>(n) : null;
     for (let i = 0; i < n; i++) {
       const name = lset.names[i]!;
@@ -106,7 +125,7 @@ export class MemPostings {
       if (vp === undefined) np.byValue.set(value, (vp = new ValuePostings(value, ref)));
       else insertSorted(vp.refs, ref);
       if (names !== null) {
-        names[i] = np.name;
+        if (!sharedNames) names[i] = np.name;
         values![i] = vp.value;
       }
     }

@@ -1,7 +1,7 @@
 import type { Labels } from "../../model/index.ts";
 import type { Series, SeriesIterator } from "../../storage/index.ts";
 import { ValueType } from "../../storage/index.ts";
-import { XORChunk, XORIterator, type XORAppender } from "../chunkenc/index.ts";
+import { XORChunk, XORIterator, type ChunkArena } from "../chunkenc/index.ts";
 import { TombstoneIterator, type Interval } from "../tombstones/index.ts";
 import { GO_NAN_HI, GO_NAN_LO, STALE_NAN_HI, STALE_NAN_LO, floatBitsHi, floatBitsLo, floatFromBits, isStaleNaNBits } from "../encoding/index.ts";
 import type { HeadChunkStore } from "./chunk-disk-mapper.ts";
@@ -69,22 +69,21 @@ export class MemSeries {
   /** labels.hash as a signed 32-bit integer: the head's key for it, kept so removal need not rebuild the labels' key string. */
   readonly labelsHash: number;
   readonly store: HeadChunkStore;
+  /** Where the head chunk's bytes live. */
+  readonly arena: ChunkArena;
   /**
    * The complete chunks, oldest first, STRIDE numbers each: store ref,
    * then the time range (ms, inclusive). One array of doubles: no boxed
    * number per chunk.
    */
   #chunks: number[];
+  /** The open chunk, in the arena; it keeps the newest sample's time and value bits. */
   headChunk: XORChunk | null;
-  headApp: XORAppender | null;
   headMint: number;
   /** Time of the newest sample, -Infinity while the series has none. */
   headMaxt: number;
   /** Time at or after which the next sample starts a new chunk. */
   nextAt: number;
-  /** Bits of the newest sample's value (valid while headChunk is set). */
-  lastHi: number;
-  lastLo: number;
   /** Whether a series record for this series is in the WAL. */
   logged: boolean;
   /** The last appender that took on logging this series' record. */
@@ -92,24 +91,23 @@ export class MemSeries {
   /** The appender holding uncommitted samples of this series, and the newest of them. */
   pendingOwner: object | null;
   pendingT: number;
+  /** Value bits of the newest uncommitted sample as signed 32-bit integers (small integers, not boxed doubles). */
   pendingHi: number;
   pendingLo: number;
   /** Out-of-order samples not yet compacted into a block (null while none). */
   ooo: OOOSamples | null;
 
-  constructor(ref: number, labels: Labels, labelsHash: number, store: HeadChunkStore) {
+  constructor(ref: number, labels: Labels, labelsHash: number, store: HeadChunkStore, arena: ChunkArena) {
     this.ref = ref;
     this.labels = labels;
     this.labelsHash = labelsHash;
     this.store = store;
+    this.arena = arena;
     this.#chunks = NO_CHUNKS;
     this.headChunk = null;
-    this.headApp = null;
     this.headMint = Number.POSITIVE_INFINITY;
     this.headMaxt = Number.NEGATIVE_INFINITY;
     this.nextAt = Number.NEGATIVE_INFINITY;
-    this.lastHi = 0;
-    this.lastLo = 0;
     this.logged = false;
     this.logOwner = null;
     this.pendingOwner = null;
@@ -117,6 +115,16 @@ export class MemSeries {
     this.pendingHi = 0;
     this.pendingLo = 0;
     this.ooo = null;
+  }
+
+  /** High half of the bits of the newest sample's value (0 without a head chunk). */
+  get lastHi(): number {
+    return this.headChunk === null ? 0 : this.headChunk.lastHi;
+  }
+
+  /** Low half of the bits of the newest sample's value (0 without a head chunk). */
+  get lastLo(): number {
+    return this.headChunk === null ? 0 : this.headChunk.lastLo;
   }
 
   /** Number of complete chunks (in the store). */
@@ -197,8 +205,8 @@ export class MemSeries {
     }
     if (this.headChunk !== null && this.headMaxt < mint) {
       if (this.numCompleteChunks > 0) throw new Error("BUG: head chunk older than a complete chunk");
+      this.headChunk.release();
       this.headChunk = null;
-      this.headApp = null;
       this.headMint = Number.POSITIVE_INFINITY;
     }
     return this.numCompleteChunks === 0 && this.headChunk === null && this.ooo === null;
@@ -206,11 +214,11 @@ export class MemSeries {
 
   #cut(t: number, chunkRange: number): void {
     if (this.headChunk !== null) {
-      // The full chunk goes to the store; only its ref stays.
-      this.#pushChunk(this.store.write(this.ref, this.headMint, this.headMaxt, this.headChunk.bytes()), this.headMint, this.headMaxt);
+      // The full chunk goes to the store (which copies it); only its ref stays.
+      this.#pushChunk(this.store.write(this.ref, this.headMint, this.headMaxt, this.headChunk.view()), this.headMint, this.headMaxt);
+      this.headChunk.release();
     }
-    this.headChunk = XORChunk.create();
-    this.headApp = this.headChunk.appender();
+    this.headChunk = XORChunk.create(this.arena);
     this.headMint = t;
     this.nextAt = rangeForTimestamp(t, chunkRange);
   }
@@ -230,17 +238,15 @@ export class MemSeries {
       this.#cut(t, chunkRange);
       created = true;
     }
-    if (!created && this.headChunk!.bytes().length > MAX_BYTES_PER_XOR_CHUNK) {
+    if (!created && this.headChunk!.byteLength > MAX_BYTES_PER_XOR_CHUNK) {
       this.#cut(t, chunkRange);
       created = true;
     }
     const n = this.headChunk!.numSamples();
     if (n === samplesPerChunk / 4) this.nextAt = computeChunkEndTime(this.headMint, this.headMaxt, this.nextAt, 4);
     if (!created && (t >= this.nextAt || n >= samplesPerChunk * 2)) this.#cut(t, chunkRange);
-    this.headApp!.appendBits(t, hi, lo);
+    this.headChunk!.appendBits(t, hi, lo);
     this.headMaxt = t;
-    this.lastHi = hi;
-    this.lastLo = lo;
     return true;
   }
 }
