@@ -1,5 +1,5 @@
 import { Labels, isValidLabelName, quoteString } from "../../model/index.ts";
-import type { AggregateExpr, Expr } from "../parser/index.ts";
+import type { AggregateExpr, Expr, VectorSelector } from "../parser/index.ts";
 import { AnnotationText } from "./annotations.ts";
 import { type Evaluator, type NodeHelper, totalPoints } from "./evaluator.ts";
 import { formatFloatF, formatFloatG } from "../../util/index.ts";
@@ -99,7 +99,16 @@ export async function evalAggregate(ev: Evaluator, e: AggregateExpr): Promise<Ma
   }
   const originalNumSamples = ev.currentSamples;
   const params = await newFParams(ev, e.param);
-  const input = await ev.evalMatrix(unparen(e.expr));
+  const inner = unparen(e.expr);
+  if (inner.kind === "VectorSelector" && FOLDED_OPS.has(e.op)) {
+    const folded = await foldSelector(ev, e.op, grouping, e.without, inner);
+    if (folded !== null) {
+      ev.currentSamples = originalNumSamples + totalPoints(folded);
+      ev.ctx.updatePeak(ev.currentSamples);
+      return folded;
+    }
+  }
+  const input = await ev.evalMatrix(inner);
   const result = await rangeEvalAgg(ev, e, grouping, input, params);
   ev.currentSamples = originalNumSamples + totalPoints(result);
   ev.ctx.updatePeak(ev.currentSamples);
@@ -125,29 +134,18 @@ function countValues(
   return enh.out;
 }
 
-/** Per-group accumulators of the float aggregations, in parallel arrays. */
-class Groups {
+/** Per-group values of quantile at one step. */
+class QuantileGroups {
   readonly seen: Uint8Array;
-  readonly value: Float64Array;
-  readonly mean: Float64Array;
-  readonly kahanC: Float64Array;
-  readonly count: Float64Array;
-  readonly incrementalMean: Uint8Array;
   readonly dropName: Uint8Array;
-  /** Values of quantile, per group. */
   readonly values: Float64Array[];
   readonly nValues: Int32Array;
 
-  constructor(n: number, withValues: boolean) {
+  constructor(n: number) {
     this.seen = new Uint8Array(n);
-    this.value = new Float64Array(n);
-    this.mean = new Float64Array(n);
-    this.kahanC = new Float64Array(n);
-    this.count = new Float64Array(n);
-    this.incrementalMean = new Uint8Array(n);
     this.dropName = new Uint8Array(n);
-    this.values = withValues ? Array.from({ length: n }, () => new Float64Array(8)) : [];
-    this.nValues = new Int32Array(withValues ? n : 0);
+    this.values = Array.from({ length: n }, () => new Float64Array(8));
+    this.nValues = new Int32Array(n);
   }
 
   pushValue(g: number, f: number): void {
@@ -241,34 +239,31 @@ async function rangeEvalAgg(
   }
 
   if (isK) return aggregationK(ev, e, input, seriesToResult, numGroups, params);
+  if (op !== "quantile") return aggregateBySeries(ev, op, input, seriesToResult, result);
 
-  const g = new Groups(numGroups, op === "quantile");
-  const kahan = new Float64Array(2);
+  const g = new QuantileGroups(numGroups);
   for (let ts = ev.start; ts <= ev.end; ts += ev.interval) {
     const q = params.next();
     ctx.checkDone();
     if (ctx.shouldYield()) await ctx.yieldNow();
-    aggregateStep(ev, op, ts, q, input, seriesToResult, g, result, kahan);
+    quantileStep(ev, ts, q, input, seriesToResult, g, result);
   }
   return result.filter((s) => s.n > 0);
 }
 
 /**
- * One step of a float aggregation: folds the input samples at ts into
- * their groups, then appends each group's value to its result series.
- * Synchronous, so V8 optimizes it (async functions are not on-stack
- * replaced).
+ * One step of quantile: collects the input samples at ts per group, then
+ * appends each group's quantile to its result series. Synchronous, so V8
+ * optimizes it (async functions are not on-stack replaced).
  */
-function aggregateStep(
+function quantileStep(
   ev: Evaluator,
-  op: AggregateExpr["op"],
   ts: number,
   q: number,
   input: Matrix,
   seriesToResult: Int32Array,
-  g: Groups,
+  g: QuantileGroups,
   result: Matrix,
-  kahan: Float64Array,
 ): void {
   const numGroups = result.length;
   g.seen.fill(0);
@@ -279,115 +274,277 @@ function aggregateStep(
     const gi = seriesToResult[si]!;
     if (g.seen[gi] === 0) {
       g.seen[gi] = 1;
-      g.value[gi] = f;
-      g.mean[gi] = f;
-      g.kahanC[gi] = 0;
-      g.count[gi] = 1;
-      g.incrementalMean[gi] = 0;
       g.dropName[gi] = s.dropName ? 1 : 0;
-      switch (op) {
-        case "stdvar":
-        case "stddev":
-          g.value[gi] = Number.isNaN(f) || f === Infinity || f === -Infinity ? NaN : 0;
-          break;
-        case "quantile":
-          g.nValues[gi] = 0;
-          g.pushValue(gi, f);
-          break;
-        case "group":
-          g.value[gi] = 1;
-          break;
-        default:
-          break;
-      }
+      g.nValues[gi] = 0;
+    } else if (s.dropName) {
+      g.dropName[gi] = 1;
+    }
+    g.pushValue(gi, f);
+  }
+  for (let gi = 0; gi < numGroups; gi++) {
+    if (g.seen[gi] === 0) continue;
+    const out = result[gi]!;
+    out.push(ts, quantile(q, g.values[gi]!, g.nValues[gi]!));
+    out.dropName = g.dropName[gi] === 1;
+    ev.currentSamples++;
+  }
+  ev.checkSamples();
+}
+
+/**
+ * Accumulators of the float aggregations (all but quantile and the k
+ * ones) for a block of steps: one cell per group and step, at
+ * group * steps + (step - first step of the block), in parallel arrays.
+ */
+class Cells {
+  readonly steps: number;
+  readonly seen: Uint8Array;
+  readonly value: Float64Array;
+  readonly mean: Float64Array;
+  readonly kahanC: Float64Array;
+  readonly count: Float64Array;
+  readonly incrementalMean: Uint8Array;
+  readonly dropName: Uint8Array;
+
+  /** Cells for numGroups groups of `steps` steps each. */
+  constructor(numGroups: number, steps: number) {
+    const n = numGroups * steps;
+    this.steps = steps;
+    this.seen = new Uint8Array(n);
+    this.value = new Float64Array(n);
+    this.mean = new Float64Array(n);
+    this.kahanC = new Float64Array(n);
+    this.count = new Float64Array(n);
+    this.incrementalMean = new Uint8Array(n);
+    this.dropName = new Uint8Array(n);
+  }
+}
+
+/**
+ * Cells a float aggregation holds at most (about 2.5 MB of accumulators):
+ * more groups times steps are aggregated in blocks of steps, each block a
+ * pass over the input series.
+ */
+export const AGGREGATION_MAX_CELLS = 65_536;
+
+/**
+ * sum, avg, count, group, min, max, stddev and stdvar over all steps,
+ * series by series: each input series is walked once and folded into the
+ * cells of its group, instead of visiting every input series at every
+ * step. A cell sees its samples in input order, as in Prometheus's step by
+ * step evaluation, so the results are the same to the bit. With many
+ * groups the steps are split into blocks of at most
+ * AGGREGATION_MAX_CELLS cells.
+ */
+async function aggregateBySeries(
+  ev: Evaluator,
+  op: AggregateExpr["op"],
+  input: Matrix,
+  seriesToResult: Int32Array,
+  result: Matrix,
+): Promise<Matrix> {
+  const ctx = ev.ctx;
+  const steps = ev.numSteps;
+  const numGroups = result.length;
+  if (numGroups === 0) return [];
+  const blockSteps = Math.max(1, Math.min(steps, Math.floor(AGGREGATION_MAX_CELLS / numGroups)));
+  const cells = new Cells(numGroups, blockSteps);
+  const kahan = new Float64Array(2);
+  for (let first = 0; first < steps; first += blockSteps) {
+    const n = Math.min(blockSteps, steps - first);
+    ctx.checkDone();
+    cells.seen.fill(0);
+    for (let si = 0; si < input.length; si++) {
+      ctx.maybeCheckDone();
+      if (ctx.shouldYield()) await ctx.yieldNow();
+      const s = input[si]!;
+      s.pos = foldPoints(ev, op, s.ts, s.fs, s.pos, s.n, s.dropName, seriesToResult[si]! * blockSteps, first, n, cells, kahan);
+    }
+    emitCells(ev, op, first, n, cells, result);
+  }
+  return result.filter((s) => s.n > 0);
+}
+
+/**
+ * Folds the points ts/fs[pos..end) of one series in steps [first,
+ * first+n) into the cells from base; returns the position after the
+ * points folded. Points are on the step grid (every series of a range
+ * evaluation is). Synchronous for V8's optimizer.
+ */
+function foldPoints(
+  ev: Evaluator,
+  op: AggregateExpr["op"],
+  ts: Float64Array,
+  fs: Float64Array,
+  pos: number,
+  end: number,
+  dropName: boolean,
+  base: number,
+  first: number,
+  n: number,
+  c: Cells,
+  kahan: Float64Array,
+): number {
+  const start = ev.start;
+  const interval = ev.interval;
+  const last = first + n;
+  for (; pos < end; pos++) {
+    const k = (ts[pos]! - start) / interval;
+    // Off the grid (never, but then the step by step walk stalls on the point too).
+    if (k >= last || k < first || k !== Math.floor(k)) break;
+    const ci = base + k - first;
+    const f = fs[pos]!;
+    if (c.seen[ci] === 0) {
+      c.seen[ci] = 1;
+      c.value[ci] = f;
+      c.mean[ci] = f;
+      c.kahanC[ci] = 0;
+      c.count[ci] = 1;
+      c.incrementalMean[ci] = 0;
+      c.dropName[ci] = dropName ? 1 : 0;
+      if (op === "stdvar" || op === "stddev") c.value[ci] = Number.isNaN(f) || f === Infinity || f === -Infinity ? NaN : 0;
+      else if (op === "group") c.value[ci] = 1;
       continue;
     }
-    if (s.dropName) g.dropName[gi] = 1;
+    if (dropName) c.dropName[ci] = 1;
     switch (op) {
       case "sum":
-        kahanSumInc(f, g.value[gi]!, g.kahanC[gi]!, kahan);
-        g.value[gi] = kahan[0]!;
-        g.kahanC[gi] = kahan[1]!;
+        kahanSumInc(f, c.value[ci]!, c.kahanC[ci]!, kahan);
+        c.value[ci] = kahan[0]!;
+        c.kahanC[ci] = kahan[1]!;
         break;
       case "avg": {
         // NOTE: matches Prometheus: a direct mean with Kahan summation while
         // the sum stays finite, then an incremental mean.
-        const cnt = ++g.count[gi]!;
-        if (g.incrementalMean[gi] === 0) {
-          kahanSumInc(f, g.value[gi]!, g.kahanC[gi]!, kahan);
+        const cnt = ++c.count[ci]!;
+        if (c.incrementalMean[ci] === 0) {
+          kahanSumInc(f, c.value[ci]!, c.kahanC[ci]!, kahan);
           if (kahan[0] !== Infinity && kahan[0] !== -Infinity) {
-            g.value[gi] = kahan[0]!;
-            g.kahanC[gi] = kahan[1]!;
+            c.value[ci] = kahan[0]!;
+            c.kahanC[ci] = kahan[1]!;
             break;
           }
-          g.incrementalMean[gi] = 1;
-          g.mean[gi] = g.value[gi]! / (cnt - 1);
-          g.kahanC[gi] = g.kahanC[gi]! / (cnt - 1);
+          c.incrementalMean[ci] = 1;
+          c.mean[ci] = c.value[ci]! / (cnt - 1);
+          c.kahanC[ci] = c.kahanC[ci]! / (cnt - 1);
         }
         const qq = (cnt - 1) / cnt;
-        kahanSumInc(f / cnt, qq * g.mean[gi]!, qq * g.kahanC[gi]!, kahan);
-        g.mean[gi] = kahan[0]!;
-        g.kahanC[gi] = kahan[1]!;
+        kahanSumInc(f / cnt, qq * c.mean[ci]!, qq * c.kahanC[ci]!, kahan);
+        c.mean[ci] = kahan[0]!;
+        c.kahanC[ci] = kahan[1]!;
         break;
       }
       case "group":
         break;
       case "max":
-        if (g.value[gi]! < f || Number.isNaN(g.value[gi])) g.value[gi] = f;
+        if (c.value[ci]! < f || Number.isNaN(c.value[ci])) c.value[ci] = f;
         break;
       case "min":
-        if (g.value[gi]! > f || Number.isNaN(g.value[gi])) g.value[gi] = f;
+        if (c.value[ci]! > f || Number.isNaN(c.value[ci])) c.value[ci] = f;
         break;
       case "count":
-        g.count[gi]!++;
+        c.count[ci]!++;
         break;
       case "stdvar":
       case "stddev": {
-        const cnt = ++g.count[gi]!;
-        const delta = f - g.mean[gi]!;
-        g.mean[gi] = g.mean[gi]! + delta / cnt;
-        g.value[gi] = g.value[gi]! + delta * (f - g.mean[gi]!);
+        const cnt = ++c.count[ci]!;
+        const delta = f - c.mean[ci]!;
+        c.mean[ci] = c.mean[ci]! + delta / cnt;
+        c.value[ci] = c.value[ci]! + delta * (f - c.mean[ci]!);
         break;
       }
-      case "quantile":
-        g.pushValue(gi, f);
-        break;
       default:
         throw new Error(`BUG: expected aggregation operator but got ${op}`);
     }
   }
-  for (let gi = 0; gi < numGroups; gi++) {
-    if (g.seen[gi] === 0) continue;
-    let v = g.value[gi]!;
-    switch (op) {
-      case "avg":
-        v =
-          g.incrementalMean[gi] === 1
-            ? g.mean[gi]! + g.kahanC[gi]!
-            : v / g.count[gi]! + g.kahanC[gi]! / g.count[gi]!;
-        break;
-      case "count":
-        v = g.count[gi]!;
-        break;
-      case "stdvar":
-        v /= g.count[gi]!;
-        break;
-      case "stddev":
-        v = Math.sqrt(v / g.count[gi]!);
-        break;
-      case "quantile":
-        v = quantile(q, g.values[gi]!, g.nValues[gi]!);
-        break;
-      case "sum":
-        v += g.kahanC[gi]!;
-        break;
-      default:
-        break;
+  return pos;
+}
+
+/** The aggregations aggregateBySeries computes. */
+const FOLDED_OPS: ReadonlySet<AggregateExpr["op"]> = new Set(["sum", "avg", "count", "group", "min", "max", "stddev", "stdvar"]);
+
+/**
+ * An aggregation (one of FOLDED_OPS) straight over an instant vector
+ * selector, folding each selected series into the cells as it is read
+ * instead of holding the selector's matrix: the same values, series order
+ * and sample accounting as evaluating the selector and then
+ * aggregateBySeries. Returns null (nothing evaluated) when that does not
+ * apply: a step-invariant selector, or more groups times steps than one
+ * block of AGGREGATION_MAX_CELLS (the selection would be read once per block).
+ */
+async function foldSelector(
+  ev: Evaluator,
+  op: AggregateExpr["op"],
+  grouping: readonly string[],
+  without: boolean,
+  vs: VectorSelector,
+): Promise<Matrix | null> {
+  const ctx = ev.ctx;
+  if (ev.end < ev.start || (ev.start !== ev.end && ctx.plan.isStepInvariant(vs))) return null;
+  ctx.checkDone();
+  const series = ctx.plan.seriesOf(vs);
+  const steps = ev.numSteps;
+  // The groups any selected series can fall in bound the cells needed.
+  const keys = new Array<string>(series.length);
+  const distinct = new Set<string>();
+  for (let i = 0; i < series.length; i++) {
+    if (i % GROUP_BATCH === 0 && ctx.shouldYield()) await ctx.yieldNow();
+    const k = groupingKey(series[i]!.labels, grouping, without);
+    keys[i] = k;
+    distinct.add(k);
+  }
+  if (distinct.size * steps > AGGREGATION_MAX_CELLS) return null;
+  const cells = new Cells(distinct.size, steps);
+  const kahan = new Float64Array(2);
+  const groupIndex = new Map<string, number>();
+  const result: Matrix = [];
+  await ev.eachSelectorSeries(vs, (labels, ts, fs, k, i) => {
+    const key = keys[i]!;
+    let gi = groupIndex.get(key);
+    if (gi === undefined) {
+      gi = groupIndex.size;
+      groupIndex.set(key, gi);
+      result.push(new Series(groupingLabels(labels, grouping, without), steps, false));
     }
+    foldPoints(ev, op, ts, fs, 0, k, false, gi * steps, 0, steps, cells, kahan);
+  });
+  ctx.checkDone();
+  emitCells(ev, op, 0, steps, cells, result);
+  return result.filter((s) => s.n > 0);
+}
+
+/** Appends the values of the cells of steps [first, first+n) to the result series, in step order. */
+function emitCells(ev: Evaluator, op: AggregateExpr["op"], first: number, n: number, c: Cells, result: Matrix): void {
+  for (let gi = 0; gi < result.length; gi++) {
     const out = result[gi]!;
-    out.push(ts, v);
-    out.dropName = g.dropName[gi] === 1;
-    ev.currentSamples++;
+    const base = gi * c.steps;
+    for (let k = 0; k < n; k++) {
+      const ci = base + k;
+      if (c.seen[ci] === 0) continue;
+      let v = c.value[ci]!;
+      switch (op) {
+        case "avg":
+          v = c.incrementalMean[ci] === 1 ? c.mean[ci]! + c.kahanC[ci]! : v / c.count[ci]! + c.kahanC[ci]! / c.count[ci]!;
+          break;
+        case "count":
+          v = c.count[ci]!;
+          break;
+        case "stdvar":
+          v /= c.count[ci]!;
+          break;
+        case "stddev":
+          v = Math.sqrt(v / c.count[ci]!);
+          break;
+        case "sum":
+          v += c.kahanC[ci]!;
+          break;
+        default:
+          break;
+      }
+      out.push(ev.start + (first + k) * ev.interval, v);
+      out.dropName = c.dropName[ci] === 1;
+      ev.currentSamples++;
+    }
   }
   ev.checkSamples();
 }

@@ -9,6 +9,7 @@ import { EvalError, QueryCanceledError, QueryTimeoutError, TooManySamplesError }
 import { evalCall } from "./functions.ts";
 import type { QueryPlan } from "./plan.ts";
 import {
+  type BucketLabels,
   dropMetadata,
   type Matrix,
   matrixHasDuplicateLabels,
@@ -43,6 +44,9 @@ export class QueryContext {
   bufTs: Float64Array;
   bufFs: Float64Array;
   bufStale: Uint8Array;
+  /** Scratch points of one series over the steps of an evaluation (see growSteps). */
+  stepTs: Float64Array;
+  stepFs: Float64Array;
   itReuse: SeriesIterator | null;
   #checks: number;
   /**
@@ -77,6 +81,8 @@ export class QueryContext {
     this.bufTs = new Float64Array(1024);
     this.bufFs = new Float64Array(1024);
     this.bufStale = new Uint8Array(1024);
+    this.stepTs = new Float64Array(0);
+    this.stepFs = new Float64Array(0);
     this.itReuse = null;
     this.#checks = 0;
     this.#slice = new TimeSlice();
@@ -154,6 +160,12 @@ export class QueryContext {
     return n;
   }
 
+  /** Makes stepTs/stepFs hold at least n points (their content is not kept). */
+  growSteps(n: number): void {
+    this.stepTs = new Float64Array(n);
+    this.stepFs = new Float64Array(n);
+  }
+
   #grow(): void {
     const cap = this.bufTs.length * 2;
     const ts = new Float64Array(cap);
@@ -178,12 +190,18 @@ export class NodeHelper {
   numSigs: number;
   /** Cache of result label sets of binary operations, by lhs and rhs label set. */
   readonly resultMetric: Map<Labels, Map<Labels, Labels>>;
+  /** Cache of histogram functions, by the label set of a bucket series. */
+  readonly buckets: Map<Labels, BucketLabels>;
+  /** The histograms' label sets (without `le`) of `buckets`, by key. */
+  readonly bucketGroups: Map<string, Labels>;
 
   constructor() {
     this.ts = 0;
     this.out = [];
     this.numSigs = 0;
     this.resultMetric = new Map();
+    this.buckets = new Map();
+    this.bucketGroups = new Map();
   }
 }
 
@@ -328,46 +346,80 @@ export class Evaluator {
 
   /** Instant vector selector over all steps: the newest sample within the lookback delta, unless stale. */
   async evalVectorSelector(vs: VectorSelector): Promise<Matrix> {
-    const ctx = this.ctx;
-    const series = ctx.plan.seriesOf(vs);
-    const lb = ctx.lookbackDelta;
-    const minRef = this.refTime(vs, this.start);
-    const maxRef = this.refTime(vs, this.end);
-    const constRef = ctx.plan.atOf(vs) !== null;
     const out: Matrix = [];
-    for (const s of series) {
-      ctx.maybeCheckDone();
-      if (ctx.shouldYield()) await ctx.yieldNow();
-      const ss = this.#selectorSeries(s, minRef, maxRef, constRef);
-      if (ss !== null) out.push(ss);
-    }
-    ctx.updatePeak(this.currentSamples);
+    await this.eachSelectorSeries(vs, (labels, ts, fs, k) => {
+      const ss = new Series(labels, k, false);
+      for (let i = 0; i < k; i++) {
+        ss.ts[i] = ts[i]!;
+        ss.fs[i] = fs[i]!;
+      }
+      ss.n = k;
+      out.push(ss);
+    });
     return out;
   }
 
-  // The steps of one series of an instant vector selector. Synchronous, so
-  // V8 optimizes its loop (it cannot on-stack-replace async functions).
-  #selectorSeries(s: StorageSeries, minRef: number, maxRef: number, constRef: boolean): Series | null {
+  /**
+   * The series of an instant vector selector one at a time, as
+   * evalVectorSelector would return them (same order, same sample
+   * accounting), without keeping them: fn gets each non-empty series'
+   * points in ts/fs[0..k), buffers valid only during the call, and its
+   * index in the plan's selection. For consumers that fold series as they
+   * come (aggregations).
+   */
+  async eachSelectorSeries(
+    vs: VectorSelector,
+    fn: (labels: Labels, ts: Float64Array, fs: Float64Array, k: number, i: number) => void,
+  ): Promise<void> {
+    const ctx = this.ctx;
+    const minRef = this.refTime(vs, this.start);
+    const maxRef = this.refTime(vs, this.end);
+    const constRef = ctx.plan.atOf(vs) !== null;
+    const steps = this.numSteps;
+    const series = ctx.plan.seriesOf(vs);
+    for (let i = 0; i < series.length; i++) {
+      ctx.maybeCheckDone();
+      if (ctx.shouldYield()) await ctx.yieldNow();
+      if (ctx.stepTs.length < steps) ctx.growSteps(steps);
+      const s = series[i]!;
+      const k = this.#selectorSteps(s, minRef, maxRef, constRef);
+      if (k > 0) fn(s.labels, ctx.stepTs, ctx.stepFs, k, i);
+    }
+    ctx.updatePeak(this.currentSamples);
+  }
+
+  // The steps of one series of an instant vector selector, into the
+  // context's step buffers (room for every step); returns how many.
+  // Synchronous, so V8 optimizes its loop (it cannot on-stack-replace async
+  // functions).
+  #selectorSteps(s: StorageSeries, minRef: number, maxRef: number, constRef: boolean): number {
     const ctx = this.ctx;
     const lb = ctx.lookbackDelta;
     const n = ctx.readSeries(s, minRef - lb + 1, maxRef, true);
-    if (n === 0) return null;
+    if (n === 0) return 0;
     const bts = ctx.bufTs;
     const bfs = ctx.bufFs;
     const bst = ctx.bufStale;
-    let ss: Series | null = null;
+    const ots = ctx.stepTs;
+    const ofs = ctx.stepFs;
+    const start = this.start;
+    const end = this.end;
+    const interval = this.interval;
+    const shift = start - minRef;
+    let k = 0;
     let j = -1;
-    for (let ts = this.start; ts <= this.end; ts += this.interval) {
-      const ref = constRef ? minRef : ts - (this.start - minRef);
+    for (let ts = start; ts <= end; ts += interval) {
+      const ref = constRef ? minRef : ts - shift;
       while (j + 1 < n && bts[j + 1]! <= ref) j++;
       if (j < 0 || bts[j]! <= ref - lb || bst[j] === 1) continue;
-      if (ss === null) ss = new Series(s.labels, this.numSteps, false);
-      ss.push(ts, bfs[j]!);
-      this.currentSamples++;
-      ctx.totalSamples++;
+      ots[k] = ts;
+      ofs[k] = bfs[j]!;
+      k++;
     }
+    this.currentSamples += k;
+    ctx.totalSamples += k;
     this.checkSamples();
-    return ss;
+    return k;
   }
 
   /** A range selector evaluated at a single time (instant queries): the raw points. */

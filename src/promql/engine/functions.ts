@@ -7,7 +7,7 @@ import type { Evaluator, NodeHelper } from "./evaluator.ts";
 import { totalPoints } from "./evaluator.ts";
 import * as K from "./kernels/index.ts";
 import { unparen } from "./plan.ts";
-import { dropMetadata, type Matrix, matrixHasDuplicateLabels, type Sample, Series, StringValue } from "./types.ts";
+import { type BucketLabels, dropMetadata, type Matrix, matrixHasDuplicateLabels, type Sample, Series, StringValue } from "./types.ts";
 import { formatFloatG } from "../../util/index.ts";
 
 /** A range-vector kernel call: p0/p1 are the scalar arguments at this step, evalT the step time (ms). */
@@ -157,10 +157,14 @@ async function evalRangeCall(ev: Evaluator, e: Call, args: Expr[], matrixArgInde
   const w: K.RangeWindow = { ts: ctx.bufTs, fs: ctx.bufFs, from: 0, to: 0, rangeStart: 0, rangeEnd: 0 };
   const out: Matrix = [];
 
+  if (ctx.stepTs.length < steps) ctx.growSteps(steps);
   const processSeries = (labels: Labels, ts: Float64Array, fs: Float64Array, n: number, inDropName: boolean): void => {
     w.ts = ts;
     w.fs = fs;
-    let ss: Series | null = null;
+    // Points are collected in the step buffers, then copied into a series of their exact size.
+    const ots = ctx.stepTs;
+    const ofs = ctx.stepFs;
+    let k = 0;
     let from = 0;
     let to = 0;
     let step = 0;
@@ -178,10 +182,18 @@ async function evalRangeCall(ev: Evaluator, e: Call, args: Expr[], matrixArgInde
       w.rangeEnd = maxt;
       const v = kernel(w, p0 === null ? 0 : p0[step]!, p1 === null ? 0 : p1[step]!, t);
       if (v === null) continue;
-      if (ss === null) {
-        ss = new Series(!ev.delayed && dropName ? dropMetadata(labels) : labels, steps, dropName || inDropName);
+      ots[k] = t;
+      ofs[k] = v;
+      k++;
+    }
+    let ss: Series | null = null;
+    if (k > 0) {
+      ss = new Series(!ev.delayed && dropName ? dropMetadata(labels) : labels, k, dropName || inDropName);
+      for (let i = 0; i < k; i++) {
+        ss.ts[i] = ots[i]!;
+        ss.fs[i] = ofs[i]!;
       }
-      ss.push(t, v);
+      ss.n = k;
     }
     if (ss !== null) {
       ev.currentSamples += ss.n;
@@ -472,6 +484,8 @@ function parseGoFloat(s: string): number | null {
 
 interface BucketGroup {
   metric: Labels;
+  /** metric as the output carries it (without the name unless names are removed late). */
+  out: Labels;
   bounds: number[];
   counts: number[];
 }
@@ -480,26 +494,41 @@ interface BucketGroup {
  * Groups the classic-histogram buckets of a vector by their labels without
  * `le`, as Prometheus's resetHistograms. Bad `le` values are warned about.
  */
-function classicBuckets(vec: Sample[], arg: Expr, ev: Evaluator): BucketGroup[] {
-  const groups = new Map<string, BucketGroup>();
+function classicBuckets(vec: Sample[], arg: Expr, ev: Evaluator, enh: NodeHelper): BucketGroup[] {
+  const groups = new Map<Labels, BucketGroup>();
   for (const s of vec) {
-    const le = s.metric.get("le");
-    const ub = parseGoFloat(le);
+    const b = bucketLabels(s.metric, ev, enh);
+    const ub = b.upperBound;
     if (ub === null) {
-      ev.ctx.annos.warn(AnnotationText.badBucketLabel(ev.delayed ? s.metric.get(MetricName) : "", le), arg.pos);
+      ev.ctx.annos.warn(AnnotationText.badBucketLabel(ev.delayed ? s.metric.get(MetricName) : "", b.le), arg.pos);
       continue;
     }
-    const metric = s.metric.without("le");
-    const k = metric.key;
-    let g = groups.get(k);
+    let g = groups.get(b.group);
     if (g === undefined) {
-      g = { metric, bounds: [], counts: [] };
-      groups.set(k, g);
+      g = { metric: b.group, out: b.out, bounds: [], counts: [] };
+      groups.set(b.group, g);
     }
     g.bounds.push(ub);
     g.counts.push(s.f);
   }
   return [...groups.values()];
+}
+
+/**
+ * The `le` bound and histogram of a bucket series' label set, derived once
+ * per evaluation (series keep their label set objects across steps).
+ */
+function bucketLabels(metric: Labels, ev: Evaluator, enh: NodeHelper): BucketLabels {
+  let b = enh.buckets.get(metric);
+  if (b !== undefined) return b;
+  const le = metric.get("le");
+  let group = metric.without("le");
+  const shared = enh.bucketGroups.get(group.key);
+  if (shared !== undefined) group = shared;
+  else enh.bucketGroups.set(group.key, group);
+  b = { le, upperBound: parseGoFloat(le), group, out: ev.delayed ? group : dropMetadata(group) };
+  enh.buckets.set(metric, b);
+  return b;
 }
 
 function quantileOfGroup(q: number, g: BucketGroup, argPos: Expr, ev: Evaluator): number {
@@ -597,9 +626,9 @@ const VECTOR_FUNCTIONS: Readonly<Record<string, VectorFunction>> = {
     if (v[0]!.length === 0) return enh.out;
     const q = v[0]![0]!.f;
     validateQuantile(q, args[0]!, ev);
-    for (const g of classicBuckets(v[1]!, args[1]!, ev)) {
+    for (const g of classicBuckets(v[1]!, args[1]!, ev, enh)) {
       const f = quantileOfGroup(q, g, args[1]!, ev);
-      enh.out.push({ metric: ev.delayed ? g.metric : dropMetadata(g.metric), t: enh.ts, f, dropName: true });
+      enh.out.push({ metric: g.out, t: enh.ts, f, dropName: true });
     }
     return enh.out;
   },
@@ -611,12 +640,12 @@ const VECTOR_FUNCTIONS: Readonly<Record<string, VectorFunction>> = {
       validateQuantile(q, args[i]!, ev);
       qs.push(q);
     }
-    const groups = classicBuckets(v[0]!, args[0]!, ev);
+    const groups = classicBuckets(v[0]!, args[0]!, ev, enh);
     for (const q of qs) {
       const qStr = formatOpenMetricsFloat(q);
       for (const g of groups) {
         const f = quantileOfGroup(q, g, args[0]!, ev);
-        const m = ev.delayed ? g.metric : dropMetadata(g.metric);
+        const m = g.out;
         enh.out.push({ metric: m.builder().set(label, qStr).labels(), t: enh.ts, f, dropName: true });
       }
     }
@@ -626,9 +655,9 @@ const VECTOR_FUNCTIONS: Readonly<Record<string, VectorFunction>> = {
     if (v.length < 3 || v[0]!.length === 0 || v[1]!.length === 0) return enh.out;
     const lower = v[0]![0]!.f;
     const upper = v[1]![0]!.f;
-    for (const g of classicBuckets(v[2]!, args[2]!, ev)) {
+    for (const g of classicBuckets(v[2]!, args[2]!, ev, enh)) {
       const f = K.histogramFraction(lower, upper, Float64Array.from(g.bounds), Float64Array.from(g.counts), g.bounds.length);
-      enh.out.push({ metric: ev.delayed ? g.metric : dropMetadata(g.metric), t: enh.ts, f, dropName: true });
+      enh.out.push({ metric: g.out, t: enh.ts, f, dropName: true });
     }
     return enh.out;
   },

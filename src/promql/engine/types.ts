@@ -17,8 +17,8 @@ export class Series {
   constructor(metric: Labels, capacity: number, dropName: boolean) {
     this.metric = metric;
     const cap = Math.max(1, Math.min(capacity, MAX_INITIAL_POINTS));
-    this.ts = new Float64Array(cap);
-    this.fs = new Float64Array(cap);
+    this.ts = pointArray(cap);
+    this.fs = pointArray(cap);
     this.n = 0;
     this.dropName = dropName;
     this.pos = 0;
@@ -27,9 +27,9 @@ export class Series {
   /** Appends a point; t must be greater than the last one. */
   push(t: number, f: number): void {
     if (this.n === this.ts.length) {
-      const ts = new Float64Array(this.n * 2);
+      const ts = pointArray(this.n * 2);
       ts.set(this.ts);
-      const fs = new Float64Array(this.n * 2);
+      const fs = pointArray(this.n * 2);
       fs.set(this.fs);
       this.ts = ts;
       this.fs = fs;
@@ -43,6 +43,38 @@ export class Series {
 // Bounds the first allocation of a series; longer ones grow by doubling.
 const MAX_INITIAL_POINTS = 5000;
 
+/*
+ * The point arrays of series come out of shared slabs: a typed array of its
+ * own costs an ArrayBuffer with an off-heap backing store, whose allocation
+ * and collection dominated queries over thousands of series (a range query
+ * allocates two arrays per selected series). A view into a slab is a small
+ * heap object. A slab lives as long as any of its views: series live no
+ * longer than their query (results are copied out), so slabs go with the
+ * queries that filled them.
+ *
+ *   slab:  [ ts of a | fs of a | ts of b | fs of b | ... free ... ]
+ *                                                   ^ slabUsed
+ */
+const SLAB_BYTES = 1 << 20;
+// Arrays up to 8 doubles live on V8's heap anyway; those over 1/16 of a slab get their own buffer.
+const SLAB_MIN_POINTS = 9;
+const SLAB_MAX_POINTS = SLAB_BYTES / 8 / 16;
+let slab = new ArrayBuffer(SLAB_BYTES);
+let slabUsed = 0;
+
+/** A zeroed Float64Array of n points, from the current slab when it is of a middling size. */
+function pointArray(n: number): Float64Array {
+  if (n < SLAB_MIN_POINTS || n > SLAB_MAX_POINTS) return new Float64Array(n);
+  const bytes = n * 8;
+  if (slabUsed + bytes > SLAB_BYTES) {
+    slab = new ArrayBuffer(SLAB_BYTES);
+    slabUsed = 0;
+  }
+  const a = new Float64Array(slab, slabUsed, n);
+  slabUsed += bytes;
+  return a;
+}
+
 /** An intermediate result: a list of series. */
 export type Matrix = Series[];
 
@@ -52,6 +84,20 @@ export interface Sample {
   t: number;
   f: number;
   dropName: boolean;
+}
+
+/**
+ * What histogram functions derive from the label set of one classic bucket
+ * series, kept for all steps of an evaluation (NodeHelper.buckets): the
+ * `le` label, its value as a bound (null when it does not parse), the
+ * histogram's labels (without `le`, one shared object per histogram), and
+ * those the output carries.
+ */
+export interface BucketLabels {
+  le: string;
+  upperBound: number | null;
+  group: Labels;
+  out: Labels;
 }
 
 /** A string value (only string literals produce one). */

@@ -2,7 +2,6 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { compareLabels, type Labels, type Matcher } from "../../model/index.ts";
 import { ArraySeriesSet, StorageError, type Querier, type SelectHints, type SeriesSet } from "../../storage/index.ts";
-import { Encoding } from "../chunkenc/index.ts";
 import { dirSize, type PageCache } from "../fileutil/index.ts";
 import { merge, postingsForMatchers, type Postings, type PostingsIndex } from "../head/index.ts";
 import { IndexReader, type ChunkMeta } from "../index/index.ts";
@@ -176,7 +175,11 @@ function covered(ivs: readonly Interval[] | undefined, mint: number, maxt: numbe
   return false;
 }
 
-/** Reads a block over [mint, maxt]. select() reads postings, series and the chunks needed before it resolves. */
+/**
+ * Reads a block over [mint, maxt]. select() reads postings and series (labels
+ * and chunk refs) before it resolves; iterators read the chunks they reach,
+ * synchronously through the page cache, while the querier is open.
+ */
 export class BlockQuerier implements Querier {
   readonly #b: Block;
   readonly #mint: number;
@@ -203,11 +206,7 @@ export class BlockQuerier implements Querier {
         const src = new LoadedChunks();
         for (const m of metas) {
           if (m.maxt < mint || m.mint > maxt || covered(ivs, m.mint, m.maxt)) continue;
-          const c = b.chunks.chunk(m.ref);
-          if (c.encoding !== Encoding.XOR) {
-            throw new StorageError(`block ${b.ulid}: chunk encoding ${c.encoding} (native histograms) is not supported`);
-          }
-          src.push(c.data, m.mint, m.maxt);
+          src.pushRef(b.chunks, m.ref, m.mint, m.maxt);
         }
         if (src.lastChunk < 0) continue;
         out.push(new ChunksSeries(lset, src, mint, maxt, ivs ?? null));

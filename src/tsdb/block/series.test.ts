@@ -1,16 +1,16 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Labels } from "../../model/index.ts";
-import { ValueType, type SeriesIterator } from "../../storage/index.ts";
+import { StorageError, ValueType, type SeriesIterator } from "../../storage/index.ts";
 import { seededRandom } from "../../util/index.ts";
-import { XORChunk } from "../chunkenc/index.ts";
-import { ChunksSeries, LoadedChunks, MergeIterator } from "./index.ts";
+import { Encoding, XORChunk } from "../chunkenc/index.ts";
+import { ChunksSeries, LoadedChunks, MergedSeries, MergeIterator } from "./index.ts";
 
 /** One sample of a source: [t, v] or [t, "stale"]. */
 type Sample = [number, number | "stale"];
 
-/** An iterator over loaded XOR chunks (what blocks hand the merge), chunks of at most 5 samples. */
-function source(samples: Sample[]): SeriesIterator {
+/** A block series over loaded XOR chunks of at most 5 samples each, read within [mint, maxt]. */
+function chunksSeries(samples: Sample[], mint = -1e15, maxt = 1e15, deleted: { mint: number; maxt: number }[] | null = null): ChunksSeries {
   const src = new LoadedChunks();
   for (let i = 0; i < samples.length; i += 5) {
     const part = samples.slice(i, i + 5);
@@ -19,7 +19,12 @@ function source(samples: Sample[]): SeriesIterator {
     for (const [t, v] of part) app.append(t, v === "stale" ? Number.NaN : v, v === "stale");
     src.push(c.bytes().slice(), part[0]![0], part[part.length - 1]![0]);
   }
-  return new ChunksSeries(Labels.EMPTY, src, -1e15, 1e15, null).iterator();
+  return new ChunksSeries(Labels.EMPTY, src, mint, maxt, deleted);
+}
+
+/** An iterator over loaded XOR chunks (what blocks hand the merge), chunks of at most 5 samples. */
+function source(samples: Sample[]): SeriesIterator {
+  return chunksSeries(samples).iterator();
 }
 
 /** What the merge must produce: every time once, from the first source that has it. */
@@ -83,6 +88,100 @@ for (const c of cases) {
       ));
   }
 }
+
+for (const c of cases) {
+  if (c.sources.length === 0) continue;
+  const want = reference(c.sources);
+  test(`merged series (concatenated or merged) reads like the merge: ${c.name}`, () => {
+    const s = new MergedSeries(Labels.EMPTY, c.sources.map((x) => chunksSeries(x)));
+    assert.deepEqual(viaNext(s.iterator()), want);
+    let reuse: SeriesIterator | null = null;
+    for (const size of [1, 3, 64]) {
+      const it: SeriesIterator = s.iterator(reuse);
+      reuse = it;
+      assert.deepEqual(viaReadInto(it, size, true), want, `size ${size}`);
+    }
+  });
+}
+
+const concatCases: { name: string; parts: () => ChunksSeries[]; concatenated: boolean }[] = [
+  { name: "blocks side by side", parts: () => [chunksSeries([[1, 1], [2, 2]]), chunksSeries([[3, 3], [4, 4]])], concatenated: true },
+  { name: "an empty part in between", parts: () => [chunksSeries([[1, 1]]), chunksSeries([]), chunksSeries([[3, 3]])], concatenated: true },
+  { name: "overlapping chunks", parts: () => [chunksSeries([[1, 1], [3, 3]]), chunksSeries([[2, 2], [4, 4]])], concatenated: false },
+  { name: "the same time in both", parts: () => [chunksSeries([[1, 1], [2, 2]]), chunksSeries([[2, 20], [4, 4]])], concatenated: false },
+  { name: "out of order parts", parts: () => [chunksSeries([[3, 3]]), chunksSeries([[1, 1]])], concatenated: false },
+  { name: "different read ranges", parts: () => [chunksSeries([[1, 1]], 0, 10), chunksSeries([[3, 3]], 0, 11)], concatenated: false },
+  { name: "deleted intervals", parts: () => [chunksSeries([[1, 1]]), chunksSeries([[3, 3]], -1e15, 1e15, [{ mint: 3, maxt: 3 }])], concatenated: false },
+];
+for (const c of concatCases) {
+  test(`ChunksSeries.concat: ${c.name}`, () => {
+    const parts = c.parts();
+    const cat = ChunksSeries.concat(Labels.EMPTY, parts);
+    assert.equal(cat !== null, c.concatenated);
+    if (cat !== null) assert.deepEqual(viaNext(cat.iterator()), reference(parts.map((p) => viaNext(p.iterator()))));
+  });
+}
+
+/** A chunk file stand-in: chunks by ref (their index), counting reads. */
+class FakeChunkFile {
+  readonly dir: string;
+  readonly chunks: { encoding: number; data: Uint8Array }[];
+  reads: number;
+  constructor(dir: string) {
+    this.dir = dir;
+    this.chunks = [];
+    this.reads = 0;
+  }
+  add(samples: Sample[], encoding: number = Encoding.XOR): { ref: number; mint: number; maxt: number } {
+    const c = XORChunk.create();
+    const app = c.appender();
+    for (const [t, v] of samples) app.append(t, v === "stale" ? Number.NaN : v, v === "stale");
+    this.chunks.push({ encoding, data: c.bytes().slice() });
+    return { ref: this.chunks.length - 1, mint: samples[0]![0], maxt: samples[samples.length - 1]![0] };
+  }
+  chunk(ref: number): { encoding: number; data: Uint8Array } {
+    this.reads++;
+    return this.chunks[ref]!;
+  }
+}
+
+test("chunks by ref are read when an iterator reaches them, once per pass, across readers once concatenated", () => {
+  const a = new FakeChunkFile("a");
+  const b = new FakeChunkFile("b");
+  const pa = new LoadedChunks();
+  for (const part of [[[1, 1], [2, 2]], [[3, 3], [4, 4]]] as Sample[][]) {
+    const m = a.add(part);
+    pa.pushRef(a, m.ref, m.mint, m.maxt);
+  }
+  const pb = new LoadedChunks();
+  const mb = b.add([[5, 5], [6, "stale"], [7, 7]]);
+  pb.pushRef(b, mb.ref, mb.mint, mb.maxt);
+  const cat = ChunksSeries.concat(Labels.EMPTY, [new ChunksSeries(Labels.EMPTY, pa, -1e15, 1e15, null), new ChunksSeries(Labels.EMPTY, pb, -1e15, 1e15, null)]);
+  assert.notEqual(cat, null);
+  assert.equal(a.reads + b.reads, 0, "nothing read before iterating");
+  const want: Sample[] = [[1, 1], [2, 2], [3, 3], [4, 4], [5, 5], [6, "stale"], [7, 7]];
+  assert.deepEqual(viaNext(cat!.iterator()), want);
+  assert.deepEqual([a.reads, b.reads], [2, 1]);
+  assert.deepEqual(viaReadInto(cat!.iterator(), 3, true), want);
+  assert.deepEqual([a.reads, b.reads], [4, 2]);
+});
+
+test("a chunk by ref that is not XOR fails the iteration with a StorageError", () => {
+  const f = new FakeChunkFile("/data/01ABC/chunks");
+  const src = new LoadedChunks();
+  const m = f.add([[1, 1]], 3);
+  src.pushRef(f, m.ref, m.mint, m.maxt);
+  const it = new ChunksSeries(Labels.EMPTY, src, -1e15, 1e15, null).iterator();
+  assert.throws(() => it.next(), (e: unknown) => e instanceof StorageError && /01ABC.*native histograms/.test(e.message));
+});
+
+test("ChunksSeries.concat keeps the read range: samples outside [mint, maxt] stay out", () => {
+  const a = chunksSeries(Array.from({ length: 12 }, (_, i): Sample => [i, i]), 3, 17);
+  const b = chunksSeries(Array.from({ length: 12 }, (_, i): Sample => [12 + i, 12 + i]), 3, 17);
+  const cat = ChunksSeries.concat(Labels.EMPTY, [a, b]);
+  assert.notEqual(cat, null);
+  assert.deepEqual(viaNext(cat!.iterator()), Array.from({ length: 15 }, (_, i): Sample => [3 + i, 3 + i]));
+});
 
 test("merge: seek, then next and readInto up to maxt, as the engine mixes them", () => {
   const sources: Sample[][] = [Array.from({ length: 30 }, (_, i): Sample => [i * 2, i]), Array.from({ length: 30 }, (_, i): Sample => [i * 3, 100 + i])];

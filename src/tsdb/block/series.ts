@@ -1,45 +1,110 @@
 import type { Labels } from "../../model/index.ts";
-import { ValueType, type Series, type SeriesIterator } from "../../storage/index.ts";
-import { XORChunk } from "../chunkenc/index.ts";
+import { StorageError, ValueType, type Series, type SeriesIterator } from "../../storage/index.ts";
+import { Encoding, XORChunk } from "../chunkenc/index.ts";
 import { HeadIterator, type ChunkSource } from "../head/index.ts";
 import { TombstoneIterator, type Interval } from "../tombstones/index.ts";
+import type { RawChunk } from "./chunk-files.ts";
 
 /** Samples per chunk when compaction re-encodes, Prometheus's default. */
 export const SAMPLES_PER_CHUNK = 120;
 
-/** Chunks loaded in memory for one series, time ordered, as a ChunkSource. */
+/** Reads a chunk by ref: a block's chunk files (ChunkReader). */
+export interface ChunkRefReader {
+  /** Where the chunks are (for errors). */
+  readonly dir: string;
+  /** The chunk at ref; throws StorageError on a bad ref or corrupt chunk. */
+  chunk(ref: number): RawChunk;
+}
+
+/**
+ * The chunks of one series, time ordered, as a ChunkSource: chunk data
+ * handed over in memory (push), or refs into a block's chunk files
+ * (pushRef), read when an iterator reaches them. A select keeps only the
+ * refs, so the chunks read during evaluation die young instead of living
+ * as long as the query's selection.
+ */
 export class LoadedChunks implements ChunkSource {
-  readonly chunks: XORChunk[];
-  readonly mints: number[];
-  readonly maxts: number[];
+  // A selection holds one of these per series and block for the whole
+  // query, so it is kept small: two arrays, plus a reader per chunk only
+  // when chunks of several blocks are concatenated.
+  /** Per chunk: mint, maxt. */
+  readonly #times: number[];
+  /** Per chunk: its data (pushed in memory) or its ref (read on demand). */
+  readonly #chunks: (Uint8Array | number)[];
+  /** The reader of every by-ref chunk, while there is one. */
+  #reader: ChunkRefReader | null;
+  /** Per chunk reader (null for in-memory chunks), once chunks come from several readers. */
+  #readers: (ChunkRefReader | null)[] | null;
 
   constructor() {
-    this.chunks = [];
-    this.mints = [];
-    this.maxts = [];
+    this.#times = [];
+    this.#chunks = [];
+    this.#reader = null;
+    this.#readers = null;
   }
 
   /** Adds chunk data (not copied; must not change) covering [mint, maxt]. */
   push(data: Uint8Array, mint: number, maxt: number): void {
-    this.chunks.push(XORChunk.fromBytes(data));
-    this.mints.push(mint);
-    this.maxts.push(maxt);
+    this.#times.push(mint, maxt);
+    this.#chunks.push(data);
+    this.#readers?.push(null);
+  }
+
+  /** Adds the chunk at ref of reader, covering [mint, maxt]; it is read (and checked) on every chunk(i). */
+  pushRef(reader: ChunkRefReader, ref: number, mint: number, maxt: number): void {
+    if (this.#readers === null && this.#reader !== null && this.#reader !== reader) {
+      const one = this.#reader;
+      this.#readers = this.#chunks.map((c) => (typeof c === "number" ? one : null));
+    }
+    this.#times.push(mint, maxt);
+    this.#chunks.push(ref);
+    if (this.#readers !== null) this.#readers.push(reader);
+    else this.#reader = reader;
+  }
+
+  /** Appends the chunks of src, in order. */
+  pushAll(src: LoadedChunks): void {
+    for (let i = 0; i <= src.lastChunk; i++) {
+      const c = src.#chunks[i]!;
+      const mint = src.#times[2 * i]!;
+      const maxt = src.#times[2 * i + 1]!;
+      if (typeof c === "number") this.pushRef(src.#readerOf(i), c, mint, maxt);
+      else this.push(c, mint, maxt);
+    }
+  }
+
+  #readerOf(i: number): ChunkRefReader {
+    const r = this.#readers === null ? this.#reader : this.#readers[i]!;
+    if (r === null) throw new Error("BUG: a chunk by ref without its reader");
+    return r;
   }
 
   get lastChunk(): number {
-    return this.chunks.length - 1;
+    return this.#chunks.length - 1;
   }
 
+  /**
+   * Chunk i, read from its chunk file when it was pushed by ref. Throws
+   * StorageError when that fails or the chunk is not XOR (a native
+   * histogram chunk).
+   */
   chunk(i: number): XORChunk {
-    return this.chunks[i]!;
+    const c = this.#chunks[i]!;
+    if (typeof c !== "number") return XORChunk.fromBytes(c);
+    const r = this.#readerOf(i);
+    const raw = r.chunk(c);
+    if (raw.encoding !== Encoding.XOR) {
+      throw new StorageError(`${r.dir}: chunk encoding ${raw.encoding} (native histograms) is not supported`);
+    }
+    return XORChunk.fromBytes(raw.data);
   }
 
   chunkMinTime(i: number): number {
-    return this.mints[i]!;
+    return this.#times[2 * i]!;
   }
 
   chunkMaxTime(i: number): number {
-    return this.maxts[i]!;
+    return this.#times[2 * i + 1]!;
   }
 }
 
@@ -57,6 +122,29 @@ export class ChunksSeries implements Series {
     this.#mint = mint;
     this.#maxt = maxt;
     this.#deleted = deleted !== null && deleted.length > 0 ? deleted : null;
+  }
+
+  /**
+   * One series over the chunks of `parts` in order, when they can be read
+   * as one: all are ChunksSeries over the same [mint, maxt] without deleted
+   * intervals, each part's chunks ending before the next part's begin
+   * (blocks side by side). Else null. The chunks are shared, not copied.
+   */
+  static concat(labels: Labels, parts: readonly Series[]): ChunksSeries | null {
+    const first = parts[0];
+    if (!(first instanceof ChunksSeries)) return null;
+    let prevMaxt = Number.NEGATIVE_INFINITY;
+    for (const p of parts) {
+      if (!(p instanceof ChunksSeries) || p.#deleted !== null || p.#mint !== first.#mint || p.#maxt !== first.#maxt) return null;
+      const src = p.#src;
+      if (src.lastChunk < 0) continue;
+      if (src.chunkMinTime(0) <= prevMaxt) return null;
+      for (let i = 1; i <= src.lastChunk; i++) if (src.chunkMinTime(i) <= src.chunkMaxTime(i - 1)) return null;
+      prevMaxt = src.chunkMaxTime(src.lastChunk);
+    }
+    const all = new LoadedChunks();
+    for (const p of parts) all.pushAll((p as ChunksSeries).#src);
+    return new ChunksSeries(labels, all, first.#mint, first.#maxt, null);
   }
 
   iterator(reuse?: SeriesIterator | null): SeriesIterator {
@@ -275,17 +363,26 @@ export class MergeIterator implements SeriesIterator {
 /** Samples taken from one source in a row before readInto lets it copy the rest of its run in bulk. */
 const BULK_AFTER = 4;
 
-/** A series whose samples come from several sources (blocks, head), merged by MergeIterator. */
+/**
+ * A series whose samples come from several sources (blocks, head), merged
+ * by MergeIterator. When the sources are blocks side by side (see
+ * ChunksSeries.concat) their chunks are read in a row instead, by one
+ * reusable iterator: the same samples without the merge.
+ */
 export class MergedSeries implements Series {
   readonly labels: Labels;
+  /** The sources to merge; empty when they were concatenated. */
   readonly #parts: Series[];
+  readonly #concat: ChunksSeries | null;
 
   constructor(labels: Labels, parts: Series[]) {
     this.labels = labels;
-    this.#parts = parts;
+    this.#concat = ChunksSeries.concat(labels, parts);
+    this.#parts = this.#concat === null ? parts : [];
   }
 
-  iterator(): SeriesIterator {
+  iterator(reuse?: SeriesIterator | null): SeriesIterator {
+    if (this.#concat !== null) return this.#concat.iterator(reuse);
     return new MergeIterator(this.#parts.map((p) => p.iterator()));
   }
 }

@@ -219,6 +219,14 @@ export class FileReader {
   readonly #cache: PageCache;
   readonly #prefix: string;
   #closed: boolean;
+  /**
+   * The page read last and its index (-1: none). Reads cluster (a chunk's
+   * header, then the chunk; the next series' chunks), so most reads are
+   * served from it without a cache lookup. It stays valid when the cache
+   * evicts it: the file does not change.
+   */
+  #lastIndex: number;
+  #lastPage: Uint8Array | null;
 
   /** Opens file. Throws StorageError. */
   constructor(file: string, cache: PageCache) {
@@ -232,9 +240,19 @@ export class FileReader {
     this.#cache = cache;
     this.#prefix = `${nextReaderId++}:`;
     this.#closed = false;
+    this.#lastIndex = -1;
+    this.#lastPage = null;
   }
 
   #page(i: number): Uint8Array {
+    if (i === this.#lastIndex) return this.#lastPage!;
+    const p = this.#cachedPage(i);
+    this.#lastIndex = i;
+    this.#lastPage = p;
+    return p;
+  }
+
+  #cachedPage(i: number): Uint8Array {
     const key = this.#prefix + i;
     let p = this.#cache.get(key);
     if (p !== undefined) return p;
@@ -294,6 +312,8 @@ export class FileReader {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#lastIndex = -1;
+    this.#lastPage = null;
     fs.closeSync(this.#fd);
     this.#cache.dropPrefix(this.#prefix);
   }

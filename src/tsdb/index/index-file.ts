@@ -439,14 +439,16 @@ export class IndexReader {
     }
     const d = new Decbuf(b, n, n + len);
     const k = d.uvarint();
-    const names: string[] = [];
-    const values: string[] = [];
+    if (k > len) decodeFail(`index ${this.#r.path}: read series ${id}`, new DecodeError(DecodeErrorReason.InvalidSize));
+    // Sized up front: the arrays live as long as the labels (a query's selection), so no spare capacity.
+    const names = new Array<string>(k);
+    const values = new Array<string>(k);
     for (let i = 0; i < k; i++) {
       const ln = d.uvarint();
       const lv = d.uvarint();
       if (d.err() !== null) break;
-      names.push(this.symbol(ln));
-      values.push(this.symbol(lv));
+      names[i] = this.symbol(ln);
+      values[i] = this.symbol(lv);
     }
     if (chunks !== null) {
       chunks.length = 0;

@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { Labels } from "../../../model/index.ts";
 import { Engine } from "../../../promql/engine/index.ts";
 import { MemoryStorage } from "../../../storage/index.ts";
+import { formatFloatE, formatFloatF, seededRandom } from "../../../util/index.ts";
 import { addFormParser, formatTimestamp, formatValue, registerApiV1 } from "../../index.ts";
 
 async function newApp(): Promise<FastifyInstance> {
@@ -378,3 +379,19 @@ const valueCases = [
   { v: NaN, want: "NaN" },
 ];
 for (const c of valueCases) test(`value ${c.v}`, () => assert.equal(formatValue(c.v), c.want));
+
+test("value: the fast path prints what Go's 'f'/'e' formatting prints, over all magnitudes", () => {
+  const rnd = seededRandom(7);
+  const edges = [1e-6, 1e-6 * (1 - 1e-16), 1e21, 1e21 * (1 - 1e-16), 0.1 + 0.2, 123456789.125, 2 ** 53, 2 ** 53 + 2, -0, 0, 5e-324];
+  const vs: number[] = [...edges, ...edges.map((x) => -x)];
+  for (let i = 0; i < 20_000; i++) {
+    const mant = rnd() * 10;
+    const exp = Math.floor(rnd() * 60) - 30;
+    vs.push((rnd() < 0.5 ? -1 : 1) * mant * 10 ** exp, Math.round(rnd() * 1e6) / 1000);
+  }
+  for (const v of vs) {
+    const a = Math.abs(v);
+    const want = a !== 0 && (a < 1e-6 || a >= 1e21) ? formatFloatE(v) : formatFloatF(v);
+    assert.equal(formatValue(v), want, `value ${v}`);
+  }
+});

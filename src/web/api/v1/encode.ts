@@ -23,9 +23,16 @@ export function formatTimestamp(t: number): string {
 /** Prometheus's jsonutil.MarshalValue: 'f' format, 'e' when |v| < 1e-6 or >= 1e21. */
 export function formatValue(v: number): string {
   const a = Math.abs(v);
+  // Fast path: in [1e-6, 1e21) JavaScript's own number to string is the
+  // shortest round-trip digits without an exponent, i.e. Go's 'f' with
+  // precision -1 (formatFloatF builds it from the same digits).
+  if (a >= 1e-6 && a < 1e21) return String(v);
   if (a !== 0 && (a < 1e-6 || a >= 1e21) && Number.isFinite(v)) return formatFloatE(v);
   return formatFloatF(v);
 }
+
+/** Distinct timestamps a matrix encoding remembers the text of (the steps of a range query repeat in every series). */
+const TIMESTAMP_CACHE_MAX = 16_384;
 
 /** A label set as a JSON object, names in order. */
 export function labelsJSON(l: Labels): string {
@@ -64,6 +71,7 @@ export function* resultJSON(v: Value): Generator<string> {
       return;
     }
     case "matrix": {
+      const tsText = new Map<number, string>();
       let buf = "[";
       for (let i = 0; i < v.matrix.length; i++) {
         const s = v.matrix[i]!;
@@ -71,7 +79,13 @@ export function* resultJSON(v: Value): Generator<string> {
         buf += `{"metric":${labelsJSON(s.metric)},"values":[`;
         for (let j = 0; j < s.ts.length; j++) {
           if (j > 0) buf += ",";
-          buf += `[${formatTimestamp(s.ts[j]!)},"${formatValue(s.fs[j]!)}"]`;
+          const t = s.ts[j]!;
+          let ts = tsText.get(t);
+          if (ts === undefined) {
+            ts = formatTimestamp(t);
+            if (tsText.size < TIMESTAMP_CACHE_MAX) tsText.set(t, ts);
+          }
+          buf += `[${ts},"${formatValue(s.fs[j]!)}"]`;
           if (buf.length >= CHUNK_CHARS) {
             yield buf;
             buf = "";
