@@ -14,9 +14,9 @@
  * Prints samples/s (best of ROUNDS) and heap growth per sample in the
  * `next` mode (heapUsed after the pass minus before, GC before, lowest of
  * ROUNDS; with --expose-gc, which it re-executes itself with when missing).
- * The text parser's figure includes its one copy of the body (upstream
- * appends a newline to the input, and so does TextParser): about the
- * length of a line per sample, once per scrape, not per next(). Values
+ * A body ending with a newline (this one, and every scrape) is parsed in
+ * place: TextParser appends the newline upstream appends only to a text
+ * without one, so no copy of the body shows in the text figure. Values
  * (and OpenMetrics timestamps) with more than 15 significant digits or a
  * decimal exponent beyond +-22 are converted through a short-lived string
  * (see parseGoFloat), which shows in the OpenMetrics figure: its exemplar

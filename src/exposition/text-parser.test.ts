@@ -162,11 +162,38 @@ const bad = [
   { input: "a 1e400\n", err: 'strconv.ParseFloat: parsing "1e400": value out of range while parsing: "a 1e400"' },
   { input: "a{b} 1\n", err: 'expected equal, got "} " ("BCLOSE") while parsing: "a{b} "' },
   { input: "a 1\n\x00garbage", err: "EOF" },
+  // A body ending with a newline is parsed without the appended one; a quoted string running to the end still reports it.
+  { input: 'a{b="x\n', err: 'expected label value, got "\\"x\\n\\n" ("INVALID") while parsing: "a{b=\\"x\\n\\n"' },
+  { input: 'a 1\nb{c="d\n', err: 'expected label value, got "\\"d\\n\\n" ("INVALID") while parsing: "b{c=\\"d\\n\\n"' },
+  { input: 'a{b="x\n\n', err: 'expected label value, got "\\"x\\n\\n\\n" ("INVALID") while parsing: "a{b=\\"x\\n\\n\\n"' },
+  { input: "a 1\n{\n", err: 'expected label name, got "\\n" ("INVALID") while parsing: "{\\n"' },
   { input: "\n\n  \n", err: "EOF" },
 ];
 for (const c of bad) {
   test(`TextParser rejects ${JSON.stringify(c.input)}`, () => assert.equal(firstError(new TextParser(c.input)), c.err));
 }
+
+test("TextParser: an error on a body ending with a newline has the position of the appended-newline parse", () => {
+  try {
+    const p = new TextParser('a 1\nb{c="d\n');
+    while (p.next() !== "eof");
+    assert.fail("no error");
+  } catch (e) {
+    assert.ok(e instanceof ExpositionParseError);
+    assert.deepEqual([e.offset, e.line, e.column], [8, 2, 5]);
+  }
+});
+
+test("TextParser parses a body ending with a newline in place: series are ranges of the text itself", () => {
+  const text = 'a 1\nb{c="d"} 2\n';
+  const p = new TextParser(text);
+  assert.equal(p.next(), "series");
+  assert.equal(p.seriesSource(), text);
+  assert.equal(p.next(), "series");
+  assert.equal(p.series(), 'b{c="d"}');
+  assert.equal(p.next(), "eof");
+  assert.equal(new TextParser("a 1").seriesSource(), "a 1\n");
+});
 
 test("TextParser errors carry the line and column of the offending token", () => {
   try {
@@ -234,4 +261,115 @@ test("TextParser: the series text is a stable cache key and metricName needs no 
 
 test("TextParser: an empty label value drops the label", () => {
   assert.deepEqual(drain(new TextParser('a{b="",c="d"} 1\n'))[0]!.lset, { __name__: "a", c: "d" });
+});
+
+/** The token-by-token path alone: the reference the fast path for plain series lines must match. */
+class TokenPathTextParser extends TextParser {
+  protected override plainSeriesLine(): boolean {
+    return false;
+  }
+}
+
+/** Entries (or the error: message, offset, line, column) of text parsed both ways, as comparable records. */
+function outcome(p: TextParser): { entries: ReturnType<typeof drain>; series: [number, number][]; err: string | null } {
+  const series: [number, number][] = [];
+  const wrapped = new Proxy(p, {
+    get(target, prop) {
+      if (prop === "next") {
+        return () => {
+          const e = target.next();
+          if (e === "series") series.push([target.seriesFrom(), target.seriesTo()]);
+          return e;
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  try {
+    return { entries: drain(wrapped), series, err: null };
+  } catch (e) {
+    if (!(e instanceof ExpositionParseError)) throw e;
+    return { entries: [], series, err: `${e.message} @${e.offset}:${e.line}:${e.column}` };
+  }
+}
+
+// Lines near the fast path's edges: blanks, tabs, escapes, NULs, non-ASCII,
+// quoted names, missing or doubled commas, timestamps, odd values.
+const edgeLines = [
+  'a{b="c",d="e"} 1.5 123',
+  'a{b="c",} 1',
+  "a{} 1",
+  'a{b="c"}1',
+  'a {b="c"} 1',
+  'a{b="c" d="e"} 1',
+  'a{b="c"d="e"} 1',
+  'a{ b="c"} 1',
+  'a{b ="c"} 1',
+  'a{b= "c"} 1',
+  'a{b="c",,d="e"} 1',
+  'a{,} 1',
+  'a{b="c\\"d"} 1',
+  'a{b="c\\nd"} 1',
+  'a{b="c\x00d"} 1',
+  'a{b="é"} 1',
+  'a{b="\ud83d\ude00"} 1',
+  'a{b="\udcff"} 1',
+  'a{"b"="c"} 1',
+  '{"a"} 1',
+  "a  1",
+  "a\t1",
+  "a 1\t2",
+  "a 1  2",
+  "a 1 2 ",
+  "a 1 -2",
+  "a 1 99999999999999999999",
+  "a 1e400",
+  "a +Inf",
+  "a NaN 3",
+  "a 0x1p3",
+  "a 1_0",
+  "a x",
+  "a ",
+  "a",
+  "a{b=\"c\"}",
+  'a{b="c"} ',
+  "a:b_c9 7",
+  'a{b="c"} 1{',
+  'a{b="c"} 1 2{',
+  'a{le="1"} 1',
+  'a{quantile="0.50"} 1',
+  "# TYPE a histogram",
+  "# TYPE a summary",
+  "# HELP a x",
+  "",
+];
+
+test("TextParser: the fast path gives what the token-by-token path gives, line by line", () => {
+  for (const l of edgeLines) {
+    for (const text of [`${l}\n`, l, `a 1\n${l}\nb 2\n`, `# TYPE a histogram\n${l}\n`, `# TYPE a summary\n${l}\n`]) {
+      assert.deepEqual(outcome(new TextParser(text)), outcome(new TokenPathTextParser(text)), JSON.stringify(text));
+    }
+  }
+});
+
+test("TextParser: the fast path gives what the token-by-token path gives, on random lines", () => {
+  // A seeded generator (xorshift32), so a failure reproduces.
+  let seed = 0x9e3779b9;
+  const rnd = (k: number): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % k;
+  };
+  const parts = ["a", "b_c", "{", "}", ",", "=", '"', '"x"', '"1.0"', " ", "\t", "1", "2.5", "-3e2", "+Inf", "NaN", "123", "\\", "\\n", "\x00", "é", "#", "le", "quantile", "\n"];
+  for (let k = 0; k < 3000; k++) {
+    let text = 'm{a="1"} 1\n';
+    const n = 1 + rnd(12);
+    for (let j = 0; j < n; j++) text += parts[rnd(parts.length)];
+    // Most random lines are plain series with one token changed.
+    if (rnd(2) === 0) text = `m{le="${rnd(10)}",b="${"xy".repeat(rnd(3))}"} ${rnd(1000)}${rnd(2) === 0 ? ` ${rnd(99999)}` : ""}\n` + text;
+    if (rnd(2) === 0) text += "\n";
+    assert.deepEqual(outcome(new TextParser(text)), outcome(new TokenPathTextParser(text)), JSON.stringify(text));
+  }
 });

@@ -6,10 +6,11 @@
  * input is accepted or rejected with the same message.
  */
 import type { LabelsBuilder } from "../model/index.ts";
-import { NumberSyntaxError, parseDigitsInt64 } from "./parse-float.ts";
+import { NumberSyntaxError, parseDigitsInt64, parseGoFloat } from "./parse-float.ts";
 import {
   BaseParser,
   Entry,
+  ExpositionParseError,
   MetadataType,
   isLChar,
   isLStart,
@@ -55,6 +56,9 @@ const HASH = 35;
 const QUOTE = 34;
 const BSLASH = 92;
 const LBRACE = 123;
+const RBRACE = 125;
+const COMMA = 44;
+const EQUAL = 61;
 
 function isBlank(c: number): boolean {
   return c === SP || c === TAB;
@@ -64,10 +68,22 @@ function isBlank(c: number): boolean {
  * Parses one text format 0.0.4 / 1.0.0 body. The text is parsed as if it
  * ended with a newline (upstream appends one). Blank lines are allowed; a
  * NUL character at the start of a line ends the data.
+ *
+ * A text that already ends with a newline (every scrape body) is parsed as
+ * it is: appending would make a cons string that V8 flattens into a copy
+ * of the whole body at the first character read. The two parses return the
+ * same entries, and differ only in what an error reports when a quoted
+ * string runs to the end; so on an error the text is parsed again with the
+ * newline appended, and that parse's error is thrown.
  */
 export class TextParser extends BaseParser {
+  /** Whether the text is parsed without the appended newline (it ends with one). */
+  readonly #unappended: boolean;
+
   constructor(text: string) {
-    super(`${text}\n`);
+    const unappended = text.length > 0 && text.charCodeAt(text.length - 1) === NL;
+    super(unappended ? text : `${text}\n`);
+    this.#unappended = unappended;
   }
 
   /** Reads a quoted string opening at this.i; `"(\\.|[^\\"])*"`. On failure returns false with i at the offending character. */
@@ -306,9 +322,34 @@ export class TextParser extends BaseParser {
   }
 
   next(): Entry {
+    if (!this.#unappended) return this.nextEntry();
+    try {
+      return this.nextEntry();
+    } catch (e) {
+      if (!(e instanceof ExpositionParseError)) throw e;
+      throw this.appendedError();
+    }
+  }
+
+  /** The error the same text with a newline appended fails with (see the class comment). */
+  private appendedError(): ExpositionParseError {
+    const p = new TextParser(`${this.b}\n`);
+    for (;;) {
+      try {
+        if (p.nextEntry() === Entry.EOF) break;
+      } catch (e) {
+        if (e instanceof ExpositionParseError) return e;
+        throw e;
+      }
+    }
+    throw new Error("BUG: a text parse failed, the same text with a newline appended did not");
+  }
+
+  private nextEntry(): Entry {
     for (;;) {
       this.lineStart = this.i;
       this.nOffsets = 0;
+      if (this.state === sInit && this.i < this.n && isMStart(this.b.charCodeAt(this.i)) && this.plainSeriesLine()) return Entry.Series;
       const t = this.nextToken();
       switch (t) {
         case tEOF:
@@ -350,6 +391,102 @@ export class TextParser extends BaseParser {
           throw this.parseError("expected a valid start token", t);
       }
     }
+  }
+
+  /**
+   * The fast path for the lines nearly every body is made of:
+   * `name{name="value",...} value[ timestamp]\n`, with legacy names, values
+   * without escapes, NULs or non-ASCII characters, and single blanks where
+   * blanks go. Consumes the line and records it as the token-by-token path
+   * does (the same offsets, value and timestamp), or, on anything else,
+   * returns false having changed nothing, and that path parses the line
+   * (and reports its errors).
+   */
+  protected plainSeriesLine(): boolean {
+    const b = this.b;
+    const n = this.n;
+    const lineStart = this.i;
+    let i = lineStart + 1;
+    let c = 0;
+    while (i < n && isMChar((c = b.charCodeAt(i)))) i++;
+    if (i >= n) return false;
+    const nameEnd = i;
+    let nOffsets = 2;
+    if (c === LBRACE) {
+      i++;
+      for (;;) {
+        if (i >= n) return false;
+        c = b.charCodeAt(i);
+        if (c === RBRACE) break;
+        if (!isLStart(c)) return false;
+        const ls = i;
+        i++;
+        while (i < n && isLChar((c = b.charCodeAt(i)))) i++;
+        if (c !== EQUAL || i + 1 >= n || b.charCodeAt(i + 1) !== QUOTE) return false;
+        const le = i;
+        i += 2;
+        const vs = i;
+        for (;;) {
+          if (i >= n) return false;
+          c = b.charCodeAt(i);
+          if (c === QUOTE) break;
+          if (c === BSLASH || c === 0 || c === NL || c >= 0x80) return false;
+          i++;
+        }
+        const ve = i;
+        i++;
+        if (nOffsets + 4 > this.offsets.length) return false;
+        this.offsets[nOffsets] = ls;
+        this.offsets[nOffsets + 1] = le;
+        this.offsets[nOffsets + 2] = vs;
+        this.offsets[nOffsets + 3] = ve;
+        nOffsets += 4;
+        if (i >= n) return false;
+        c = b.charCodeAt(i);
+        if (c === COMMA) i++;
+        else if (c !== RBRACE) return false;
+      }
+      i++;
+      if (i >= n) return false;
+      c = b.charCodeAt(i);
+    }
+    const seriesEnd = i;
+    if (c !== SP) return false;
+    i++;
+    const vs = i;
+    while (i < n && (c = b.charCodeAt(i)) !== SP && c !== NL) {
+      if (c === TAB || c === LBRACE || c === 0) return false;
+      i++;
+    }
+    if (i >= n || i === vs) return false;
+    const ve = i;
+    let ts = -1;
+    let tsEnd = -1;
+    if (c === SP) {
+      i++;
+      ts = i;
+      while (i < n && (c = b.charCodeAt(i)) >= 48 && c <= 57) i++;
+      if (i >= n || c !== NL || i === ts) return false;
+      tsEnd = i;
+    }
+    let v: number;
+    let t = 0;
+    try {
+      v = parseGoFloat(b, vs, ve);
+      if (ts >= 0) t = parseDigitsInt64(b, ts, tsEnd);
+    } catch (e) {
+      if (e instanceof NumberSyntaxError) return false;
+      throw e;
+    }
+    this.offsets[0] = lineStart;
+    this.offsets[1] = nameEnd;
+    this.nOffsets = nOffsets;
+    this.seriesEnd = seriesEnd;
+    this.val = v;
+    this.hasTs = ts >= 0;
+    this.ts = t;
+    this.i = i + 1;
+    return true;
   }
 
   private parseMeta(t: number): Entry {

@@ -37,6 +37,33 @@ before(async () => {
       case "/redirect":
         res.writeHead(302, { location: "/metrics" }).end();
         return;
+      case "/chunked":
+        // No Content-Length: the body arrives in several chunks.
+        res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+        res.write(TEXT.slice(0, 5));
+        setTimeout(() => {
+          res.write(TEXT.slice(5, 12));
+          setTimeout(() => res.end(TEXT.slice(12)), 5);
+        }, 5);
+        return;
+      case "/big-fail":
+        res.writeHead(503).end("x".repeat(300 * 1024));
+        return;
+      case "/cut":
+        // Promises more than it sends, then closes the connection.
+        res.writeHead(200, { "content-type": "text/plain", "content-length": "1000" });
+        res.write("a 1\n", () => setTimeout(() => res.socket?.destroy(), 5));
+        return;
+      case "/early-hints":
+        res.writeEarlyHints({ link: "</style.css>; rel=preload" }, () => res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end(TEXT));
+        return;
+      case "/fail-slowly":
+        // An error status whose body never ends.
+        res.writeHead(500, { "content-type": "text/plain" });
+        res.write("oops");
+        return;
+      case "/no-answer":
+        return;
       case "/slow":
         res.writeHead(200, { "content-type": "text/plain" });
         res.write("a 1\n"); // and never ends
@@ -93,6 +120,8 @@ const okCases = [
   { name: "OpenMetrics", path: "/om", body: OM, contentType: "application/openmetrics-text; version=1.0.0" },
   { name: "gzip is inflated", path: "/gzip", body: TEXT, contentType: "text/plain; version=0.0.4" },
   { name: "redirects are followed", path: "/redirect", body: TEXT, contentType: "text/plain; version=0.0.4" },
+  { name: "an informational response before the answer", path: "/early-hints", body: TEXT, contentType: "text/plain; version=0.0.4" },
+  { name: "a body in several chunks", path: "/chunked", body: TEXT, contentType: "text/plain; version=0.0.4" },
   { name: "a body one byte under the limit", path: "/metrics", body: TEXT, contentType: "text/plain; version=0.0.4", limit: TEXT.length + 1 },
 ];
 for (const c of okCases) {
@@ -111,6 +140,46 @@ for (const c of errCases) {
     await assert.rejects(get(c.path, c.limit), (e: unknown) => e instanceof c.cls && (e as Error).message === c.msg);
   });
 }
+
+test("get: a big error response fails with its status, and the client goes on scraping", async () => {
+  const client = new ScrapeHttpClient(scrapeConfig("job_name: j").httpClientConfig);
+  try {
+    for (let i = 0; i < 2; i++) {
+      await assert.rejects(client.get(base + "/big-fail", {}, new AbortController().signal, 0), (e: unknown) => e instanceof HttpStatusError && e.statusCode === 503);
+      const r = await client.get(base + "/metrics", {}, new AbortController().signal, 0);
+      assert.equal(Buffer.from(r.body).toString(), TEXT);
+    }
+  } finally {
+    await client.close();
+  }
+});
+
+test("get: an error status whose body never ends fails with the status at the deadline", async () => {
+  const client = new ScrapeHttpClient(scrapeConfig("job_name: j").httpClientConfig);
+  const ctl = new AbortController();
+  const p = client.get(base + "/fail-slowly", {}, ctl.signal, 0);
+  setTimeout(() => ctl.abort(DEADLINE_EXCEEDED), 20);
+  await assert.rejects(p, (e: unknown) => e instanceof HttpStatusError && e.statusCode === 500);
+  await client.close();
+});
+
+test("get: a connection closed during the body fails without naming the request", async () => {
+  const client = new ScrapeHttpClient(scrapeConfig("job_name: j").httpClientConfig);
+  try {
+    await assert.rejects(client.get(base + "/cut", {}, new AbortController().signal, 0), (e: unknown) => e instanceof ScrapeRequestError && !e.message.startsWith("Get "));
+  } finally {
+    await client.close();
+  }
+});
+
+test("get: the deadline before the response headers names the request", async () => {
+  const client = new ScrapeHttpClient(scrapeConfig("job_name: j").httpClientConfig);
+  const ctl = new AbortController();
+  const p = client.get(base + "/no-answer", {}, ctl.signal, 0);
+  setTimeout(() => ctl.abort(DEADLINE_EXCEEDED), 20);
+  await assert.rejects(p, (e: unknown) => e instanceof ScrapeRequestError && e.message === `Get "${base}/no-answer": context deadline exceeded`);
+  await client.close();
+});
 
 test("get: redirects are not followed when follow_redirects is false", async () => {
   await assert.rejects(get("/redirect", 0, "job_name: j\nfollow_redirects: false"), (e: unknown) => e instanceof HttpStatusError && e.statusCode === 302);

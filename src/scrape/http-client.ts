@@ -99,52 +99,24 @@ export class ScrapeHttpClient {
    * inflated when the response is gzip-encoded; rejects with HttpStatusError,
    * BodySizeLimitError (when the body reaches bodySizeLimit bytes, 0 for no
    * limit) or ScrapeRequestError (abort reasons become `Get "<url>": <reason>`).
-   * The response body is always consumed or destroyed.
+   * The response body is always consumed (a bounded amount, for a status
+   * other than 200) or its connection closed.
    */
-  async get(url: string, headers: Record<string, string>, signal: AbortSignal, bodySizeLimit: number): Promise<ScrapeResponse> {
+  get(url: string, headers: Record<string, string>, signal: AbortSignal, bodySizeLimit: number): Promise<ScrapeResponse> {
     const u = new URL(url);
-    const fail = (e: unknown): never => {
-      const why = signal.aborted && signal.reason instanceof Error ? signal.reason.message : describeNetError(e, u);
-      throw new ScrapeRequestError(`Get ${JSON.stringify(url)}: ${why}`, { cause: e });
-    };
-    let res: Dispatcher.ResponseData;
-    try {
-      res = await this.#dispatcher.request({ origin: u.origin, path: u.pathname + u.search, method: "GET", headers: { ...configHeaders(this.#cfg), ...headers }, signal });
-    } catch (e) {
-      return fail(e);
-    }
-    const body = res.body;
-    if (res.statusCode !== 200) {
-      // Drain (a bounded amount) so the connection can be reused, as upstream's io.Copy to Discard.
-      await body.dump().catch(() => undefined);
-      throw new HttpStatusError(res.statusCode);
-    }
-    try {
-      const limit = bodySizeLimit > 0 ? bodySizeLimit : Number.MAX_SAFE_INTEGER;
-      const gzipped = headerValue(res.headers["content-encoding"]) === "gzip";
-      const chunks: Buffer[] = [];
-      let n = 0;
-      for await (const chunk of body) {
-        const b = chunk as Buffer;
-        chunks.push(b);
-        n += b.length;
-        // NOTE: matches Prometheus, which fails when the body reaches (not exceeds) the limit.
-        if (!gzipped && n >= limit) throw new BodySizeLimitError();
+    return new Promise<BodyReader>((resolve, reject) => {
+      const r = new BodyReader(url, u, signal, bodySizeLimit, resolve, reject);
+      if (signal.aborted) {
+        r.fail(null);
+        return;
       }
-      let out = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, n);
-      if (gzipped) out = await inflate(out, limit);
-      return { contentType: headerValue(res.headers["content-type"]), body: out };
-    } catch (e) {
-      if (!body.destroyed) {
-        // The aborted stream reports its abort as an error event; nobody else listens any more.
-        body.on("error", () => undefined);
-        body.destroy();
+      signal.addEventListener("abort", r, { once: true });
+      try {
+        this.#dispatcher.dispatch({ origin: u.origin, path: u.pathname + u.search, method: "GET", headers: { ...configHeaders(this.#cfg), ...headers } }, r);
+      } catch (e) {
+        r.fail(e);
       }
-      if (e instanceof HttpStatusError || e instanceof BodySizeLimitError || e instanceof ScrapeRequestError) throw e;
-      // Errors while reading the body are not prefixed with the request, as Go's io.Copy errors are not.
-      const why = signal.aborted && signal.reason instanceof Error ? signal.reason.message : describeNetError(e, u);
-      throw new ScrapeRequestError(why, { cause: e });
-    }
+    }).then(finishBody);
   }
 
   /** Closes idle connections and the agent. */
@@ -156,6 +128,157 @@ export class ScrapeHttpClient {
 function headerValue(v: string | string[] | undefined): string {
   if (v === undefined) return "";
   return Array.isArray(v) ? (v[0] ?? "") : v;
+}
+
+/** Bytes of a non-200 response read (and discarded) so its connection can be reused; a longer body closes it (as undici's body.dump()). */
+const DRAIN_LIMIT = 128 * 1024;
+
+/**
+ * Receives one scrape response through undici's dispatch handler interface
+ * (no Readable stream or async iterator per response): the body's chunks
+ * are kept as they come and joined at the end (a body read in one chunk, as
+ * a loopback scrape of some 50 KiB usually is, is not copied).
+ * Settles the get()'s promise once, with itself when the body is complete
+ * or with the error; an abort of the scrape's signal settles it at once and
+ * closes the connection.
+ */
+class BodyReader implements Dispatcher.DispatchHandler {
+  readonly #url: string;
+  readonly #u: URL;
+  readonly #signal: AbortSignal;
+  readonly #limit: number;
+  readonly #resolve: (r: BodyReader) => void;
+  readonly #reject: (e: unknown) => void;
+  #controller: Dispatcher.DispatchController | null;
+  #settled: boolean;
+  /** Whether the response's status line arrived: later errors are body read errors. */
+  #started: boolean;
+  /** The error for a status other than 200: its body is read and discarded, then the get fails with it. */
+  #statusErr: HttpStatusError | null;
+  /** The body so far, as received: usually one chunk, a view of the socket's read buffer, used as it is. */
+  #chunks: Buffer[];
+  #n: number;
+  gzipped: boolean;
+  contentType: string;
+
+  constructor(url: string, u: URL, signal: AbortSignal, bodySizeLimit: number, resolve: (r: BodyReader) => void, reject: (e: unknown) => void) {
+    this.#url = url;
+    this.#u = u;
+    this.#signal = signal;
+    this.#limit = bodySizeLimit > 0 ? bodySizeLimit : Number.MAX_SAFE_INTEGER;
+    this.#resolve = resolve;
+    this.#reject = reject;
+    this.#controller = null;
+    this.#settled = false;
+    this.#started = false;
+    this.#statusErr = null;
+    this.#chunks = [];
+    this.#n = 0;
+    this.gzipped = false;
+    this.contentType = "";
+  }
+
+  /** The scrape's signal aborted. */
+  handleEvent(): void {
+    this.fail(null);
+  }
+
+  /**
+   * Settles with the error e (null: the signal's abort reason) and closes
+   * the connection. An error before the response started names the request
+   * (`Get "<url>": <cause>`), as Go's client.Do errors do; one while reading
+   * the body does not, as Go's io.Copy errors do not. While a non-200
+   * response is drained, any error ends the draining and the get fails with
+   * the status.
+   */
+  fail(e: unknown): void {
+    if (this.#settled) return;
+    const signal = this.#signal;
+    let err: unknown = this.#statusErr ?? e;
+    if (!(err instanceof HttpStatusError || err instanceof BodySizeLimitError || err instanceof ScrapeRequestError)) {
+      const why = signal.aborted && signal.reason instanceof Error ? signal.reason.message : describeNetError(e, this.#u);
+      err = this.#started ? new ScrapeRequestError(why, { cause: e ?? signal.reason }) : new ScrapeRequestError(`Get ${JSON.stringify(this.#url)}: ${why}`, { cause: e ?? signal.reason });
+    }
+    this.#settle();
+    this.#abortRequest();
+    this.#reject(err);
+  }
+
+  #settle(): void {
+    this.#settled = true;
+    this.#signal.removeEventListener("abort", this);
+  }
+
+  #abortRequest(): void {
+    const c = this.#controller;
+    if (c !== null && !c.aborted) c.abort(this.#signal.aborted && this.#signal.reason instanceof Error ? this.#signal.reason : CONTEXT_CANCELED);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.#controller = controller;
+    // Settled before the request went out (aborted while connecting): do not send it.
+    if (this.#settled) this.#abortRequest();
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    // An informational response (103 Early Hints): the final one follows.
+    if (this.#settled || statusCode < 200) return;
+    this.#started = true;
+    if (statusCode !== 200) {
+      // Drain (a bounded amount, within the scrape's deadline) so the connection can be reused, as upstream's io.Copy to Discard.
+      this.#statusErr = new HttpStatusError(statusCode);
+      return;
+    }
+    this.gzipped = headerValue(headers["content-encoding"]) === "gzip";
+    this.contentType = headerValue(headers["content-type"]);
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    const n = this.#n + chunk.length;
+    this.#n = n;
+    if (this.#settled) return;
+    if (this.#statusErr !== null) {
+      if (n > DRAIN_LIMIT) this.fail(null);
+      return;
+    }
+    this.#chunks.push(chunk);
+    // NOTE: matches Prometheus, which fails when the body reaches (not exceeds) the limit.
+    if (!this.gzipped && n >= this.#limit) this.fail(new BodySizeLimitError());
+  }
+
+  onResponseEnd(): void {
+    if (this.#settled) return;
+    this.#settle();
+    if (this.#statusErr !== null) this.#reject(this.#statusErr);
+    else this.#resolve(this);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.fail(error);
+  }
+
+  /** The body as received (still gzip-encoded when gzipped). */
+  body(): Buffer {
+    const chunks = this.#chunks;
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#n);
+  }
+
+  /** limit for inflate(). */
+  get limit(): number {
+    return this.#limit;
+  }
+}
+
+async function finishBody(r: BodyReader): Promise<ScrapeResponse> {
+  const body = r.body();
+  if (!r.gzipped) return { contentType: r.contentType, body };
+  try {
+    return { contentType: r.contentType, body: await inflate(body, r.limit) };
+  } catch (e) {
+    if (e instanceof BodySizeLimitError || e instanceof ScrapeRequestError) throw e;
+    // Errors while reading the body are not prefixed with the request, as Go's io.Copy errors are not.
+    throw new ScrapeRequestError(e instanceof Error ? e.message : String(e), { cause: e });
+  }
 }
 
 async function inflate(b: Buffer, limit: number): Promise<Buffer> {

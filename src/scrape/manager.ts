@@ -52,8 +52,8 @@ export interface ScrapeManagerOptions {
   parseWorkers?: number;
   /**
    * Bodies of at least this many bytes are parsed on a worker, smaller
-   * ones inline (default DEFAULT_WORKER_PARSE_MIN_BYTES, 64 KiB): below it
-   * the hand-off costs more than the parse it saves the main thread.
+   * ones inline (default DEFAULT_WORKER_PARSE_MIN_BYTES, 512 KiB): below it
+   * the hand-off costs the main thread more than the parse it saves.
    */
   workerParseMinBytes?: number;
 }

@@ -101,8 +101,8 @@ test("columns: compact layout, no object per sample", () => {
   assert.ok(Number.isNaN(c.timestamps[1]));
   assert.equal(c.timestamps[2], 7);
   assert.deepEqual(c.meta, ["a", "counter"]);
-  // Series are ranges of the parsed text (the body and the newline the text parser adds), not strings of their own.
-  assert.equal(c.text, '# TYPE a counter\na_total 1\na_total{x="1"} 2 7\n\n');
+  // Series are ranges of the parsed text (the body itself: it ends with a newline, so the parser adds none), not strings of their own.
+  assert.equal(c.text, '# TYPE a counter\na_total 1\na_total{x="1"} 2 7\n');
   assert.deepEqual([...c.from.subarray(1, 3)], [17, 27]);
   assert.deepEqual([...c.to.subarray(1, 3)], [24, 41]);
   assert.equal(c.error, null);

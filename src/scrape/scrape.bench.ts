@@ -3,23 +3,25 @@
  * `npx tsc -p tsconfig.json && node dist/src/scrape/scrape.bench.js`.
  *
  * TARGETS scrape loops, each scraping a fake target whose text-format body
- * has SERIES_PER_TARGET series (the server benchmark's exposition: 200
- * counters, 20 histograms of 12 buckets, gauges; about 70 KiB), append into
+ * has SERIES_PER_TARGET series (default 1000; the server benchmark's
+ * exposition: 200 counters, 20 histograms of 12 buckets, gauges; about
+ * 70 KiB for 1000), append into
  * a TSDB opened in a scratch directory (WAL on disk, no compaction). Every
  * round scrapes all targets concurrently at the next timestamp (15 s
  * apart) with fresh values. The first round fills the caches and the head
  * (reported apart as "cold"); the next ROUNDS are measured. Run twice:
  * bodies parsed inline on the main thread (as the server does for bodies
- * under 64 KiB, like these), and every body on a ParsePool of one worker
+ * under 512 KiB, like these), and every body on a ParsePool of one worker
  * (as the server does for bigger ones, when a worker is free).
  *
  * Prints samples per CPU-second of the whole process (worker threads
- * included, process.cpuUsage) and per wall second. Sizes can be changed
+ * included, process.cpuUsage), per CPU-second of the main thread alone
+ * (on Linux) and per wall second. Sizes can be changed
  * with the environment variables of the same names. With --cpu-prof node
  * writes a profile of the whole run (the measured rounds dominate it).
  */
 import { setMaxListeners } from "node:events";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { loadConfig } from "../config/index.ts";
@@ -34,7 +36,7 @@ const envInt = (name: string, def: number): number => {
   return v === undefined || v === "" ? def : Number(v);
 };
 const TARGETS = envInt("TARGETS", 50);
-const SERIES_PER_TARGET = 1000;
+const SERIES_PER_TARGET = envInt("SERIES_PER_TARGET", 1000);
 const ROUNDS = envInt("ROUNDS", 40);
 const INTERVAL_MS = 15_000;
 /** Distinct bodies cycled through (values change between rounds; building one costs outside the measurement). */
@@ -65,6 +67,21 @@ function exposition(k: number): string {
   const gauges = SERIES_PER_TARGET - HANDLERS.length * 2 * CODES.length - HANDLERS.length * (LE.length + 2);
   for (let g = 0; g < gauges; g++) out.push(`bench_gauge{shard="${g}"} ${((g * 7919 + k) % 1000) / 10}\n`);
   return out.join("");
+}
+
+/**
+ * CPU seconds of the main thread alone (user + system, Linux's
+ * /proc/thread-self/stat; NaN elsewhere): what the event loop spends, with
+ * worker and GC helper threads left out.
+ */
+function mainThreadCpuS(): number {
+  try {
+    const f = readFileSync("/proc/thread-self/stat", "utf8");
+    const rest = f.slice(f.lastIndexOf(")") + 2).split(" ");
+    return (Number(rest[11]) + Number(rest[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
 }
 
 /** Answers with the body of the current round; a fresh copy each time (the loop may transfer it to a worker). */
@@ -122,18 +139,20 @@ async function run(mode: "inline" | "worker"): Promise<void> {
     for (const s of scrapers) s.round = r;
     await Promise.all(loops.map((l) => l.scrapeAndReport(null, t0 + r * INTERVAL_MS)));
   };
-  const measure = async (from: number, to: number): Promise<{ samples: number; cpuS: number; wallS: number }> => {
+  const measure = async (from: number, to: number): Promise<{ samples: number; cpuS: number; mainCpuS: number; wallS: number }> => {
     const a0 = db.head.stats.samplesAppended;
     const c0 = process.cpuUsage();
+    const m0 = mainThreadCpuS();
     const w0 = performance.now();
     for (let r = from; r < to; r++) await round(r);
     const c = process.cpuUsage(c0);
-    return { samples: db.head.stats.samplesAppended - a0, cpuS: (c.user + c.system) / 1e6, wallS: (performance.now() - w0) / 1000 };
+    return { samples: db.head.stats.samplesAppended - a0, cpuS: (c.user + c.system) / 1e6, mainCpuS: mainThreadCpuS() - m0, wallS: (performance.now() - w0) / 1000 };
   };
   const cold = await measure(0, 1);
   const warm = await measure(1, ROUNDS + 1);
-  const line = (name: string, m: { samples: number; cpuS: number; wallS: number }): string =>
-    `${mode} ${name}: ${m.samples} samples, ${Math.round(m.samples / m.cpuS).toLocaleString("en-US")} samples/CPU-s, ${Math.round(m.samples / m.wallS).toLocaleString("en-US")} samples/s wall`;
+  const line = (name: string, m: { samples: number; cpuS: number; mainCpuS: number; wallS: number }): string =>
+    `${mode} ${name}: ${m.samples} samples, ${Math.round(m.samples / m.cpuS).toLocaleString("en-US")} samples/CPU-s, ` +
+    `${Number.isNaN(m.mainCpuS) ? "" : `${Math.round(m.samples / m.mainCpuS).toLocaleString("en-US")} per main-thread CPU-s, `}${Math.round(m.samples / m.wallS).toLocaleString("en-US")} samples/s wall`;
   console.log(line("cold (first scrape)", cold));
   console.log(line(`warm (${ROUNDS} rounds of ${TARGETS} targets)`, warm));
   abort.abort();
