@@ -14,7 +14,7 @@
  *   series of the target gets a stale marker (unless the pool was stopped
  *   or a reloaded loop took the cache over).
  */
-import { Labels, LabelsBuilder, MetricName, formatDuration, isLegacyMetricName, isValidLabelNameIn, relabelBuilder, NameValidationScheme } from "../model/index.ts";
+import { LabelInterner, Labels, LabelsBuilder, MetricName, formatDuration, isLegacyMetricName, isValidLabelNameIn, relabelBuilder, NameValidationScheme } from "../model/index.ts";
 import type { ScrapeConfig } from "../config/index.ts";
 import { Entry, decodeExposition, extractMediaType, parserFor, protocolMediaType, isScrapeProtocol } from "../exposition/index.ts";
 import type { Appendable, Appender, SeriesRef } from "../storage/index.ts";
@@ -155,6 +155,8 @@ export interface ScrapeLoopOptions {
   parsePool?: ParsePool | null;
   /** Bodies of at least this many bytes go to parsePool (default DEFAULT_WORKER_PARSE_MIN_BYTES). */
   workerParseMinBytes?: number;
+  /** Shares the label strings of the series this loop creates (default: one of the loop's own). */
+  interner?: LabelInterner;
 }
 
 interface AppendResult {
@@ -299,6 +301,7 @@ export class ScrapeLoop {
   readonly #fallbackMediaType: string;
   readonly #validationScheme: NameValidationScheme;
   readonly #lb: LabelsBuilder;
+  readonly #interner: LabelInterner;
   #forcedErr: Error | null;
   #timer: { cancel(): void } | null;
   #busy: boolean;
@@ -327,6 +330,7 @@ export class ScrapeLoop {
     this.#fallbackMediaType = fb !== "" && isScrapeProtocol(fb) ? protocolMediaType(fb) : "";
     this.#validationScheme = o.config.metricNameValidationScheme === NameValidationScheme.Legacy ? NameValidationScheme.Legacy : NameValidationScheme.UTF8;
     this.#lb = new LabelsBuilder();
+    this.#interner = o.interner ?? new LabelInterner();
     this.#forcedErr = null;
     this.#timer = null;
     this.#busy = false;
@@ -704,7 +708,8 @@ export class ScrapeLoop {
           cache.addDropped(src.slice(from, to));
           continue;
         }
-        lset = mutated;
+        // A new series: its labels live as long as it does, so they share strings with the other series'.
+        lset = this.#interner.labels(mutated);
         if (!lset.has(MetricName)) {
           err = new InvalidSeriesError(`missing metric name (${MetricName} label)`);
           break;

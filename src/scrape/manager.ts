@@ -8,6 +8,7 @@ import { hostname } from "node:os";
 import { getScrapeConfigs } from "../config/index.ts";
 import type { Config, ScrapeConfig } from "../config/index.ts";
 import type { Registry } from "../exposition/index.ts";
+import { LabelInterner } from "../model/index.ts";
 import type { Labels } from "../model/index.ts";
 import type { Appendable } from "../storage/index.ts";
 import { nopLogger, systemClock } from "../util/index.ts";
@@ -133,6 +134,8 @@ export class ScrapeManager {
   #queue: Promise<unknown>;
   #stopped: boolean;
   readonly #parsePool: ParsePool | null;
+  /** Shares label strings between the series of all targets (the same job, names and common values). */
+  readonly #interner: LabelInterner;
   readonly #workerParseMinBytes: number;
 
   constructor(o: ScrapeManagerOptions) {
@@ -152,6 +155,7 @@ export class ScrapeManager {
     this.#stopped = false;
     const workers = o.parseWorkers ?? defaultParseWorkers();
     this.#parsePool = workers > 0 ? new ParsePool({ size: workers }) : null;
+    this.#interner = new LabelInterner();
     this.#workerParseMinBytes = o.workerParseMinBytes ?? DEFAULT_WORKER_PARSE_MIN_BYTES;
     this.metrics = new ScrapeMetrics(this.#clock);
     this.metrics.setMetadataSizer(this);
@@ -228,6 +232,7 @@ export class ScrapeManager {
               newScraper: this.#newScraper,
               parsePool: this.#parsePool,
               workerParseMinBytes: this.#workerParseMinBytes,
+              interner: this.#interner,
             });
           } catch (e) {
             this.metrics.scrapePoolsFailed.with().inc();

@@ -7,6 +7,7 @@ import type { ScrapeConfig } from "../config/index.ts";
 import { EscapingScheme, acceptHeader, isScrapeProtocol, DEFAULT_SCRAPE_PROTOCOLS } from "../exposition/index.ts";
 import type { ScrapeProtocol } from "../exposition/index.ts";
 import { NameValidationScheme, formatDuration } from "../model/index.ts";
+import type { LabelInterner } from "../model/index.ts";
 import type { Appendable } from "../storage/index.ts";
 import type { Clock, Logger } from "../util/index.ts";
 import { ScrapeCache } from "./cache.ts";
@@ -37,6 +38,8 @@ export interface ScrapePoolOptions {
   parsePool: ParsePool | null;
   /** Bodies of at least this many bytes are parsed on parsePool. */
   workerParseMinBytes: number;
+  /** The manager's label interner, shared by every loop. */
+  interner: LabelInterner;
 }
 
 /** The scrape target_limit was exceeded; every loop of the pool fails with it. */
@@ -134,6 +137,7 @@ export class ScrapePool {
       skipOffsetting: this.#o.skipOffsetting,
       parsePool: this.#o.parsePool,
       workerParseMinBytes: this.#o.workerParseMinBytes,
+      interner: this.#o.interner,
     });
   }
 

@@ -1,0 +1,60 @@
+import { Labels } from "./labels.ts";
+
+/** Names arrays and strings an interner holds before it starts over. */
+const DEFAULT_MAX_ENTRIES = 1 << 17;
+/** Below this length V8 copies a substring instead of pointing into its parent. */
+const SLICED_MIN_LENGTH = 13;
+
+/**
+ * Shares the strings and name lists of long-lived label sets: every series
+ * of a scrape target repeats the same names (`__name__`, `job`, `le`, ...)
+ * and most values (`GET`, `200`, the job, the instance), and a string cut
+ * from a scrape body by the parser is a copy of its own, or a slice that
+ * keeps the whole body alive. Used when a series is created, not per
+ * sample. Bounded: when full it starts over (sets made before keep their
+ * strings; only later sets stop sharing with them).
+ */
+export class LabelInterner {
+  readonly #maxEntries: number;
+  #strings: Map<string, string>;
+  #names: Map<string, string[]>;
+
+  constructor(maxEntries = DEFAULT_MAX_ENTRIES) {
+    this.#maxEntries = maxEntries;
+    this.#strings = new Map();
+    this.#names = new Map();
+  }
+
+  /** The shared copy of s: the first one seen, flattened so it holds no scrape body. */
+  string(s: string): string {
+    const got = this.#strings.get(s);
+    if (got !== undefined) return got;
+    if (this.#strings.size >= this.#maxEntries) this.#strings = new Map();
+    // A slice of a one-off concatenation: V8 flattens the concatenation and points into that, not into s's parent.
+    const own = s.length < SLICED_MIN_LENGTH ? s : (" " + s).slice(1);
+    this.#strings.set(own, own);
+    return own;
+  }
+
+  /** lset with shared strings and, for sets with the same names, one shared names array. */
+  labels(lset: Labels): Labels {
+    const n = lset.length;
+    if (n === 0) return lset;
+    let names: string[] = [];
+    let key = "";
+    for (let i = 0; i < n; i++) {
+      const name = this.string(lset.names[i]!);
+      names.push(name);
+      key += name + "\u0000";
+    }
+    const shared = this.#names.get(key);
+    if (shared !== undefined) names = shared;
+    else {
+      if (this.#names.size >= this.#maxEntries) this.#names = new Map();
+      this.#names.set(key, names);
+    }
+    const values: string[] = [];
+    for (let i = 0; i < n; i++) values.push(this.string(lset.values[i]!));
+    return Labels.fromSortedUnchecked(names, values);
+  }
+}
