@@ -1,4 +1,3 @@
-import { DecodeError, DecodeErrorReason } from "../encoding/index.ts";
 import type { ChunkArena, Slab } from "./chunk-arena.ts";
 
 /** The bytes of a writer whose buffer went back to its arena. */
@@ -205,68 +204,23 @@ export class BitWriter {
 }
 
 /**
- * Reads a bit stream written by BitWriter (or Go's bstream) from
- * buf[start, end), most significant bit first. Reading past the end sets an
- * error (EOF) and returns 0.
+ * The 32 bits of the stream b (written by BitWriter or Go's bstream)
+ * starting at bit p (bit 0 = the most significant bit of b[0]), as a
+ * signed 32-bit integer; bits past the end of b read as 0. dv is a view of
+ * b's whole buffer (b starts at byte dvOff of it), for reading four bytes
+ * at once. Readers take what they need from the top (`>>> (32 - n)` for n
+ * bits) and advance p themselves, so one call serves several short fields.
  */
-export class BitReader {
-  #b: Uint8Array;
-  /** Next bit to read, counted from bit 0 of buf[0]. */
-  pos: number;
-  #endBit: number;
-  #err: DecodeError | null;
-
-  /** Reads buf[start, end); the bytes are not copied. */
-  constructor(buf: Uint8Array, start: number, end: number) {
-    this.#b = buf;
-    this.pos = start * 8;
-    this.#endBit = end * 8;
-    this.#err = null;
+export function peekBits32(dv: DataView, dvOff: number, b: Uint8Array, p: number): number {
+  const i = p >>> 3;
+  const s = p & 7;
+  // The fifth byte supplies the s bits shifted in at the bottom (none when s is 0).
+  if (i + 4 < b.length) return (dv.getInt32(dvOff + i) << s) | (b[i + 4]! >>> (8 - s));
+  let w = 0;
+  for (let k = 0; k < 5; k++) {
+    const byte = i + k < b.length ? b[i + k]! : 0;
+    if (k < 4) w = (w << 8) | byte;
+    else if (s !== 0) w = (w << s) | (byte >>> (8 - s));
   }
-
-  /** Points the reader at new bytes and clears the error. */
-  reset(buf: Uint8Array, start: number, end: number): void {
-    this.#b = buf;
-    this.pos = start * 8;
-    this.#endBit = end * 8;
-    this.#err = null;
-  }
-
-  /** The error that stopped reading (reading past the end), or null. */
-  err(): DecodeError | null {
-    return this.#err;
-  }
-
-  #eof(): number {
-    if (this.#err === null) this.#err = new DecodeError(DecodeErrorReason.InvalidSize, "EOF");
-    return 0;
-  }
-
-  /** Reads one bit. */
-  readBit(): number {
-    const p = this.pos;
-    if (p >= this.#endBit) return this.#eof();
-    this.pos = p + 1;
-    return (this.#b[p >>> 3]! >>> (7 - (p & 7))) & 1;
-  }
-
-  /** Reads n (1..32) bits as an unsigned number. */
-  readBits(n: number): number {
-    const p = this.pos;
-    if (p + n > this.#endBit) return this.#eof();
-    this.pos = p + n;
-    const b = this.#b;
-    let i = p >>> 3;
-    const avail = 8 - (p & 7);
-    let v = b[i]! & (0xff >>> (p & 7));
-    if (n <= avail) return v >>> (avail - n);
-    n -= avail;
-    // Multiplication instead of shifts keeps up to 32 bits unsigned and exact.
-    while (n >= 8) {
-      v = v * 256 + b[++i]!;
-      n -= 8;
-    }
-    if (n > 0) v = v * (1 << n) + (b[++i]! >>> (8 - n));
-    return v;
-  }
+  return w;
 }

@@ -11,7 +11,7 @@ import {
   floatBitsLo,
   floatFromBits,
 } from "../encoding/index.ts";
-import { BitReader, BitWriter } from "./bstream.ts";
+import { BitWriter, peekBits32 } from "./bstream.ts";
 import type { ChunkArena } from "./chunk-arena.ts";
 
 /** Chunk encodings, with Prometheus's numeric values (tsdb/chunkenc/chunk.go). */
@@ -366,91 +366,167 @@ function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
 }
 
+/** Most samples an XORIterator keeps decoded at once (a longer chunk is decoded in windows). */
+const WINDOW = 256;
+/** Index of the high and low halves of sample k's value bits in a window's Uint32Array view: 2k + HI, 2k + LO. */
+const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+const LO = 1 - HI;
+const EMPTY_F64 = new Float64Array(0);
+const EMPTY_U32 = new Uint32Array(0);
+const EMPTY_VIEW = new DataView(new ArrayBuffer(0));
+/** Positions in XORIterator's decoder state. */
+const ST_T = 0;
+const ST_TDELTA = 1;
+const ST_VHI = 2;
+const ST_VLO = 3;
+const ST_LEADING = 4;
+const ST_TRAILING = 5;
+const ST_POS = 6;
+/** Where #readVarint leaves its result. */
+const ST_VARINT = 7;
+
 /**
  * Iterates an XOR chunk's samples; implements the storage SeriesIterator
- * contract. Values are decoded as exact bits (vHi/vLo), so the stale marker
- * is recognised by its bit pattern and NaN payloads survive re-encoding.
- * Allocation-free per sample.
+ * contract. Samples are decoded in runs into a window of typed arrays
+ * (times, and values as exact bits, so the stale marker is recognised by
+ * its bit pattern and NaN payloads survive re-encoding): the decoder keeps
+ * its state in locals while it runs and in a Float64Array between runs, so
+ * nothing is boxed per sample, and next()/atT()/atF() read the window.
+ * A run stops at the end of the chunk, when the window is full, or after
+ * the first sample at or past what the caller asked for (seek()'s time,
+ * readInto()'s maxt); next() decodes the rest of the chunk (of the
+ * window). The window is allocated on the first sample, as large as the
+ * chunk up to WINDOW samples, and kept across reset(). Allocation-free per
+ * sample.
  */
 export class XORIterator implements SeriesIterator {
-  readonly #br: BitReader;
+  /** The chunk's bytes (header included). */
+  #b: Uint8Array;
+  /** A view of #b's whole buffer (kept while chunks come from the same buffer), and #b's offset in it. */
+  #dv: DataView;
+  #dvOff: number;
   #numTotal: number;
-  #numRead: number;
-  #t: number;
-  /** Current delta between the last two timestamps (ms). */
-  tDelta: number;
-  /** High half of the current value's bits. */
-  vHi: number;
-  /** Low half of the current value's bits. */
-  vLo: number;
-  /** Leading zeros of the current XOR window. */
-  leading: number;
-  /** Trailing zeros of the current XOR window. */
-  trailing: number;
+  /** Samples of the chunk decoded so far. */
+  #numDecoded: number;
+  /** The decoder's state after the last decoded sample (ST_* positions); vHi/vLo unsigned. */
+  readonly #st: Float64Array;
+  /** The window: times of samples [0, #n), and their value bits in #vu (a view of #vf). */
+  #ts: Float64Array;
+  #vf: Float64Array;
+  #vu: Uint32Array;
+  #n: number;
+  /** The current sample's index in the window, -1 before the first. */
+  #i: number;
   #err: DecodeError | null;
+  /** The error decoding stopped at, reported once the samples decoded before it are consumed. */
+  #pendingErr: DecodeError | null;
 
-  /** Iterates chunk bytes (header included); the bytes are not copied. */
+  /** Iterates chunk bytes (header included); the bytes are not copied and must not change while iterated. */
   constructor(data: Uint8Array) {
-    this.#br = new BitReader(data, 0, 0);
+    this.#b = data;
+    this.#dv = EMPTY_VIEW;
+    this.#dvOff = 0;
     this.#numTotal = 0;
-    this.#numRead = 0;
-    this.#t = 0;
-    this.tDelta = 0;
-    this.vHi = 0;
-    this.vLo = 0;
-    this.leading = 0;
-    this.trailing = 0;
+    this.#numDecoded = 0;
+    this.#st = new Float64Array(8);
+    this.#ts = EMPTY_F64;
+    this.#vf = EMPTY_F64;
+    this.#vu = EMPTY_U32;
+    this.#n = 0;
+    this.#i = -1;
     this.#err = null;
+    this.#pendingErr = null;
     this.reset(data);
-  }
-
-  /** Bits of the chunk (header included) decoded so far. */
-  get bitOffset(): number {
-    return this.#br.pos;
   }
 
   /** Restarts on new chunk bytes. */
   reset(data: Uint8Array): void {
-    this.#numRead = 0;
-    this.#t = 0;
-    this.tDelta = 0;
-    this.vHi = 0;
-    this.vLo = 0;
-    this.leading = 0;
-    this.trailing = 0;
+    if (this.#dv.buffer !== data.buffer) this.#dv = new DataView(data.buffer);
+    this.#dvOff = data.byteOffset;
+    this.#b = data;
+    this.#numDecoded = 0;
+    this.#st.fill(0);
+    this.#st[ST_POS] = 16;
+    this.#n = 0;
+    this.#i = -1;
     this.#err = null;
+    this.#pendingErr = null;
     if (data.length < 2) {
-      this.#br.reset(data, 0, 0);
       this.#numTotal = 0;
       this.#err = new DecodeError(DecodeErrorReason.InvalidSize, "XOR chunk shorter than its header");
       return;
     }
     this.#numTotal = (data[0]! << 8) | data[1]!;
-    this.#br.reset(data, 2, data.length);
+  }
+
+  /** Bits of the chunk (header included) decoded so far. */
+  get bitOffset(): number {
+    return this.#st[ST_POS]!;
+  }
+
+  /** Delta between the last two decoded timestamps (ms). */
+  get tDelta(): number {
+    return this.#st[ST_TDELTA]!;
+  }
+
+  /** Leading zeros of the XOR window of the last decoded sample. */
+  get leading(): number {
+    return this.#st[ST_LEADING]!;
+  }
+
+  /** Trailing zeros of the XOR window of the last decoded sample. */
+  get trailing(): number {
+    return this.#st[ST_TRAILING]!;
+  }
+
+  /** High half of the current sample's value bits (unsigned; 0 before the first). */
+  get vHi(): number {
+    return this.#i < 0 ? 0 : this.#vu[2 * this.#i + HI]!;
+  }
+
+  /** Low half of the current sample's value bits (unsigned; 0 before the first). */
+  get vLo(): number {
+    return this.#i < 0 ? 0 : this.#vu[2 * this.#i + LO]!;
   }
 
   next(): ValueType {
-    return this.#advance() ? ValueType.Float : ValueType.None;
+    if (this.#i + 1 < this.#n || this.#more(Number.POSITIVE_INFINITY)) {
+      this.#i++;
+      return ValueType.Float;
+    }
+    return ValueType.None;
   }
 
   seek(t: number): ValueType {
     if (this.#err !== null) return ValueType.None;
-    while (this.#numRead === 0 || t > this.#t) {
-      if (!this.#advance()) return ValueType.None;
+    let i = this.#i < 0 ? 0 : this.#i;
+    for (;;) {
+      const ts = this.#ts;
+      const n = this.#n;
+      while (i < n) {
+        if (ts[i]! >= t) {
+          this.#i = i;
+          return ValueType.Float;
+        }
+        i++;
+      }
+      if (n > 0) this.#i = n - 1;
+      if (!this.#more(t)) return ValueType.None;
+      i = this.#i + 1;
     }
-    return ValueType.Float;
   }
 
   atT(): number {
-    return this.#t;
+    return this.#i < 0 ? 0 : this.#ts[this.#i]!;
   }
 
   atF(): number {
-    return floatFromBits(this.vHi, this.vLo);
+    return this.#i < 0 ? 0 : this.#vf[this.#i]!;
   }
 
   isStale(): boolean {
-    return this.vHi === STALE_NAN_HI && this.vLo === STALE_NAN_LO;
+    const k = 2 * this.#i;
+    return k >= 0 && this.#vu[k + HI] === STALE_NAN_HI && this.#vu[k + LO] === STALE_NAN_LO;
   }
 
   readInto(ts: Float64Array, vs: Float64Array, stale: Uint8Array | null, maxt: number): number {
@@ -463,38 +539,34 @@ export class XORIterator implements SeriesIterator {
    * from several chunks.
    */
   readIntoAt(ts: Float64Array, vs: Float64Array, stale: Uint8Array | null, maxt: number, at: number): number {
-    const br = this.#br;
+    const cap = ts.length;
     let n = at;
-    while (n < ts.length && this.#numRead < this.#numTotal && this.#err === null) {
-      // Keep the state to step back when the next sample is past maxt.
-      const pos = br.pos;
-      const t = this.#t;
-      const tDelta = this.tDelta;
-      const vHi = this.vHi;
-      const vLo = this.vLo;
-      const leading = this.leading;
-      const trailing = this.trailing;
-      if (!this.#advance()) break;
-      if (this.#t > maxt) {
-        br.pos = pos;
-        this.#t = t;
-        this.tDelta = tDelta;
-        this.vHi = vHi;
-        this.vLo = vLo;
-        this.leading = leading;
-        this.trailing = trailing;
-        this.#numRead--;
-        break;
+    // Decoding stops after the first sample past maxt (timestamps are integers).
+    const limit = Math.floor(maxt) + 1;
+    while (n < cap) {
+      const wts = this.#ts;
+      const wvf = this.#vf;
+      const wvu = this.#vu;
+      const wn = this.#n;
+      let i = this.#i + 1;
+      for (; i < wn && n < cap; i++) {
+        const t = wts[i]!;
+        if (t > maxt) {
+          this.#i = i - 1;
+          return n - at;
+        }
+        if (wvu[2 * i + HI] === STALE_NAN_HI && wvu[2 * i + LO] === STALE_NAN_LO) {
+          if (stale === null) continue;
+          stale[n] = 1;
+        } else if (stale !== null) {
+          stale[n] = 0;
+        }
+        ts[n] = t;
+        vs[n] = wvf[i]!;
+        n++;
       }
-      if (this.vHi === STALE_NAN_HI && this.vLo === STALE_NAN_LO) {
-        if (stale === null) continue;
-        stale[n] = 1;
-      } else if (stale !== null) {
-        stale[n] = 0;
-      }
-      ts[n] = this.#t;
-      vs[n] = floatFromBits(this.vHi, this.vLo);
-      n++;
+      this.#i = i - 1;
+      if (i < wn || !this.#more(limit)) break;
     }
     return n - at;
   }
@@ -503,139 +575,281 @@ export class XORIterator implements SeriesIterator {
     return this.#err;
   }
 
-  /** Records the reader's error (or keeps an earlier one) and stops iteration. */
-  #fail(): boolean {
-    if (this.#err === null) this.#err = this.#br.err() ?? new DecodeError(DecodeErrorReason.InvalidData, "corrupt XOR chunk");
+  /**
+   * Decodes more samples into the window, after the current one (which
+   * must be its last). Returns false at the end of the chunk, or when
+   * decoding failed (then err() is set).
+   */
+  #more(limit: number): boolean {
+    if (this.#err !== null) return false;
+    if (this.#numDecoded < this.#numTotal) {
+      this.#makeRoom();
+      const n = this.#n;
+      this.#decode(limit);
+      if (this.#n > n) return true;
+    }
+    if (this.#pendingErr !== null) this.#err = this.#pendingErr;
     return false;
   }
 
-  /** Decodes the next sample; false at the end or on error. */
-  #advance(): boolean {
-    if (this.#err !== null || this.#numRead === this.#numTotal) return false;
-    const br = this.#br;
-    if (this.#numRead === 0) {
-      const t = this.#readVarint();
-      const hi = br.readBits(32);
-      const lo = br.readBits(32);
-      if (br.err() !== null || this.#err !== null) return this.#fail();
-      this.#t = t;
-      this.vHi = hi;
-      this.vLo = lo;
-      this.#numRead++;
-      return true;
+  /**
+   * Makes room in the window for at least one more sample, keeping the
+   * current one: allocates it for a new chunk when it is smaller than the
+   * chunk and WINDOW, else, when full (only a chunk longer than WINDOW
+   * fills it), moves the current sample to its start.
+   */
+  #makeRoom(): void {
+    const cap = this.#ts.length;
+    if (this.#n === 0) {
+      if (cap < WINDOW && cap < this.#numTotal) this.#alloc(Math.max(2, Math.min(WINDOW, this.#numTotal)));
+      return;
     }
-    if (this.#numRead === 1) {
-      const d = this.#readUvarintAsInt64();
-      if (br.err() !== null || this.#err !== null) return this.#fail();
-      this.tDelta = d;
-      this.#t += d;
-      return this.#readValue();
-    }
-    // Delta-of-delta prefix: up to four bits, stopping at the first 0.
-    let dod = 0;
-    if (br.readBit() !== 0) {
-      let sz: number;
-      if (br.readBit() === 0) sz = 14;
-      else if (br.readBit() === 0) sz = 17;
-      else if (br.readBit() === 0) sz = 20;
-      else sz = 64;
-      if (sz === 64) {
-        const hi = br.readBits(32);
-        const lo = br.readBits(32);
-        dod = (hi | 0) * TWO_32 + lo;
-      } else {
-        const bits = br.readBits(sz);
-        // Values above 2^(sz-1) are negative numbers in sz-bit two's complement.
-        dod = bits > 2 ** (sz - 1) ? bits - 2 ** sz : bits;
-      }
-    }
-    if (br.err() !== null) return this.#fail();
-    this.tDelta += dod;
-    this.#t += this.tDelta;
-    return this.#readValue();
+    if (this.#n < cap) return;
+    const i = this.#i;
+    const t = this.#ts[i]!;
+    const hi = this.#vu[2 * i + HI]!;
+    const lo = this.#vu[2 * i + LO]!;
+    this.#ts[0] = t;
+    this.#vu[HI] = hi;
+    this.#vu[LO] = lo;
+    this.#i = 0;
+    this.#n = 1;
   }
 
-  #readValue(): boolean {
-    const br = this.#br;
-    if (br.readBit() !== 0) {
-      if (br.readBit() !== 0) {
-        const leading = br.readBits(5);
-        let mbits = br.readBits(6);
-        if (mbits === 0) mbits = 64;
-        if (leading + mbits > 64) {
-          if (br.err() !== null) return this.#fail();
-          this.#err = new DecodeError(DecodeErrorReason.InvalidData, "XOR window wider than 64 bits");
-          return false;
+  #alloc(size: number): void {
+    const ab = new ArrayBuffer(size * 16);
+    this.#ts = new Float64Array(ab, 0, size);
+    this.#vf = new Float64Array(ab, size * 8, size);
+    this.#vu = new Uint32Array(ab, size * 8, size * 2);
+  }
+
+  /**
+   * Decodes samples into the window from #n on until the chunk or the
+   * window ends, or after the first sample with t >= limit. On corrupt
+   * data, records the error in #pendingErr and stops the chunk there.
+   * Bits past the end of the data read as zeros; a sample that ends past
+   * it is an EOF error.
+   */
+  #decode(limit: number): void {
+    const b = this.#b;
+    const dv = this.#dv;
+    const off = this.#dvOff;
+    const endBit = b.length * 8;
+    const st = this.#st;
+    const ts = this.#ts;
+    const vu = this.#vu;
+    const cap = ts.length;
+    const total = this.#numTotal;
+    let t = st[ST_T]!;
+    let tDelta = st[ST_TDELTA]!;
+    let vHi = st[ST_VHI]! | 0;
+    let vLo = st[ST_VLO]! | 0;
+    let leading = st[ST_LEADING]!;
+    let trailing = st[ST_TRAILING]!;
+    let p = st[ST_POS]!;
+    let num = this.#numDecoded;
+    let n = this.#n;
+    let err: DecodeError | null = null;
+    // The state after the last complete sample, restored when the next one fails.
+    let t0 = t;
+    let tDelta0 = tDelta;
+    let vHi0 = vHi;
+    let vLo0 = vLo;
+    let leading0 = leading;
+    let trailing0 = trailing;
+    let p0 = p;
+    while (num < total && n < cap) {
+      t0 = t;
+      tDelta0 = tDelta;
+      vHi0 = vHi;
+      vLo0 = vLo;
+      leading0 = leading;
+      trailing0 = trailing;
+      p0 = p;
+      // The bits at the start of the value: 31 of them are the stream's
+      // (the last one may be a shifted-in 0). The first sample's are read apart.
+      let vw = 0;
+      if (num >= 2) {
+        // Delta-of-delta: prefix 0, 10, 110, 1110 or 1111, then 0, 14, 17, 20 or 64 bits.
+        const w = peekBits32(dv, off, b, p);
+        if (w >= 0) {
+          p += 1;
+          // A regular interval (the common case): the value follows in the same peek.
+          vw = w << 1;
+        } else {
+          let dod: number;
+          if ((w & 0x40000000) === 0) {
+            const v = (w >>> 16) & 0x3fff;
+            dod = v > 0x2000 ? v - 0x4000 : v;
+            p += 16;
+          } else if ((w & 0x20000000) === 0) {
+            const v = (w >>> 12) & 0x1ffff;
+            dod = v > 0x10000 ? v - 0x20000 : v;
+            p += 20;
+          } else if ((w & 0x10000000) === 0) {
+            const v = (w >>> 8) & 0xfffff;
+            dod = v > 0x80000 ? v - 0x100000 : v;
+            p += 24;
+          } else {
+            dod = peekBits32(dv, off, b, p + 4) * TWO_32 + (peekBits32(dv, off, b, p + 36) >>> 0);
+            p += 68;
+          }
+          tDelta += dod;
+          vw = peekBits32(dv, off, b, p);
         }
-        this.leading = leading;
-        this.trailing = 64 - leading - mbits;
-      }
-      const mbits = 64 - this.leading - this.trailing;
-      let xh = 0;
-      let xl: number;
-      if (mbits > 32) {
-        xh = br.readBits(mbits - 32);
-        xl = br.readBits(32);
+        t += tDelta;
+      } else if (num === 0) {
+        st[ST_POS] = p;
+        if (!this.#readVarint(true)) {
+          err = this.#pendingErr;
+          break;
+        }
+        p = st[ST_POS]!;
+        t = st[ST_VARINT]!;
+        vHi = peekBits32(dv, off, b, p);
+        vLo = peekBits32(dv, off, b, p + 32);
+        p += 64;
       } else {
-        xl = br.readBits(mbits);
+        st[ST_POS] = p;
+        if (!this.#readVarint(false)) {
+          err = this.#pendingErr;
+          break;
+        }
+        p = st[ST_POS]!;
+        tDelta = st[ST_VARINT]!;
+        t += tDelta;
+        vw = peekBits32(dv, off, b, p);
       }
-      if (br.err() !== null) return this.#fail();
-      // Shift the significant bits back into place, then xor.
-      const s = this.trailing;
-      if (s >= 32) {
-        xh = xl << (s - 32);
-        xl = 0;
-      } else if (s > 0) {
-        xh = (xh << s) | (xl >>> (32 - s));
-        xl = xl << s;
+      if (num !== 0) {
+        // Value: 0 (unchanged), 10 (xor in the previous window), 11 + 5 bits leading + 6 bits width (a new window).
+        const w = vw;
+        if (w >= 0) {
+          p += 1;
+        } else {
+          // Control bits: 2, or 13 with a new window.
+          let c = 2;
+          if ((w & 0x40000000) !== 0) {
+            const lz = (w >>> 25) & 0x1f;
+            let mb = (w >>> 19) & 0x3f;
+            if (mb === 0) mb = 64;
+            if (lz + mb > 64) {
+              err = p + 13 > endBit ? eof() : new DecodeError(DecodeErrorReason.InvalidData, "XOR window wider than 64 bits");
+              break;
+            }
+            leading = lz;
+            trailing = 64 - lz - mb;
+            c = 13;
+          }
+          p += c;
+          const mbits = 64 - leading - trailing;
+          let xh = 0;
+          let xl: number;
+          if (c + mbits < 32) {
+            // The significant bits are still in w (whose last bit may not be the stream's: see vw).
+            xl = (w << c) >>> (32 - mbits);
+          } else if (mbits > 32) {
+            xh = peekBits32(dv, off, b, p) >>> (64 - mbits);
+            xl = peekBits32(dv, off, b, p + mbits - 32);
+          } else {
+            xl = peekBits32(dv, off, b, p) >>> (32 - mbits);
+          }
+          p += mbits;
+          // Shift the significant bits back into place, then xor.
+          const s = trailing;
+          if (s >= 32) {
+            xh = xl << (s - 32);
+            xl = 0;
+          } else if (s > 0) {
+            xh = (xh << s) | (xl >>> (32 - s));
+            xl = xl << s;
+          }
+          vHi ^= xh;
+          vLo ^= xl;
+        }
       }
-      this.vHi = (this.vHi ^ xh) >>> 0;
-      this.vLo = (this.vLo ^ xl) >>> 0;
-    } else if (br.err() !== null) {
-      return this.#fail();
+      if (p > endBit) {
+        err = eof();
+        break;
+      }
+      ts[n] = t;
+      vu[2 * n + HI] = vHi;
+      vu[2 * n + LO] = vLo;
+      n++;
+      num++;
+      if (t >= limit) break;
     }
-    this.#numRead++;
-    return true;
+    if (err !== null) {
+      t = t0;
+      tDelta = tDelta0;
+      vHi = vHi0;
+      vLo = vLo0;
+      leading = leading0;
+      trailing = trailing0;
+      p = p0;
+    }
+    st[ST_T] = t;
+    st[ST_TDELTA] = tDelta;
+    st[ST_VHI] = vHi >>> 0;
+    st[ST_VLO] = vLo >>> 0;
+    st[ST_LEADING] = leading;
+    st[ST_TRAILING] = trailing;
+    st[ST_POS] = p;
+    this.#n = n;
+    this.#numDecoded = num;
+    if (err !== null) {
+      this.#pendingErr = err;
+      // No more decoding: the samples before the error are still read.
+      this.#numTotal = num;
+    }
   }
 
-  #readVarint(): number {
-    this.#readUvarint64();
-    const hi = scratch.hi;
-    const lo = scratch.lo;
-    const mag = (hi >>> 1) * TWO_32 + (((lo >>> 1) | (hi << 31)) >>> 0);
-    return lo & 1 ? -mag - 1 : mag;
-  }
-
-  /** A uvarint reinterpreted as int64, as Go's int64(uint64) conversion of tDelta. */
-  #readUvarintAsInt64(): number {
-    this.#readUvarint64();
-    return (scratch.hi | 0) * TWO_32 + scratch.lo;
-  }
-
-  /** Reads a uvarint byte by byte (8 bits each, not necessarily aligned) into scratch. */
-  #readUvarint64(): void {
-    const br = this.#br;
+  /**
+   * Reads a Go varint (signed) or uvarint reinterpreted as int64 (as Go's
+   * int64(uint64) conversion of tDelta) from bit #st[ST_POS], byte by byte
+   * (8 bits each, not necessarily aligned), into #st[ST_VARINT], advancing
+   * the position. False on error (then in #pendingErr). The result goes
+   * through #st so the decoder's locals stay unboxed doubles.
+   */
+  #readVarint(signed: boolean): boolean {
+    const b = this.#b;
+    const dv = this.#dv;
+    const off = this.#dvOff;
+    const endBit = b.length * 8;
+    let p = this.#st[ST_POS]!;
     let hi = 0;
     let lo = 0;
     for (let shift = 0; ; shift += 7) {
-      const c = br.readBits(8);
-      if (br.err() !== null) break;
+      const c = peekBits32(dv, off, b, p) >>> 24;
+      p += 8;
+      if (p > endBit) {
+        this.#pendingErr = eof();
+        return false;
+      }
       if (shift === 63 && c > 1) {
-        this.#err = new DecodeError(DecodeErrorReason.InvalidVarint);
-        break;
+        this.#pendingErr = new DecodeError(DecodeErrorReason.InvalidVarint);
+        return false;
       }
       const g = c & 0x7f;
       if (shift < 25) lo |= g << shift;
       else if (shift < 32) {
         lo |= g << shift;
         hi |= g >>> (32 - shift);
-      } else hi |= g << (shift - 32);
+      } else if (shift < 64) hi |= g << (shift - 32);
       if (c < 0x80) break;
     }
-    scratch.hi = hi >>> 0;
-    scratch.lo = lo >>> 0;
+    this.#st[ST_POS] = p;
+    if (signed) {
+      const uh = hi >>> 0;
+      const ul = lo >>> 0;
+      const mag = (uh >>> 1) * TWO_32 + (((ul >>> 1) | (uh << 31)) >>> 0);
+      this.#st[ST_VARINT] = ul & 1 ? -mag - 1 : mag;
+    } else {
+      this.#st[ST_VARINT] = (hi | 0) * TWO_32 + (lo >>> 0);
+    }
+    return true;
   }
 }
 
-/** Scratch halves for varint decoding, to avoid allocating a pair. */
-const scratch = { hi: 0, lo: 0 };
+function eof(): DecodeError {
+  return new DecodeError(DecodeErrorReason.InvalidSize, "EOF");
+}
