@@ -27,6 +27,9 @@ const DELIBERATE: Record<string, string> = {
   prometheus_remote_storage_exemplars_in_total: "exemplars are not stored, so none reach remote storage",
   prometheus_remote_storage_histograms_in_total: "native histograms are not stored, so none reach remote storage",
   "prometheus_tsdb_exemplar_*": "the exemplar storage (--enable-feature=exemplar-storage) is not implemented",
+  // TSDB mechanisms promstack does not have.
+  "prometheus_tsdb_isolation_*": "append IDs of the head's isolation: promstack's head has no isolation (commits apply synchronously), so there is no watermark",
+  prometheus_tsdb_snapshot_replay_error_total: "replay of the chunk snapshot written on shutdown (--enable-feature=memory-snapshot-on-shutdown), which promstack does not write",
 };
 
 /**
@@ -36,34 +39,6 @@ const DELIBERATE: Record<string, string> = {
  */
 const NOT_YET: Record<string, string> = {
   prometheus_target_sync_failed_total: "scrape: the vec exists but its scrape_job children are not created up front",
-  prometheus_tsdb_checkpoint_creations_failed_total: "tsdb: checkpoint counters",
-  prometheus_tsdb_checkpoint_deletions_failed_total: "tsdb: checkpoint counters",
-  prometheus_tsdb_checkpoint_deletions_total: "tsdb: checkpoint counters",
-  "prometheus_tsdb_compaction_*": "tsdb: compaction histograms and the populating-block gauge",
-  prometheus_tsdb_compactions_skipped_total: "tsdb: compaction counters",
-  prometheus_tsdb_compactions_triggered_total: "tsdb: compaction counters",
-  prometheus_tsdb_vertical_compactions_total: "tsdb: compaction counters",
-  prometheus_tsdb_data_replay_duration_seconds: "tsdb: replay duration",
-  prometheus_tsdb_head_active_appenders: "tsdb: head gauges",
-  prometheus_tsdb_head_chunks: "tsdb: head gauges",
-  prometheus_tsdb_head_chunks_created_total: "tsdb: head counters",
-  prometheus_tsdb_head_chunks_removed_total: "tsdb: head counters",
-  prometheus_tsdb_head_gc_duration_seconds: "tsdb: head GC summary",
-  prometheus_tsdb_head_series_not_found_total: "tsdb: head counters",
-  prometheus_tsdb_head_truncations_failed_total: "tsdb: head counters",
-  prometheus_tsdb_isolation_high_watermark: "tsdb: isolation gauges",
-  prometheus_tsdb_isolation_low_watermark: "tsdb: isolation gauges",
-  prometheus_tsdb_snapshot_replay_error_total: "tsdb: snapshot-on-shutdown is not implemented",
-  prometheus_tsdb_storage_blocks_bytes: "tsdb: blocks size gauge",
-  prometheus_tsdb_symbol_table_size_bytes: "tsdb: symbol table gauge",
-  prometheus_tsdb_tombstone_cleanup_seconds: "tsdb: tombstone cleanup histogram",
-  prometheus_tsdb_wal_completed_pages_total: "tsdb: WAL counters",
-  prometheus_tsdb_wal_fsync_duration_seconds: "tsdb: exposed as a bare prometheus_tsdb_wal_fsync_duration_seconds_count counter instead of the summary",
-  prometheus_tsdb_wal_page_flushes_total: "tsdb: WAL counters",
-  prometheus_tsdb_wal_segment_current: "tsdb: WAL gauges",
-  prometheus_tsdb_wal_truncate_duration_seconds: "tsdb: WAL truncation summary",
-  prometheus_tsdb_wal_truncations_failed_total: "tsdb: WAL counters",
-  prometheus_tsdb_wal_truncations_total: "tsdb: WAL counters",
 };
 
 /** Families promstack exposes and 2.42 does not, each with its reason. */
@@ -74,7 +49,6 @@ const EXTRA: Record<string, string> = {
   prometheus_target_scrape_pool_target_limit: "Prometheus 3",
   prometheus_target_scrapes_exceeded_native_histogram_bucket_limit_total: "Prometheus 3",
   prometheus_tsdb_retention_limit_seconds: "Prometheus 3",
-  prometheus_tsdb_wal_fsync_duration_seconds_count: "see prometheus_tsdb_wal_fsync_duration_seconds in NOT_YET",
 };
 
 /** Label names promstack has and 2.42 has not, on families both expose. */

@@ -13,7 +13,10 @@ import {
   writeBlock,
   writeMeta,
   type BlockMeta,
+  type SeriesChunks,
+  type WriteBlockOptions,
 } from "./block/index.ts";
+import { DEFAULT_BUCKETS, HistogramChild } from "../exposition/index.ts";
 import { blocksSeriesChunks, compactBlocks, compactionRanges, headSeriesChunks, planCompaction } from "./compact/index.ts";
 import { PageCache, dirSize, syncDir } from "./fileutil/index.ts";
 import { ChunkDiskMapper, HEAD_CHUNKS_DIR, Head, rangeForTimestamp, type HeadAppender, type HeadStats } from "./head/index.ts";
@@ -71,19 +74,57 @@ export interface DBOptions {
   clock?: Clock;
 }
 
+/** Prometheus's ExponentialBuckets: count upper bounds from start, each factor times the previous. */
+function exponentialBuckets(start: number, factor: number, count: number): number[] {
+  const out: number[] = [];
+  for (let i = 0, b = start; i < count; i++, b *= factor) out.push(b);
+  return out;
+}
+
 /** Counters of a DB, after Prometheus's prometheus_tsdb_* metrics. */
 export class DBStats {
-  /** Blocks written from the head (head compactions). */
-  headCompactions = 0;
-  /** Block compactions done (compactions_total). */
+  /** Compaction runs started by the background loop (compactions_triggered_total). */
+  compactionsTriggered = 0;
+  /**
+   * Blocks written by the compactor (compactions_total), as upstream's
+   * LeveledCompactor.write: from the head, from out-of-order samples, by
+   * block compaction, by tombstone cleaning and for a snapshot of the head;
+   * failed ones included.
+   */
   compactions = 0;
+  /** Block writes that threw (compactions_failed_total). */
   compactionsFailed = 0;
+  /** Block compactions of overlapping blocks (vertical_compactions_total). */
+  verticalCompactions = 0;
+  /** 1 while a block is being written (compaction_populating_block), else 0. */
+  populatingBlock = 0;
+  /** Seconds per block write (compaction_duration_seconds). */
+  readonly compactionDuration = new HistogramChild(exponentialBuckets(1, 2, 14));
+  /** Chunks of blocks written from the head (and by tombstone cleaning): bytes, samples and time range (compaction_chunk_*). */
+  readonly chunkSize = new HistogramChild(exponentialBuckets(32, 1.5, 12));
+  readonly chunkSamples = new HistogramChild(exponentialBuckets(4, 1.5, 12));
+  /** NOTE: matches Prometheus: observed in milliseconds despite the name (compaction_chunk_range_seconds). */
+  readonly chunkRange = new HistogramChild(exponentialBuckets(100, 4, 10));
+  /** Seconds per cleanTombstones() call (tombstone_cleanup_seconds). */
+  readonly tombstoneCleanup = new HistogramChild(DEFAULT_BUCKETS);
   /** Blocks deleted by time retention (time_retentions_total counts runs that deleted). */
   timeRetentionDeletions = 0;
   /** Blocks deleted by size retention. */
   sizeRetentionDeletions = 0;
-  /** WAL checkpoints written on head truncation. */
+  /** WAL checkpoints attempted on head truncation (checkpoint_creations_total). */
   checkpoints = 0;
+  /** Of which failed (checkpoint_creations_failed_total). */
+  checkpointsFailed = 0;
+  /** Deletions of checkpoints older than a new one, attempted and failed (checkpoint_deletions_*). */
+  checkpointDeletions = 0;
+  checkpointDeletionsFailed = 0;
+  /** WAL truncations after a head truncation: their number and total seconds (wal_truncate_duration_seconds). */
+  walTruncations = 0;
+  walTruncateSeconds = 0;
+  /** Seconds openDB took to load chunks_head and replay the WAL and WBL (data_replay_duration_seconds). */
+  dataReplaySeconds = 0;
+  /** Bytes of the loaded blocks' directories, as of the last reload (storage_blocks_bytes). */
+  blocksBytes = 0;
   /** Block reloads (reloads_total), failed ones included. */
   reloads = 0;
   /** Block reloads that threw (reloads_failures_total). */
@@ -172,6 +213,7 @@ export class DB implements Appendable, Queryable {
     this.#timer = this.#clock.setTimeout(() => {
       this.#timer = null;
       if (this.#closed) return;
+      this.dbStats.compactionsTriggered++;
       this.compact()
         .catch((e: unknown) => this.#logger.error("compaction failed", "err", e instanceof Error ? e.message : String(e)))
         .finally(() => {
@@ -276,17 +318,12 @@ export class DB implements Appendable, Queryable {
       );
       if (plan.length === 0) break;
       const blocks = this.#blocks.filter((b) => plan.includes(b.dir));
-      try {
-        const meta = await compactBlocks(this.dir, blocks, this.#clock.now());
-        this.dbStats.compactions++;
-        if (meta === null) {
-          for (const b of blocks) this.#markDeletable(b);
-        }
-        this.#logger.info("compact blocks", "count", blocks.length, "ulid", meta?.ulid ?? "(empty)");
-      } catch (e) {
-        this.dbStats.compactionsFailed++;
-        throw e;
+      if (overlapping(blocks)) this.dbStats.verticalCompactions++;
+      const meta = await this.#instrumentWrite(() => compactBlocks(this.dir, blocks, this.#clock.now()));
+      if (meta === null) {
+        for (const b of blocks) this.#markDeletable(b);
       }
+      this.#logger.info("compact blocks", "count", blocks.length, "ulid", meta?.ulid ?? "(empty)");
       this.reloadBlocks();
       await new Promise<void>((r) => setImmediate(r));
     }
@@ -309,7 +346,7 @@ export class DB implements Appendable, Queryable {
     let t = Math.floor(head.oooMinTime / range) * range;
     for (; t < upto; t += range) {
       const hi = Math.min(t + range, upto);
-      const meta = await writeBlock(
+      const meta = await this.#writeBlock(
         this.dir,
         oooSeriesChunks(snap, t, hi - 1, (ref) => head.tombstones.get(ref)),
         t,
@@ -321,6 +358,44 @@ export class DB implements Appendable, Queryable {
     }
     head.dropOOO(snap);
     this.reloadBlocks();
+  }
+
+  /**
+   * Runs one block write of the compactor, counted as upstream's
+   * LeveledCompactor.write: compactions_total and its duration (failed
+   * ones too), compactions_failed_total, and the populating-block gauge.
+   */
+  async #instrumentWrite(write: () => Promise<BlockMeta | null>): Promise<BlockMeta | null> {
+    const s = this.dbStats;
+    const started = performance.now();
+    s.populatingBlock = 1;
+    try {
+      return await write();
+    } catch (e) {
+      s.compactionsFailed++;
+      throw e;
+    } finally {
+      s.populatingBlock = 0;
+      s.compactions++;
+      s.compactionDuration.observe((performance.now() - started) / 1000);
+    }
+  }
+
+  /**
+   * writeBlock through #instrumentWrite, for the writes upstream does with
+   * LeveledCompactor.Write (head, out-of-order samples, tombstone cleaning,
+   * snapshot): their chunks go to the chunk histograms, which upstream
+   * keeps for the level-1 blocks Write makes.
+   */
+  #writeBlock(
+    parentDir: string,
+    series: Iterable<SeriesChunks>,
+    minTime: number,
+    maxTime: number,
+    compaction: Parameters<typeof writeBlock>[4],
+    opts: WriteBlockOptions,
+  ): Promise<BlockMeta | null> {
+    return this.#instrumentWrite(() => writeBlock(parentDir, observeChunks(series, this.dbStats), minTime, maxTime, compaction, opts));
   }
 
   #markDeletable(b: Block): void {
@@ -336,7 +411,7 @@ export class DB implements Appendable, Queryable {
   async #persistHead(mint: number, maxt: number): Promise<void> {
     const started = Date.now();
     const slice = new TimeSlice();
-    const meta = await writeBlock(
+    const meta = await this.#writeBlock(
       this.dir,
       await headSeriesChunks(this.head, mint, maxt - 1, slice),
       mint,
@@ -344,7 +419,6 @@ export class DB implements Appendable, Queryable {
       { level: 1, sources: null, parents: [], deletable: false, failed: false },
       { now: this.#clock.now(), slice },
     );
-    this.dbStats.headCompactions++;
     this.#logger.info("write block", "mint", mint, "maxt", maxt, "ulid", meta?.ulid ?? "(empty)", "duration", `${Date.now() - started}ms`);
     this.reloadBlocks();
     // Queriers opened from now on read the new block; older ones may still read these head chunks.
@@ -362,6 +436,7 @@ export class DB implements Appendable, Queryable {
    * WAL); the series kept are those in the head when it starts.
    */
   async #truncateWal(mint: number): Promise<void> {
+    const started = performance.now();
     const walDir = this.wal.dir;
     const segs = listSegments(walDir);
     if (segs.length === 0) return;
@@ -373,10 +448,29 @@ export class DB implements Appendable, Queryable {
     last = first + Math.trunc(((last - first) * 2) / 3);
     if (last <= first) return;
     const liveRefs = Float64Array.from(this.head.postings.all());
-    await checkpointInWorker({ walDir, from: first, to: last, liveRefs, mint, compression: this.#walCompression }, this.#logger);
-    this.dbStats.checkpoints++;
-    this.wal.truncate(last + 1);
-    deleteCheckpoints(walDir, last);
+    const s = this.dbStats;
+    s.checkpoints++;
+    try {
+      await checkpointInWorker({ walDir, from: first, to: last, liveRefs, mint, compression: this.#walCompression }, this.#logger);
+    } catch (e) {
+      s.checkpointsFailed++;
+      throw e;
+    }
+    // As upstream: segments or checkpoints left behind are superseded by the new checkpoint; the next truncation retries.
+    try {
+      this.wal.truncate(last + 1);
+    } catch (e) {
+      this.#logger.error("truncating segments failed", "err", e instanceof Error ? e.message : String(e));
+    }
+    s.checkpointDeletions++;
+    try {
+      deleteCheckpoints(walDir, last);
+    } catch (e) {
+      s.checkpointDeletionsFailed++;
+      this.#logger.error("delete old checkpoints", "err", e instanceof Error ? e.message : String(e));
+    }
+    s.walTruncations++;
+    s.walTruncateSeconds += (performance.now() - started) / 1000;
   }
 
   /**
@@ -419,6 +513,9 @@ export class DB implements Appendable, Queryable {
     }
     keep.sort((a, b) => a.minTime - b.minTime);
     this.#blocks = keep;
+    let bytes = 0;
+    for (const b of keep) bytes += b.size;
+    this.dbStats.blocksBytes = bytes;
     if (keep.length > 0) {
       const maxt = Math.max(...keep.map((b) => b.maxTime));
       if (maxt > this.head.minValidTime) this.head.minValidTime = maxt;
@@ -440,10 +537,19 @@ export class DB implements Appendable, Queryable {
   /** Rewrites every block that has tombstones without the deleted data, then deletes the old block. */
   async cleanTombstones(): Promise<void> {
     if (this.#closed) throw new StorageError("DB is closed");
+    const started = performance.now();
+    try {
+      await this.#cleanTombstones();
+    } finally {
+      this.dbStats.tombstoneCleanup.observe((performance.now() - started) / 1000);
+    }
+  }
+
+  async #cleanTombstones(): Promise<void> {
     await this.#compacting;
     for (const b of this.#blocks) {
       if (b.tombstones.size === 0) continue;
-      const meta = await writeBlock(
+      const meta = await this.#writeBlock(
         this.dir,
         await blocksSeriesChunks([b]),
         b.minTime,
@@ -477,7 +583,7 @@ export class DB implements Appendable, Queryable {
       throw new StorageError(`snapshot into ${dir}`, { cause: e });
     }
     if (withHead && this.head.numSeries > 0 && this.head.maxTime >= this.head.minTime) {
-      await writeBlock(
+      await this.#writeBlock(
         dir,
         await headSeriesChunks(this.head, this.head.minTime, this.head.maxTime),
         this.head.minTime,
@@ -555,6 +661,29 @@ export function deletableBlocks(blocks: readonly Block[], retentionMs: number, r
     }
   }
   return out;
+}
+
+/** Whether any of the blocks overlap in time (a vertical compaction), as upstream's populateBlock checks. */
+function overlapping(blocks: readonly Block[]): boolean {
+  const sorted = [...blocks].sort((a, b) => a.minTime - b.minTime);
+  let maxt = Number.NEGATIVE_INFINITY;
+  for (const b of sorted) {
+    if (b.minTime < maxt) return true;
+    if (b.maxTime > maxt) maxt = b.maxTime;
+  }
+  return false;
+}
+
+/** Passes series through, observing each chunk's bytes, samples and time range (ms) in stats' chunk histograms. */
+function* observeChunks(series: Iterable<SeriesChunks>, stats: DBStats): Generator<SeriesChunks> {
+  for (const s of series) {
+    for (const c of s.chunks) {
+      stats.chunkSize.observe(c.data.length);
+      stats.chunkSamples.observe(c.samples);
+      stats.chunkRange.observe(c.maxt - c.mint);
+    }
+    yield s;
+  }
 }
 
 /** Hard-links every file of src into dst (directories recreated). */
@@ -744,10 +873,12 @@ export async function openDB(dir: string, opts: DBOptions = {}): Promise<DB> {
     for (const d of listBlockDirs(dir)) blocks.push(Block.open(d, cache));
     for (const b of blocks) if (b.maxTime > head.minValidTime) head.minValidTime = b.maxTime;
     // chunks_head first: the WAL replay then skips the samples they hold.
+    const replayStarted = performance.now();
     await head.loadStoredChunks(mapper);
     const wblDir = path.join(dir, WBL_DIR);
     const useWbl = oooWindow > 0 || listSegments(wblDir).length > 0;
     const bad = await head.replayWal(walDir, useWbl ? wblDir : null);
+    resolved.stats.dataReplaySeconds = (performance.now() - replayStarted) / 1000;
     if (bad !== null) {
       head.stats.walCorruptions++;
       logger.warn("Encountered WAL read error, attempting repair", "err", bad.error.message);

@@ -102,6 +102,15 @@ export class Block {
     return dirSize(this.dir);
   }
 
+  /**
+   * Bytes of the symbol table kept in memory, as upstream's
+   * GetSymbolTableSize: 8 per symbol offset the index reader keeps (every
+   * 32nd symbol's).
+   */
+  get symbolTableSize(): number {
+    return Math.ceil(this.index.numSymbols / 32) * 8;
+  }
+
   /** Whether [mint, maxt] (inclusive) overlaps the block's [minTime, maxTime). */
   overlaps(mint: number, maxt: number): boolean {
     return this.meta.minTime <= maxt && mint < this.meta.maxTime;

@@ -188,8 +188,23 @@ export class HeadStats {
   seriesRemoved = 0;
   /** Chunks removed by truncation (head_chunks_removed_total). */
   chunksRemoved = 0;
+  /**
+   * Chunks created (head_chunks_created_total): cut by appends and WAL
+   * replay, and complete ones loaded from chunks_head. Minus chunksRemoved,
+   * the chunks held (head_chunks).
+   */
+  chunksCreated = 0;
   /** Head truncations (head_truncations_total). */
   truncations = 0;
+  /** Head truncations that threw (head_truncations_failed_total). */
+  truncationsFailed = 0;
+  /** Series garbage collections of truncations: their number and total seconds (head_gc_duration_seconds). */
+  gcs = 0;
+  gcSeconds = 0;
+  /** Appenders created and not yet committed or rolled back (head_active_appenders). */
+  activeAppenders = 0;
+  /** Series of a query's postings gone from the head when looked up (head_series_not_found_total). */
+  seriesNotFound = 0;
 }
 
 /** Out-of-order samples of one series, copied for writing a block. */
@@ -363,6 +378,7 @@ export class Head implements Appendable, Queryable {
     for (const c of list) {
       s.addStoredChunk(c.ref, c.mint, c.maxt);
       this.stats.storedChunksLoaded++;
+      this.stats.chunksCreated++;
     }
     if (s.minTime < this.minTime) this.minTime = s.minTime;
     if (s.maxTime > this.maxTime) this.maxTime = s.maxTime;
@@ -598,6 +614,8 @@ export class Head implements Appendable, Queryable {
       if (t === s.headMaxt && bits.hi === s.lastHi && bits.lo === s.lastLo) continue; // exact duplicate: dropped silently
       // NOTE: matches Prometheus: samples up to the end of the chunks loaded from chunks_head are there already.
       if (s.headChunk === null && t <= s.headMaxt) continue;
+      // A cut replaces the head chunk object: comparing it counts created chunks without a call per sample.
+      const headChunk = s.headChunk;
       if (t < inOrderMin || !s.append(t, bits.hi, bits.lo, this.chunkRange, this.samplesPerChunk)) {
         if (replay) st.replayOutOfOrder++;
         else if (t >= oooMin) {
@@ -609,6 +627,7 @@ export class Head implements Appendable, Queryable {
         else st.outOfOrderSamples++;
         continue;
       }
+      if (s.headChunk !== headChunk) st.chunksCreated++;
       if (replay) st.replayedSamples++;
       else st.samplesAppended++;
       if (t < minT) minT = t;
@@ -825,8 +844,18 @@ export class Head implements Appendable, Queryable {
    * step, so appends and commits may go on meanwhile.
    */
   async truncateMemory(mint: number, slice: TimeSlice = new TimeSlice()): Promise<void> {
-    if (mint > this.minValidTime) this.minValidTime = mint;
     this.stats.truncations++;
+    try {
+      await this.#truncateMemory(mint, slice);
+    } catch (e) {
+      this.stats.truncationsFailed++;
+      throw e;
+    }
+  }
+
+  async #truncateMemory(mint: number, slice: TimeSlice): Promise<void> {
+    if (mint > this.minValidTime) this.minValidTime = mint;
+    const gcStarted = performance.now();
     this.#appliedMinTime = Number.POSITIVE_INFINITY;
     let minTime = Number.POSITIVE_INFINITY;
     const dead = new Map<number, Labels>();
@@ -851,6 +880,8 @@ export class Head implements Appendable, Queryable {
     await this.postings.deleteMany(dead, slice);
     // Samples committed while this ran (into series visited before them, or created after the walk started).
     this.minTime = Math.min(minTime, this.#appliedMinTime);
+    this.stats.gcs++;
+    this.stats.gcSeconds += (performance.now() - gcStarted) / 1000;
     this.chunkStore.truncate(mint);
   }
 
@@ -892,6 +923,7 @@ export class HeadAppender implements Appender {
   constructor(head: Head) {
     this.#head = head;
     this.#batch = head.takeBatch();
+    head.stats.activeAppenders++;
     // NOTE: matches Prometheus's initAppender: an empty head takes the first sample's time as its start.
     this.#minValidTime = head.maxTime === Number.NEGATIVE_INFINITY ? Number.NaN : head.appendableMinValidTime();
     this.#closed = false;
@@ -984,6 +1016,7 @@ export class HeadAppender implements Appender {
   #release(): void {
     this.#unpend();
     this.#closed = true;
+    this.#head.stats.activeAppenders--;
     this.#head.returnBatch(this.#batch);
   }
 
@@ -1048,7 +1081,10 @@ class HeadQuerier implements Querier {
         if (i > 0 && i % CHECK_EVERY === 0 && slice.due()) await slice.yield();
         const s = head.seriesByRef(refs[i]!);
         // Removed by a truncation (in progress or during a yield): its samples are in a block now.
-        if (s === undefined) continue;
+        if (s === undefined) {
+          head.stats.seriesNotFound++;
+          continue;
+        }
         const smin = s.ooo === null ? s.minTime : Math.min(s.minTime, s.ooo.minTime);
         const smax = s.ooo === null ? s.maxTime : Math.max(s.maxTime, s.ooo.maxTime);
         if (smin <= maxt && smax >= mint) out.push(new HeadSeries(s, mint, maxt, head.tombstones.get(s.ref) ?? null, true));

@@ -292,3 +292,21 @@ test("WalDirReader: segments read ahead with preload() give the same records as 
     fs.rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("page flushes and completed pages are counted as upstream's flushPage: every flush, and each page filled or padded", () => {
+  const cases: { name: string; run: (w: WalWriter) => void; flushes: number; completed: number }[] = [
+    { name: "nothing logged", run: () => {}, flushes: 0, completed: 0 },
+    { name: "a small record: one partial flush", run: (w) => w.log(rec(100, 1)), flushes: 1, completed: 0 },
+    { name: "two small records at once: one flush", run: (w) => w.log(rec(100, 1), rec(100, 2)), flushes: 1, completed: 0 },
+    { name: "then close pads the page", run: (w) => (w.log(rec(100, 1)), w.close()), flushes: 2, completed: 1 },
+    { name: "then nextSegment pads the page", run: (w) => (w.log(rec(100, 1)), w.nextSegment()), flushes: 2, completed: 1 },
+    // First fragment fills page 1, middle fragment page 2 (each a completing flush), last one a partial flush.
+    { name: "a record over two pages", run: (w) => w.log(rec(2 * PAGE_SIZE, 3)), flushes: 3, completed: 2 },
+  ];
+  for (const c of cases) {
+    const w = new WalWriter(new MemSink());
+    c.run(w);
+    assert.equal(w.pageFlushes, c.flushes, c.name);
+    assert.equal(w.completedPages, c.completed, c.name);
+  }
+});

@@ -105,6 +105,10 @@ export class WalWriter {
   readonly #compress: boolean;
   /** Bytes saved by compression so far (Prometheus's record_bytes_saved_total). */
   bytesSaved: number;
+  /** Page flushes so far, whether or not the page was complete (page_flushes_total). */
+  pageFlushes: number;
+  /** Pages completed so far: filled or padded, then handed over (completed_pages_total). */
+  completedPages: number;
 
   /** Throws on a segment size that is not a positive multiple of PAGE_SIZE. */
   constructor(sink: WalSegmentSink, opts: WalWriterOptions = {}) {
@@ -119,6 +123,8 @@ export class WalWriter {
     this.#flushed = 0;
     this.#compress = (opts.compression ?? WalCompression.None) === WalCompression.Snappy;
     this.bytesSaved = 0;
+    this.pageFlushes = 0;
+    this.completedPages = 0;
   }
 
   /** Index of the segment being written. */
@@ -137,6 +143,7 @@ export class WalWriter {
 
   /** Hands the unflushed part of the page to the sink; with `clear` (or a full page) pads it and starts a new one. */
   #flushPage(clear: boolean): void {
+    this.pageFlushes++;
     clear = clear || this.#full();
     if (clear) this.#alloc = PAGE_SIZE;
     if (this.#alloc > this.#flushed) this.#sink.write(this.#segment, this.#page.subarray(this.#flushed, this.#alloc));
@@ -146,6 +153,7 @@ export class WalWriter {
       this.#alloc = 0;
       this.#flushed = 0;
       this.#donePages++;
+      this.completedPages++;
     }
   }
 

@@ -1,6 +1,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { StorageError } from "../../storage/index.ts";
+import { SummaryChild } from "../../exposition/index.ts";
 import { nopLogger, type Logger } from "../../util/index.ts";
 import {
   DEFAULT_SEGMENT_SIZE,
@@ -55,18 +56,22 @@ export function readSegmentFile(dir: string, index: number): Uint8Array {
 
 /** Counters of a Wlog, named after Prometheus's prometheus_tsdb_wal_* metrics. */
 export class WlogStats {
-  /** Writes handed to the OS (page_flushes_total counts the same calls). */
+  /** Page flushes (page_flushes_total), copied from the writer after each call. */
   pageFlushes = 0;
-  /** fsyncs done (segment closes and close()). */
-  fsyncs = 0;
+  /** Pages completed (completed_pages_total), copied from the writer after each call. */
+  completedPages = 0;
+  /** Seconds per fsync of a segment (rotation and close()), fsync_duration_seconds. */
+  readonly fsyncDuration: SummaryChild = new SummaryChild(Date.now);
   /** Records logged. */
   records = 0;
   /** Bytes saved by compression (record_bytes_saved_total). */
   bytesSaved = 0;
   /** Failed writes (writes_failed_total). */
   writesFailed = 0;
-  /** Segments removed by truncate() (truncations_total counts the calls). */
+  /** truncate() calls (truncations_total). */
   truncations = 0;
+  /** truncate() calls that threw (truncations_failed_total). */
+  truncationsFailed = 0;
 }
 
 /**
@@ -101,9 +106,10 @@ class FileSink implements WalSegmentSink {
     if (prev >= 0) {
       // NOTE: matches Prometheus: the previous segment is fsynced and closed
       // asynchronously so appends do not wait for the disk.
+      const started = performance.now();
       fs.fsync(prev, (err) => {
         if (err) this.#logger.error("sync previous segment", "segment", prevIndex, "err", err);
-        else this.#stats.fsyncs++;
+        else this.#stats.fsyncDuration.observe((performance.now() - started) / 1000);
         fs.close(prev, (cerr) => {
           if (cerr) this.#logger.error("close previous segment", "segment", prevIndex, "err", cerr);
         });
@@ -120,14 +126,14 @@ class FileSink implements WalSegmentSink {
       this.#stats.writesFailed++;
       throw new StorageError(`write segment ${segmentName(index)}`, { cause: e });
     }
-    this.#stats.pageFlushes++;
   }
 
   /** fsyncs and closes the active segment. */
   close(): void {
     if (this.#fd < 0) return;
+    const started = performance.now();
     fs.fsyncSync(this.#fd);
-    this.#stats.fsyncs++;
+    this.#stats.fsyncDuration.observe((performance.now() - started) / 1000);
     fs.closeSync(this.#fd);
     this.#fd = -1;
     this.#index = -1;
@@ -233,9 +239,18 @@ export class Wlog {
    */
   log(...recs: Uint8Array[]): void {
     if (this.#closed) throw new StorageError("wlog is closed");
-    this.#writer.log(...recs);
+    try {
+      this.#writer.log(...recs);
+    } finally {
+      this.#copyPageStats();
+    }
     this.stats.records += recs.length;
     this.stats.bytesSaved = this.#writer.bytesSaved;
+  }
+
+  #copyPageStats(): void {
+    this.stats.pageFlushes = this.#writer.pageFlushes;
+    this.stats.completedPages = this.#writer.completedPages;
   }
 
   /**
@@ -245,21 +260,31 @@ export class Wlog {
    */
   nextSegment(): number {
     if (this.#closed) throw new StorageError("wlog is closed");
-    const next = this.#writer.nextSegment();
+    let next: number;
+    try {
+      next = this.#writer.nextSegment();
+    } finally {
+      this.#copyPageStats();
+    }
     this.#sink.open(next);
     return next;
   }
 
-  /** Deletes the segments with index < i. Throws StorageError on I/O errors. */
+  /** Deletes the segments with index < i. Throws StorageError on I/O errors (counted in stats.truncationsFailed). */
   truncate(i: number): void {
-    for (const s of listSegments(this.dir)) {
-      if (s.index >= i) break;
-      try {
-        fs.rmSync(path.join(this.dir, s.name));
-      } catch (e) {
-        throw new StorageError(`truncate WAL segment ${s.name}`, { cause: e });
+    this.stats.truncations++;
+    try {
+      for (const s of listSegments(this.dir)) {
+        if (s.index >= i) break;
+        try {
+          fs.rmSync(path.join(this.dir, s.name));
+        } catch (e) {
+          throw new StorageError(`truncate WAL segment ${s.name}`, { cause: e });
+        }
       }
-      this.stats.truncations++;
+    } catch (e) {
+      this.stats.truncationsFailed++;
+      throw e;
     }
   }
 
@@ -267,7 +292,11 @@ export class Wlog {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    this.#writer.close();
+    try {
+      this.#writer.close();
+    } finally {
+      this.#copyPageStats();
+    }
     this.#sink.close();
   }
 }
