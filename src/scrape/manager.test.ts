@@ -161,6 +161,21 @@ test("manager: self-metrics are registered", async () => {
   await s.m.stop();
 });
 
+test("manager: prometheus_target_sync_failed_total has a child per job from the first sync and counts bad targets", async () => {
+  const s = setup();
+  await s.m.applyConfig(config(YAML()));
+  const failed = async () => {
+    const { families } = await s.registry.gather();
+    const f = families.find((x) => x.name === "prometheus_target_sync_failed_total")!;
+    return f.metrics.map((m) => [m.labelValues.join(), m.value]);
+  };
+  await s.m.sync(groups(["x:1"], ["y:1"]));
+  assert.deepEqual(await failed(), [["a", 0], ["b", 0]]);
+  await s.m.sync(groups(["x:1"], ["y:1", "bad/host:1"]));
+  assert.deepEqual(await failed(), [["a", 0], ["b", 1]]);
+  await s.m.stop();
+});
+
 test("manager: scrapes a real HTTP target end to end", async () => {
   const server = createServer((_req, res) => res.writeHead(200, { "content-type": "text/plain; version=0.0.4" }).end("# HELP up_thing A thing.\n# TYPE up_thing gauge\nup_thing 42\n"));
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));

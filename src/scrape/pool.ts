@@ -164,7 +164,8 @@ export class ScrapePool {
     for (const tg of groups) {
       const { targets, failures } = targetsFromGroup(tg, cfg);
       for (const err of failures) this.#logger.error("Creating target failed", "err", err);
-      if (failures.length > 0) this.#o.metrics.syncFailed.with(job).inc(failures.length);
+      // Every sync touches the job's child, as upstream: it shows 0 before any failure.
+      this.#o.metrics.syncFailed.with(job).inc(failures.length);
       for (const t of targets) {
         if (t.publicLabels().length > 0) {
           all.push(t);
