@@ -183,12 +183,13 @@ export class MergeIterator implements SeriesIterator {
   #started: boolean;
   #done: boolean;
   /** The source taken from last (-1: scan), and the earliest head of the others when it was chosen. */
-  #last: number;
-  #bound: number;
+  #last = -1;
+  // Initialised here, so doubles stored per sample are not boxed (see XORChunk).
+  #bound = Number.POSITIVE_INFINITY;
   /** Consecutive samples taken from #last without a scan (readInto copies longer runs in bulk). */
-  #run: number;
-  #t: number;
-  #v: number;
+  #run = 0;
+  #t = 0;
+  #v = 0;
   #stale: boolean;
   #err: Error | null;
 
@@ -197,11 +198,6 @@ export class MergeIterator implements SeriesIterator {
     this.#heads = new Float64Array(its.length).fill(Number.POSITIVE_INFINITY);
     this.#started = false;
     this.#done = false;
-    this.#last = -1;
-    this.#bound = Number.POSITIVE_INFINITY;
-    this.#run = 0;
-    this.#t = 0;
-    this.#v = 0;
     this.#stale = false;
     this.#err = null;
   }

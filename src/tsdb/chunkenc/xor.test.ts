@@ -347,7 +347,7 @@ test("arena: interleaved chunks sharing one arena encode like Go, across growth 
     for (let i = 0; i < live.length; i++) {
       const l = live[i]!;
       const s = l.samples[l.at++]!;
-      l.chunk.appendBits(s.t, s.hi, s.lo);
+      l.chunk.appendBits(Float64Array.of(s.t), 0, s.hi, s.lo);
       assert.equal(l.chunk.lastT, s.t);
       assert.equal(l.chunk.lastHi, s.hi);
       assert.equal(l.chunk.lastLo, s.lo);
@@ -364,7 +364,7 @@ test("arena: interleaved chunks sharing one arena encode like Go, across growth 
       assert.equal(l.chunk.numSamples(), 0);
       // The copy stays intact while the region is reused.
       const again = XORChunk.create(arena);
-      again.appendBits(1, 0xffffffff, 0xffffffff);
+      again.appendBits(Float64Array.of(1), 0, 0xffffffff, 0xffffffff);
       assert.equal(hex(copy), oracle(l.samples));
       again.release();
       checked++;

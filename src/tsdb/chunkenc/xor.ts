@@ -51,27 +51,25 @@ const NO_WINDOW = 0xff;
  * buffer grows.
  */
 export class XORChunk extends BitWriter {
+  // The encoder state starts as an empty chunk's. Fields that take doubles
+  // are initialised where declared: a private field declared bare starts
+  // as undefined, and V8 then boxes every double stored into it into a
+  // new heap number (here: one per sample appended).
   /** Time of the last sample. */
-  #t: number;
-  #tDelta: number;
+  #t = 0;
+  #tDelta = 0;
   /**
    * Bits of the last sample's value, as signed 32-bit integers: they stay
    * small integers in the object instead of boxed doubles.
    */
-  #vHi: number;
-  #vLo: number;
-  #leading: number;
-  #trailing: number;
+  #vHi = 0;
+  #vLo = 0;
+  #leading = NO_WINDOW;
+  #trailing = 0;
 
   /** A chunk over buf[0, len) (see BitWriter), in the empty-chunk encoder state. */
   private constructor(buf: Uint8Array | null, len: number) {
     super(buf, len, 0);
-    this.#t = 0;
-    this.#tDelta = 0;
-    this.#vHi = 0;
-    this.#vLo = 0;
-    this.#leading = NO_WINDOW;
-    this.#trailing = 0;
   }
 
   /**
@@ -198,12 +196,18 @@ export class XORChunk extends BitWriter {
   }
 
   /**
-   * Appends a sample whose value is given as its exact IEEE 754 bits hi:lo
-   * (unsigned halves), continuing the encoder state: that of an empty chunk
-   * from create(), else the one appender() recovered. Throws when the
-   * chunk already has 65535 samples.
+   * Appends a sample at time ts[i] whose value is given as its exact IEEE
+   * 754 bits hi:lo (signed or unsigned halves), continuing the encoder
+   * state: that of an empty chunk from create(), else the one appender()
+   * recovered. Throws when the chunk already has 65535 samples.
+   *
+   * Allocation-free per sample: the time is read from ts here and the
+   * halves travel as 32-bit integers (callers pass `hi | 0`), where a
+   * millisecond time or an unsigned half of 2^31 or more passed as an
+   * argument would be boxed into a new heap number at every call.
    */
-  appendBits(t: number, hi: number, lo: number): void {
+  appendBits(ts: Float64Array, i: number, hi: number, lo: number): void {
+    const t = ts[i]!;
     const num = this.numSamples();
     if (num >= MAX_XOR_SAMPLES) throw new Error("BUG: XOR chunk is full (65535 samples)");
     let tDelta = 0;
@@ -248,8 +252,9 @@ export class XORChunk extends BitWriter {
   }
 
   #writeVDelta(hi: number, lo: number): void {
-    const dh = (hi ^ this.#vHi) >>> 0;
-    const dl = (lo ^ this.#vLo) >>> 0;
+    // Signed: passed on as small integers, not boxed.
+    const dh = hi ^ this.#vHi;
+    const dl = lo ^ this.#vLo;
     if (dh === 0 && dl === 0) {
       this.writeBit(0);
       return;
@@ -274,18 +279,18 @@ export class XORChunk extends BitWriter {
     this.#writeShifted(dh, dl, trailing, sigbits);
   }
 
-  /** Writes the n low bits of (hi:lo >>> shift). */
+  /** Writes the n low bits of (hi:lo >>> shift); the halves are 32-bit integers, signed or not, and stay signed. */
   #writeShifted(hi: number, lo: number, shift: number, n: number): void {
     let sh: number;
     let sl: number;
     if (shift === 0) {
-      sh = hi;
-      sl = lo;
+      sh = hi | 0;
+      sl = lo | 0;
     } else if (shift < 32) {
-      sl = ((lo >>> shift) | (hi << (32 - shift))) >>> 0;
+      sl = (lo >>> shift) | (hi << (32 - shift));
       sh = hi >>> shift;
     } else {
-      sl = hi >>> (shift - 32);
+      sl = (hi >>> (shift - 32)) | 0;
       sh = 0;
     }
     this.writeBits64(sh, sl, n);
@@ -352,16 +357,21 @@ export class XORAppender {
       hi = floatBitsHi(v);
       lo = floatBitsLo(v);
     }
-    this.#c.appendBits(t, hi, lo);
+    T[0] = t;
+    this.#c.appendBits(T, 0, hi | 0, lo | 0);
   }
 
   /** Appends a sample whose value is given as its exact IEEE 754 bits hi:lo (unsigned halves). */
   appendBits(t: number, hi: number, lo: number): void {
-    this.#c.appendBits(t, hi, lo);
+    T[0] = t;
+    this.#c.appendBits(T, 0, hi | 0, lo | 0);
   }
 }
 
-/** Count of trailing zero bits of a non-zero uint32. */
+/** The time XORAppender passes to XORChunk.appendBits. */
+const T = new Float64Array(1);
+
+/** Count of trailing zero bits of a non-zero 32-bit integer. */
 function ctz32(x: number): number {
   return 31 - Math.clz32(x & -x);
 }

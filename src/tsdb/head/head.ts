@@ -616,7 +616,7 @@ export class Head implements Appendable, Queryable {
       if (s.headChunk === null && t <= s.headMaxt) continue;
       // A cut replaces the head chunk object: comparing it counts created chunks without a call per sample.
       const headChunk = s.headChunk;
-      if (t < inOrderMin || !s.append(t, bits.hi, bits.lo, this.chunkRange, this.samplesPerChunk)) {
+      if (t < inOrderMin || !s.append(ts, i, bits.hi | 0, bits.lo | 0, this.chunkRange, this.samplesPerChunk)) {
         if (replay) st.replayOutOfOrder++;
         else if (t >= oooMin) {
           if (this.#insertOOO(s, t, bits.hi, bits.lo)) {

@@ -229,9 +229,13 @@ export class MemSeries {
    * appendPreprocessor: when the chunk passed 1005 bytes, when t reaches
    * nextAt (the end of the chunk range, moved earlier once the chunk holds
    * samplesPerChunk/4 samples so the rest of the range splits evenly at the
-   * observed rate), or when it holds 2 * samplesPerChunk samples.
+   * observed rate), or when it holds 2 * samplesPerChunk samples. The
+   * time is ts[i] and the halves are 32-bit integers (`hi | 0`): a
+   * millisecond time or an unsigned half passed as an argument would be
+   * boxed into a new heap number per call (see XORChunk.appendBits).
    */
-  append(t: number, hi: number, lo: number, chunkRange: number, samplesPerChunk: number): boolean {
+  append(ts: Float64Array, i: number, hi: number, lo: number, chunkRange: number, samplesPerChunk: number): boolean {
+    const t = ts[i]!;
     if (t <= this.headMaxt) return false;
     let created = false;
     if (this.headChunk === null) {
@@ -245,7 +249,7 @@ export class MemSeries {
     const n = this.headChunk!.numSamples();
     if (n === samplesPerChunk / 4) this.nextAt = computeChunkEndTime(this.headMint, this.headMaxt, this.nextAt, 4);
     if (!created && (t >= this.nextAt || n >= samplesPerChunk * 2)) this.#cut(t, chunkRange);
-    this.headChunk!.appendBits(t, hi, lo);
+    this.headChunk!.appendBits(ts, i, hi, lo);
     this.headMaxt = t;
     return true;
   }

@@ -9,8 +9,9 @@ import { isDeleted, type Interval } from "./tombstones.ts";
 export class TombstoneIterator implements SeriesIterator {
   readonly #it: SeriesIterator;
   readonly #ivs: readonly Interval[];
-  #t: number;
-  #v: number;
+  // Initialised here, so doubles stored per sample are not boxed (see XORChunk).
+  #t = 0;
+  #v = 0;
   #stale: boolean;
   /** The inner iterator holds a sample not handed out yet. */
   #peeked: boolean;
@@ -19,8 +20,6 @@ export class TombstoneIterator implements SeriesIterator {
   constructor(it: SeriesIterator, ivs: readonly Interval[]) {
     this.#it = it;
     this.#ivs = ivs;
-    this.#t = 0;
-    this.#v = 0;
     this.#stale = false;
     this.#peeked = false;
     this.#done = false;
