@@ -3,23 +3,12 @@ import assert from "node:assert/strict";
 import { ValueType } from "../../storage/index.ts";
 import { DecodeError, floatBitsHi, floatBitsLo } from "../encoding/index.ts";
 import { XORChunk, XORIterator } from "./index.ts";
+import { seededRandom } from "../../util/index.ts";
 
 // The iterator decodes in runs into a window (256 samples) and reads the
 // stream 32 bits at a time; these tests check every way of reading against
 // a plain list of the samples written, across window boundaries, reuse,
 // chunks inside larger buffers, and truncated data.
-
-/** Deterministic PRNG (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 interface Sample {
   t: number;
@@ -73,7 +62,7 @@ function embedded(data: Uint8Array, before: number): Uint8Array {
 }
 
 test("next() visits every sample with its exact bits, across windows and in larger buffers", () => {
-  const r = rng(1);
+  const r = seededRandom(1);
   const it = new XORIterator(new Uint8Array(2));
   for (let k = 0; k < 80; k++) {
     const n = 1 + Math.floor(r() * (k % 4 === 0 ? 900 : 150));
@@ -95,7 +84,7 @@ test("next() visits every sample with its exact bits, across windows and in larg
 });
 
 test("readInto in pieces of any size and up to any maxt equals next() sample by sample", () => {
-  const r = rng(2);
+  const r = seededRandom(2);
   const it = new XORIterator(new Uint8Array(2));
   for (let k = 0; k < 120; k++) {
     const n = 1 + Math.floor(r() * (k % 5 === 0 ? 700 : 140));
@@ -132,7 +121,7 @@ test("readInto in pieces of any size and up to any maxt equals next() sample by 
 });
 
 test("seek, next and readInto interleaved follow a model of the sample list", () => {
-  const r = rng(3);
+  const r = seededRandom(3);
   const it = new XORIterator(new Uint8Array(2));
   const ts = new Float64Array(7);
   const vs = new Float64Array(7);
@@ -180,7 +169,7 @@ test("seek, next and readInto interleaved follow a model of the sample list", ()
 });
 
 test("truncated chunk: the samples before the cut are read exactly, then an EOF error", () => {
-  const r = rng(4);
+  const r = seededRandom(4);
   const it = new XORIterator(new Uint8Array(2));
   for (let k = 0; k < 30; k++) {
     const ss = samples(r, 2 + Math.floor(r() * 40));
@@ -204,7 +193,7 @@ test("truncated chunk: the samples before the cut are read exactly, then an EOF 
 });
 
 test("reset() after an error or a longer chunk starts clean", () => {
-  const r = rng(5);
+  const r = seededRandom(5);
   const it = new XORIterator(new Uint8Array(Buffer.from("0005d00f3ff0", "hex")));
   while (it.next() === ValueType.Float) {
     // Drain to the error.

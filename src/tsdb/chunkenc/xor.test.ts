@@ -3,21 +3,10 @@ import assert from "node:assert/strict";
 import { ValueType } from "../../storage/index.ts";
 import { DecodeError, floatBitsHi, floatBitsLo } from "../encoding/index.ts";
 import { ChunkArena, XORChunk, XORIterator } from "./index.ts";
+import { seededRandom } from "../../util/index.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const MASK64 = (1n << 64n) - 1n;
-
-/** Deterministic PRNG (mulberry32) for seeded round trips. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Test oracle: a literal, slow model of Go's bstream + xorAppender on
@@ -295,7 +284,7 @@ function randomSamples(r: () => number, gen: (r: () => number, i: number, t: num
 
 for (const g of valueGens) {
   test(`seeded: ${g.name}: bytes equal Go's, decode is exact`, () => {
-    const r = rng(g.name.length * 7919);
+    const r = seededRandom(g.name.length * 7919);
     for (let k = 0; k < 60; k++) {
       const n = 1 + Math.floor(r() * (k % 10 === 0 ? 1000 : 130));
       const samples = randomSamples(r, g.gen, n);
@@ -308,7 +297,7 @@ for (const g of valueGens) {
 }
 
 test("byteLength: the length of bytes() after every append, across buffer growth and for fromBytes chunks", () => {
-  const r = rng(4242);
+  const r = seededRandom(4242);
   const samples = randomSamples(r, valueGens[0]!.gen, 400);
   const c = XORChunk.create();
   assert.equal(c.byteLength, 2);
@@ -326,7 +315,7 @@ test("byteLength: the length of bytes() after every append, across buffer growth
 });
 
 test("arena: interleaved chunks sharing one arena encode like Go, across growth and release", () => {
-  const r = rng(777);
+  const r = seededRandom(777);
   const arena = new ChunkArena();
   interface Live {
     chunk: XORChunk;
@@ -386,7 +375,7 @@ test("arena: interleaved chunks sharing one arena encode like Go, across growth 
 // promstack resumes at the exact bit instead, so both a live chunk and one
 // read back from its bytes continue like Go's Appender() on the live chunk.
 test("reopened chunk: a new appender continues like Go's Appender() on a non-empty chunk", () => {
-  const r = rng(99);
+  const r = seededRandom(99);
   for (let k = 0; k < 40; k++) {
     const all = randomSamples(r, valueGens[k % valueGens.length]!.gen, 2 + Math.floor(r() * 60));
     const cut = 1 + Math.floor(r() * (all.length - 1));

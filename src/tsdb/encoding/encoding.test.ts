@@ -11,21 +11,10 @@ import {
   floatFromBits,
   isStaleNaNBits,
 } from "./index.ts";
+import { seededRandom } from "../../util/index.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const bytes = (h: string) => new Uint8Array(Buffer.from(h.replace(/\s+/g, ""), "hex"));
-
-/** Deterministic PRNG (mulberry32) for seeded round trips. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // RFC 3720 (iSCSI) appendix B.4 vectors and the classic check value.
 const crcCases = [
@@ -41,7 +30,7 @@ for (const c of crcCases) {
 }
 
 test("crc32c: incremental update equals one pass, over all split points", () => {
-  const r = rng(7);
+  const r = seededRandom(7);
   const buf = Uint8Array.from({ length: 100 }, () => Math.floor(r() * 256));
   const whole = crc32c(buf);
   for (let k = 0; k <= buf.length; k++) {
@@ -201,7 +190,7 @@ test("decbuf.uvarintAt: uvarint length prefix with checksum", () => {
 });
 
 test("seeded round trip of mixed fields", () => {
-  const r = rng(42);
+  const r = seededRandom(42);
   type Op = { kind: "u" | "v" | "b" | "f"; x: number };
   const ops: Op[] = [];
   for (let i = 0; i < 5000; i++) {

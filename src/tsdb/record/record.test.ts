@@ -13,21 +13,11 @@ import {
   encodeTombstones,
   recordType,
 } from "./index.ts";
+import { seededRandom } from "../../util/index.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
 const bytes = (h: string) => new Uint8Array(Buffer.from(h.replace(/\s+/g, ""), "hex"));
 const ascii = (s: string) => Buffer.from(s).toString("hex");
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 test("series record: golden bytes and back", () => {
   const buf = new Encbuf();
@@ -128,7 +118,7 @@ for (const c of typeCases) {
 }
 
 test("seeded: samples records round trip exactly", () => {
-  const r = rng(5);
+  const r = seededRandom(5);
   for (let k = 0; k < 50; k++) {
     const b = new RefSamples(4);
     const n = Math.floor(r() * 300);

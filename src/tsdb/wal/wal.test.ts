@@ -18,19 +18,9 @@ import {
   type WalSegment,
   type WalSegmentSink,
 } from "./index.ts";
+import { seededRandom } from "../../util/index.ts";
 
 const hex = (b: Uint8Array) => Buffer.from(b).toString("hex");
-
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Collects written bytes per segment, like files opened for append. */
 class MemSink implements WalSegmentSink {
@@ -181,7 +171,7 @@ for (const c of corruptions) {
 }
 
 test("seeded: random records and batches round trip across pages and segments", () => {
-  const r = rng(11);
+  const r = seededRandom(11);
   for (let k = 0; k < 8; k++) {
     const sink = new MemSink();
     const w = new WalWriter(sink, { segmentSizeBytes: 4 * PAGE_SIZE });
@@ -223,7 +213,7 @@ function textRec(r: () => number, n: number): Uint8Array {
 
 for (const compression of [WalCompression.None, WalCompression.Snappy]) {
   test(`seeded: records round trip with compression ${compression}`, () => {
-    const r = rng(5);
+    const r = seededRandom(5);
     const sink = new MemSink();
     const w = new WalWriter(sink, { segmentSizeBytes: 8 * PAGE_SIZE, compression });
     const all: Uint8Array[] = [];
