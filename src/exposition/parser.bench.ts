@@ -22,20 +22,14 @@
  * (see parseGoFloat), which shows in the OpenMetrics figure: its exemplar
  * and `_created` lines carry 16-19 digit floats.
  */
-import { spawnSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { LabelsBuilder } from "../model/index.ts";
+import { exposedGc } from "../util/index.ts";
 import { Entry, OpenMetricsParser, TextParser } from "./index.ts";
 import type { Parser } from "./index.ts";
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) {
-  const r = spawnSync(process.execPath, ["--expose-gc", ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit" });
-  process.exit(r.status ?? 1);
-}
-const collect: () => void = gc ?? (() => undefined);
+const collect = exposedGc(import.meta.url);
 
 const REPEAT = 50;
 const ROUNDS = 5;

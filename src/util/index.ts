@@ -3,6 +3,7 @@ export type { LogFields, Logger, LoggerOptions } from "./logger.ts";
 export { VirtualClock, systemClock } from "./clock.ts";
 export type { Clock, Timer } from "./clock.ts";
 export { seededRandom } from "./random.ts";
+export { allocatedBytes, envInt, exposedGc } from "./bench.ts";
 export { formatFloatE, formatFloatF, formatFloatG } from "./strconv.ts";
 export { xxhash64 } from "./xxhash.ts";
 export { formatGoDuration, parseGoDuration } from "./goduration.ts";

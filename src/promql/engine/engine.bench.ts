@@ -14,21 +14,12 @@
  * Re-executes itself with --expose-gc when global.gc is missing, so the
  * heap figures start from a collected heap.
  */
-import { spawnSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
 import { Labels } from "../../model/index.ts";
 import { MemoryStorage } from "../../storage/index.ts";
 import { Engine, type QueryResult } from "./index.ts";
-import { seededRandom } from "../../util/index.ts";
+import { exposedGc, seededRandom } from "../../util/index.ts";
 
-const gc = (globalThis as { gc?: () => void }).gc;
-if (gc === undefined) {
-  const r = spawnSync(process.execPath, ["--expose-gc", ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: "inherit",
-  });
-  process.exit(r.status ?? 1);
-}
-const collect: () => void = gc ?? (() => undefined);
+const collect = exposedGc(import.meta.url);
 
 const SCRAPE_MS = 15_000;
 const DURATION_MS = 2 * 3600 * 1000;

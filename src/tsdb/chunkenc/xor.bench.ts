@@ -18,24 +18,11 @@
  * shared. A checksum of the decoded samples guards against the decoder
  * being optimised away and against results that differ between ways.
  */
-import { spawnSync } from "node:child_process";
-import { Session } from "node:inspector/promises";
-import { fileURLToPath } from "node:url";
 import { ValueType } from "../../storage/index.ts";
+import { allocatedBytes, envInt, exposedGc } from "../../util/index.ts";
 import { XORChunk, XORIterator } from "./xor.ts";
 
-if (typeof globalThis.gc !== "function") {
-  const r = spawnSync(process.execPath, ["--expose-gc", ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: "inherit",
-  });
-  process.exit(r.status ?? 1);
-}
-const gc = globalThis.gc as () => void;
-
-const envInt = (name: string, def: number): number => {
-  const v = process.env[name];
-  return v === undefined || v === "" ? def : Number(v);
-};
+const gc = exposedGc(import.meta.url);
 const CHUNKS = envInt("XOR_BENCH_CHUNKS", 20_000);
 const ROUNDS = envInt("XOR_BENCH_ROUNDS", 10);
 const SAMPLES = 120;
@@ -126,17 +113,6 @@ function samplesPerRound(way: string): number {
   return way === "seek" ? CHUNKS * (SAMPLES / 2) : CHUNKS * SAMPLES;
 }
 
-interface HeapProfileNode {
-  selfSize: number;
-  children: HeapProfileNode[];
-}
-
-function totalSize(n: HeapProfileNode): number {
-  let s = n.selfSize;
-  for (const c of n.children) s += totalSize(c);
-  return s;
-}
-
 const chunks = makeChunks();
 const bytes = chunks.reduce((s, c) => s + c.length, 0);
 log(`${CHUNKS} chunks of ${SAMPLES} samples, ${(bytes / (CHUNKS * SAMPLES)).toFixed(2)} bytes per sample, ${ROUNDS} rounds per measurement`);
@@ -152,18 +128,10 @@ for (const [name, way] of Object.entries(ways)) {
   const cpu = process.cpuUsage(cpu0);
   const sec = (cpu.user + cpu.system) / 1e6;
   const samples = ROUNDS * samplesPerRound(name);
-  const session = new Session();
-  session.connect();
-  await session.post("HeapProfiler.enable");
-  await session.post("HeapProfiler.startSampling", {
-    samplingInterval: 1024,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
-  for (let r = 0; r < ROUNDS; r++) way(it, chunks);
-  const { profile } = await session.post("HeapProfiler.stopSampling");
-  session.disconnect();
-  const perSample = totalSize(profile.head as HeapProfileNode) / samples;
+  const perSample =
+    (await allocatedBytes(() => {
+      for (let r = 0; r < ROUNDS; r++) way(it, chunks);
+    })) / samples;
   sums.set(name, sum);
   log(
     `${name.padEnd(8)} ${Math.round(samples / sec).toLocaleString("en-US").padStart(12)} samples per CPU-second, ${perSample.toFixed(2)} B allocated per sample`,

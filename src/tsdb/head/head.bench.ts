@@ -23,30 +23,17 @@
  *
  * CPU times are what count: the machine may be shared.
  */
-import { spawnSync } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { Session } from "node:inspector/promises";
-import { fileURLToPath } from "node:url";
 import { Labels } from "../../model/index.ts";
 import { Encbuf } from "../encoding/index.ts";
 import { RefSamples, encodeSamples, encodeSeries, type RefSeries } from "../record/index.ts";
 import { WalCompression, Wlog } from "../wal/index.ts";
+import { allocatedBytes, envInt, exposedGc } from "../../util/index.ts";
 import { Head } from "./head.ts";
 
-if (typeof globalThis.gc !== "function") {
-  const r = spawnSync(process.execPath, ["--expose-gc", ...process.execArgv, fileURLToPath(import.meta.url), ...process.argv.slice(2)], {
-    stdio: "inherit",
-  });
-  process.exit(r.status ?? 1);
-}
-const gc = globalThis.gc as () => void;
-
-const envInt = (name: string, def: number): number => {
-  const v = process.env[name];
-  return v === undefined || v === "" ? def : Number(v);
-};
+const gc = exposedGc(import.meta.url);
 const SERIES = envInt("HEAD_BENCH_SERIES", 200_000);
 const RECORD_SERIES = envInt("RECORD_SERIES", 50_000);
 const APPEND_SERIES = envInt("APPEND_SERIES", 10_000);
@@ -185,18 +172,6 @@ async function benchAppend(): Promise<void> {
   }
 }
 
-/** Profile nodes as the inspector reports them (HeapProfiler.SamplingHeapProfileNode). */
-interface HeapProfileNode {
-  selfSize: number;
-  children: HeapProfileNode[];
-}
-
-function totalSize(n: HeapProfileNode): number {
-  let s = n.selfSize;
-  for (const c of n.children) s += totalSize(c);
-  return s;
-}
-
 async function benchScrape(): Promise<void> {
   const head = new Head();
   const lsets: Labels[] = [];
@@ -230,18 +205,10 @@ async function benchScrape(): Promise<void> {
   const cpu = process.cpuUsage(cpu0);
   const samples = SCRAPE_ROUNDS * SCRAPE_SERIES;
   const rate = samples / ((cpu.user + cpu.system) / 1e6);
-  const session = new Session();
-  session.connect();
-  await session.post("HeapProfiler.enable");
-  await session.post("HeapProfiler.startSampling", {
-    samplingInterval: 4096,
-    includeObjectsCollectedByMajorGC: true,
-    includeObjectsCollectedByMinorGC: true,
-  });
-  for (let r = 0; r < SCRAPE_ROUNDS; r++) await round();
-  const { profile } = await session.post("HeapProfiler.stopSampling");
-  session.disconnect();
-  const perSample = totalSize(profile.head as HeapProfileNode) / samples;
+  const perSample =
+    (await allocatedBytes(async () => {
+      for (let r = 0; r < SCRAPE_ROUNDS; r++) await round();
+    })) / samples;
   log(
     `(d) steady scraping, ${SCRAPE_SERIES} series in appenders of ${TARGET_SERIES}: ${Math.round(rate).toLocaleString("en-US")} samples per CPU-second, ${perSample.toFixed(0)} B allocated per sample (the bench's own calls included)`,
   );
