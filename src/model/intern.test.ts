@@ -27,3 +27,15 @@ test("a full interner starts over and keeps working", () => {
   const again = it.labels(sets[19]!);
   assert.ok(again.equals(sets[19]!));
 });
+
+test("names that join to the same key keep their own names arrays", () => {
+  const it = new LabelInterner();
+  const a = Labels.fromObject({ "a\u0000b": "1" });
+  const b = Labels.fromObject({ a: "1", b: "2" });
+  const ia = it.labels(a);
+  const ib = it.labels(b);
+  assert.ok(ia.equals(a), "first set kept");
+  assert.ok(ib.equals(b), "second set not given the first one's names");
+  assert.deepEqual(it.names(["a", "b"]), ["a", "b"]);
+  assert.equal(it.names(["a\u0000b"]), ia.names);
+});

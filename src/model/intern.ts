@@ -36,25 +36,32 @@ export class LabelInterner {
     return own;
   }
 
+  /** The one array (of shared strings) that stands for these label names in every set that has them. */
+  names(names: readonly string[]): string[] {
+    const key = names.join("\u0000");
+    const shared = this.#names.get(key);
+    // Names may hold the separator: a key shared by other names is not theirs.
+    if (shared !== undefined && sameNames(shared, names)) return shared;
+    const own = names.map((n) => this.string(n));
+    if (shared === undefined) {
+      if (this.#names.size >= this.#maxEntries) this.#names = new Map();
+      this.#names.set(key, own);
+    }
+    return own;
+  }
+
   /** lset with shared strings and, for sets with the same names, one shared names array. */
   labels(lset: Labels): Labels {
     const n = lset.length;
     if (n === 0) return lset;
-    let names: string[] = [];
-    let key = "";
-    for (let i = 0; i < n; i++) {
-      const name = this.string(lset.names[i]!);
-      names.push(name);
-      key += name + "\u0000";
-    }
-    const shared = this.#names.get(key);
-    if (shared !== undefined) names = shared;
-    else {
-      if (this.#names.size >= this.#maxEntries) this.#names = new Map();
-      this.#names.set(key, names);
-    }
     const values: string[] = [];
     for (let i = 0; i < n; i++) values.push(this.string(lset.values[i]!));
-    return Labels.fromSortedUnchecked(names, values);
+    return Labels.fromSortedUnchecked(this.names(lset.names), values);
   }
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

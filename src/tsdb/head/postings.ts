@@ -1,4 +1,4 @@
-import { Labels, MatchType, type Matcher } from "../../model/index.ts";
+import { LabelInterner, Labels, MatchType, type Matcher } from "../../model/index.ts";
 import type { TimeSlice } from "../../util/index.ts";
 
 /**
@@ -44,13 +44,13 @@ class NamePostings {
 export class MemPostings {
   readonly #m: Map<string, NamePostings>;
   readonly #all: number[];
-  /** Name lists of interned labels by their names joined, shared by series with the same names (up to NAME_LISTS). */
-  readonly #nameLists: Map<string, string[]>;
+  /** The name lists of interned labels, one shared by all series with the same names (up to NAME_LISTS). */
+  readonly #nameLists: LabelInterner;
 
   constructor() {
     this.#m = new Map();
     this.#all = [];
-    this.#nameLists = new Map();
+    this.#nameLists = new LabelInterner(NAME_LISTS);
   }
 
   /**
@@ -101,20 +101,7 @@ export class MemPostings {
   add(ref: number, lset: Labels, intern = false): Labels {
     insertSorted(this.#all, ref);
     const n = lset.names.length;
-    let names: string[] | null = null;
-    let sharedNames = false;
-    if (intern) {
-      const key = lset.names.join("\xff");
-      const shared = this.#nameLists.get(key);
-      if (shared !== undefined) {
-        names = shared;
-        sharedNames = true;
-      } else {
-        names = new Array<string>(n);
-        if (this.#nameLists.size >= NAME_LISTS) this.#nameLists.clear();
-        this.#nameLists.set(key, names);
-      }
-    }
+    const names = intern ? this.#nameLists.names(lset.names) : null;
     const values = intern ? new Array<string>(n) : null;
     for (let i = 0; i < n; i++) {
       const name = lset.names[i]!;
@@ -124,10 +111,7 @@ export class MemPostings {
       let vp = np.byValue.get(value);
       if (vp === undefined) np.byValue.set(value, (vp = new ValuePostings(value, ref)));
       else insertSorted(vp.refs, ref);
-      if (names !== null) {
-        if (!sharedNames) names[i] = np.name;
-        values![i] = vp.value;
-      }
+      if (values !== null) values[i] = vp.value;
     }
     return names === null ? lset : Labels.fromSortedUnchecked(names, values!);
   }
