@@ -35,11 +35,6 @@ export class Slab {
     this.live = 0;
   }
 
-  /** Number of regions. */
-  get capacity(): number {
-    return SLAB_BYTES / this.regionBytes;
-  }
-
   /** Whether every region is handed out. */
   get full(): boolean {
     return this.#free === NONE;

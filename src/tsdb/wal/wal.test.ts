@@ -231,7 +231,7 @@ for (const compression of [WalCompression.None, WalCompression.Snappy]) {
     for (let i = 0; i < all.length; i++) assert.deepEqual(recs[i], all[i], `record ${i}`);
     const flagged = segs.some((s) => s.data.some((_, i) => i % PAGE_SIZE === 0 && (s.data[i]! & 8) !== 0));
     assert.equal(flagged, compression === WalCompression.Snappy);
-    if (compression === WalCompression.Snappy) assert.ok(w.bytesSaved > 0);
+    if (compression === WalCompression.Snappy) assert.ok(w.counters.bytesSaved > 0);
   });
 }
 
@@ -240,7 +240,7 @@ test("snappy: a record compression would not shrink is written uncompressed", ()
   const w = new WalWriter(sink, { compression: WalCompression.Snappy });
   w.log(Uint8Array.from([1, 2, 3]));
   assert.equal(sink.segs.get(0)![0], 1);
-  assert.equal(w.bytesSaved, 0);
+  assert.equal(w.counters.bytesSaved, 0);
 });
 
 test("zstd records: a clear error, not a corruption", () => {
@@ -296,7 +296,7 @@ test("page flushes and completed pages are counted as upstream's flushPage: ever
   for (const c of cases) {
     const w = new WalWriter(new MemSink());
     c.run(w);
-    assert.equal(w.pageFlushes, c.flushes, c.name);
-    assert.equal(w.completedPages, c.completed, c.name);
+    assert.equal(w.counters.pageFlushes, c.flushes, c.name);
+    assert.equal(w.counters.completedPages, c.completed, c.name);
   }
 });

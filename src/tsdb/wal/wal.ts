@@ -71,6 +71,16 @@ export interface WalSegmentSink {
   write(index: number, bytes: Uint8Array): void;
 }
 
+/** What a WalWriter counts, after Prometheus's prometheus_tsdb_wal_* counters (a Wlog passes its stats). */
+export interface WalWriterCounters {
+  /** Bytes saved by compression (record_bytes_saved_total). */
+  bytesSaved: number;
+  /** Page flushes, whether or not the page was complete (page_flushes_total). */
+  pageFlushes: number;
+  /** Pages completed: filled or padded, then handed over (completed_pages_total). */
+  completedPages: number;
+}
+
 /** Options of a WalWriter. */
 export interface WalWriterOptions {
   /** Segment size in bytes, a multiple of PAGE_SIZE; DEFAULT_SEGMENT_SIZE if absent. */
@@ -79,6 +89,8 @@ export interface WalWriterOptions {
   firstSegment?: number;
   /** Record compression; WalCompression.None if absent. */
   compression?: WalCompression;
+  /** Where to count; counters of the writer's own (from 0) if absent. */
+  counters?: WalWriterCounters;
 }
 
 /**
@@ -103,12 +115,7 @@ export class WalWriter {
   /** Bytes of the page already handed to the sink. */
   #flushed: number;
   readonly #compress: boolean;
-  /** Bytes saved by compression so far (Prometheus's record_bytes_saved_total). */
-  bytesSaved: number;
-  /** Page flushes so far, whether or not the page was complete (page_flushes_total). */
-  pageFlushes: number;
-  /** Pages completed so far: filled or padded, then handed over (completed_pages_total). */
-  completedPages: number;
+  readonly counters: WalWriterCounters;
 
   /** Throws on a segment size that is not a positive multiple of PAGE_SIZE. */
   constructor(sink: WalSegmentSink, opts: WalWriterOptions = {}) {
@@ -122,9 +129,7 @@ export class WalWriter {
     this.#alloc = 0;
     this.#flushed = 0;
     this.#compress = (opts.compression ?? WalCompression.None) === WalCompression.Snappy;
-    this.bytesSaved = 0;
-    this.pageFlushes = 0;
-    this.completedPages = 0;
+    this.counters = opts.counters ?? { bytesSaved: 0, pageFlushes: 0, completedPages: 0 };
   }
 
   /** Index of the segment being written. */
@@ -143,7 +148,7 @@ export class WalWriter {
 
   /** Hands the unflushed part of the page to the sink; with `clear` (or a full page) pads it and starts a new one. */
   #flushPage(clear: boolean): void {
-    this.pageFlushes++;
+    this.counters.pageFlushes++;
     clear = clear || this.#full();
     if (clear) this.#alloc = PAGE_SIZE;
     if (this.#alloc > this.#flushed) this.#sink.write(this.#segment, this.#page.subarray(this.#flushed, this.#alloc));
@@ -153,7 +158,7 @@ export class WalWriter {
       this.#alloc = 0;
       this.#flushed = 0;
       this.#donePages++;
-      this.completedPages++;
+      this.counters.completedPages++;
     }
   }
 
@@ -181,7 +186,7 @@ export class WalWriter {
     if (this.#compress && raw.length > 0) {
       const enc = compressSync(raw, { copyOutputData: true });
       if (enc.length < raw.length) {
-        this.bytesSaved += raw.length - enc.length;
+        this.counters.bytesSaved += raw.length - enc.length;
         rec = enc;
         flag = SNAPPY_FLAG;
       }

@@ -56,9 +56,9 @@ export function readSegmentFile(dir: string, index: number): Uint8Array {
 
 /** Counters of a Wlog, named after Prometheus's prometheus_tsdb_wal_* metrics. */
 export class WlogStats {
-  /** Page flushes (page_flushes_total), copied from the writer after each call. */
+  /** Page flushes (page_flushes_total); this and completedPages, bytesSaved are counted by the WalWriter. */
   pageFlushes = 0;
-  /** Pages completed (completed_pages_total), copied from the writer after each call. */
+  /** Pages completed (completed_pages_total). */
   completedPages = 0;
   /** Seconds per fsync of a segment (rotation and close()), fsync_duration_seconds. */
   readonly fsyncDuration: SummaryChild = new SummaryChild(Date.now);
@@ -180,6 +180,7 @@ export class Wlog {
       segmentSizeBytes: opts.segmentSizeBytes ?? DEFAULT_SEGMENT_SIZE,
       firstSegment: first,
       compression: this.compression,
+      counters: this.stats,
     });
     this.#sink.open(first);
     this.#closed = false;
@@ -239,18 +240,8 @@ export class Wlog {
    */
   log(...recs: Uint8Array[]): void {
     if (this.#closed) throw new StorageError("wlog is closed");
-    try {
-      this.#writer.log(...recs);
-    } finally {
-      this.#copyPageStats();
-    }
+    this.#writer.log(...recs);
     this.stats.records += recs.length;
-    this.stats.bytesSaved = this.#writer.bytesSaved;
-  }
-
-  #copyPageStats(): void {
-    this.stats.pageFlushes = this.#writer.pageFlushes;
-    this.stats.completedPages = this.#writer.completedPages;
   }
 
   /**
@@ -260,12 +251,7 @@ export class Wlog {
    */
   nextSegment(): number {
     if (this.#closed) throw new StorageError("wlog is closed");
-    let next: number;
-    try {
-      next = this.#writer.nextSegment();
-    } finally {
-      this.#copyPageStats();
-    }
+    const next = this.#writer.nextSegment();
     this.#sink.open(next);
     return next;
   }
@@ -292,11 +278,7 @@ export class Wlog {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
-    try {
-      this.#writer.close();
-    } finally {
-      this.#copyPageStats();
-    }
+    this.#writer.close();
     this.#sink.close();
   }
 }
