@@ -132,6 +132,26 @@ const rangeCases: { name: string; q: string; start: number; end: number; step: n
   { name: "time()", q: "time()", start: 0, end: 2_000, step: 1_000, want: ["{} 0=0,1=1,2=2"] },
 ];
 
+test("range: series longer than a series' first allocation (5000 points) keep every point", async () => {
+  const db = new MemoryStorage();
+  const app = db.appender();
+  const l = Labels.fromObject({ __name__: "m" });
+  for (let t = 0; t <= 11_000_000; t += 1000) app.append(0, l, t, t / 1000);
+  await app.commit();
+  for (const q of ["m", "rate(m[5s])", "sum(m)"]) {
+    const r = await new Engine().newRangeQuery(db, q, 10_000, 10_999_000, 1000).exec();
+    assert.equal(r.value.type, "matrix");
+    if (r.value.type !== "matrix") continue;
+    const s = r.value.matrix[0]!;
+    assert.equal(s.ts.length, 10_990, q);
+    assert.equal(s.ts[10_989], 10_999_000, q);
+    assert.equal(s.fs[6000], q === "rate(m[5s])" ? 1 : 6010, q);
+  }
+  const r = await new Engine().newInstantQuery(db, "m[3h]", 11_000_000).exec();
+  assert.equal(r.value.type, "matrix");
+  if (r.value.type === "matrix") assert.equal(r.value.matrix[0]!.ts.length, 10_800, "a range selector's raw points");
+});
+
 for (const c of rangeCases) {
   test(`range: ${c.name}`, async () => {
     const db = await fixture();

@@ -348,13 +348,7 @@ export class Evaluator {
   async evalVectorSelector(vs: VectorSelector): Promise<Matrix> {
     const out: Matrix = [];
     await this.eachSelectorSeries(vs, (labels, ts, fs, k) => {
-      const ss = new Series(labels, k, false);
-      for (let i = 0; i < k; i++) {
-        ss.ts[i] = ts[i]!;
-        ss.fs[i] = fs[i]!;
-      }
-      ss.n = k;
-      out.push(ss);
+      out.push(Series.fromPoints(labels, ts, fs, k, false));
     });
     return out;
   }
@@ -434,10 +428,7 @@ export class Evaluator {
       if (ctx.shouldYield()) await ctx.yieldNow();
       const n = ctx.readSeries(s, mint + 1, maxt, false);
       if (n === 0) continue;
-      const ss = new Series(s.labels, n, false);
-      ss.ts.set(ctx.bufTs.subarray(0, n));
-      ss.fs.set(ctx.bufFs.subarray(0, n));
-      ss.n = n;
+      const ss = Series.fromPoints(s.labels, ctx.bufTs, ctx.bufFs, n, false);
       this.currentSamples += n;
       ctx.totalSamples += n;
       this.checkSamples();

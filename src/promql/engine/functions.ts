@@ -186,15 +186,7 @@ async function evalRangeCall(ev: Evaluator, e: Call, args: Expr[], matrixArgInde
       ofs[k] = v;
       k++;
     }
-    let ss: Series | null = null;
-    if (k > 0) {
-      ss = new Series(!ev.delayed && dropName ? dropMetadata(labels) : labels, k, dropName || inDropName);
-      for (let i = 0; i < k; i++) {
-        ss.ts[i] = ots[i]!;
-        ss.fs[i] = ofs[i]!;
-      }
-      ss.n = k;
-    }
+    const ss = k > 0 ? Series.fromPoints(!ev.delayed && dropName ? dropMetadata(labels) : labels, ots, ofs, k, dropName || inDropName) : null;
     if (ss !== null) {
       ev.currentSamples += ss.n;
       ev.checkSamples();

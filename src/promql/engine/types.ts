@@ -24,6 +24,22 @@ export class Series {
     this.pos = 0;
   }
 
+  /** A series of a copy of the n points ts/fs[0, n), in arrays of exactly n. */
+  static fromPoints(metric: Labels, ts: Float64Array, fs: Float64Array, n: number, dropName: boolean): Series {
+    const s = new Series(metric, n, dropName);
+    // The constructor bounds its guess of a capacity; n is known.
+    if (s.ts.length < n) {
+      s.ts = pointArray(n);
+      s.fs = pointArray(n);
+    }
+    for (let i = 0; i < n; i++) {
+      s.ts[i] = ts[i]!;
+      s.fs[i] = fs[i]!;
+    }
+    s.n = n;
+    return s;
+  }
+
   /** Appends a point; t must be greater than the last one. */
   push(t: number, f: number): void {
     if (this.n === this.ts.length) {
