@@ -4,7 +4,7 @@
  * CounterVec/GaugeVec/HistogramVec. Each is a Collector: register it with a
  * Registry to expose it.
  */
-import { type Collector, type Desc, type Emit, MetricType, newDesc } from "./registry.ts";
+import { type Collector, type Desc, type Emit, type HistogramValue, MetricType, type SummaryValue, newDesc } from "./registry.ts";
 
 // Label values joined into a map key; a character no label value needs.
 const SEP = "\u0000";
@@ -110,6 +110,10 @@ export class HistogramChild {
     this.sum += v;
     this.count++;
   }
+  /** The sample as gathered: cumulative counts by upper bound, +Inf last. */
+  value(): HistogramValue {
+    return { kind: "histogram", upperBounds: [...this.upperBounds, Infinity], cumulativeCounts: [...this.counts, this.count], sum: this.sum, count: this.count };
+  }
 }
 
 /** client_golang's default buckets (seconds). */
@@ -126,17 +130,7 @@ export class HistogramVec extends Vec<HistogramChild> {
     return new HistogramChild(this.#bounds);
   }
   protected emitChild(emit: Emit, c: HistogramChild, values: string[]): void {
-    emit(
-      this.desc,
-      {
-        kind: "histogram",
-        upperBounds: [...c.upperBounds, Infinity],
-        cumulativeCounts: [...c.counts, c.count],
-        sum: c.sum,
-        count: c.count,
-      },
-      ...values,
-    );
+    emit(this.desc, c.value(), ...values);
   }
 }
 
@@ -191,6 +185,11 @@ export class SummaryChild {
     const sorted = Float64Array.from(this.#vs).sort();
     return qs.map((q) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!));
   }
+
+  /** The sample as gathered, with the quantiles qs (ascending). */
+  value(qs: readonly number[]): SummaryValue {
+    return { kind: "summary", quantiles: qs, values: this.quantiles(qs), sum: this.sum, count: this.count };
+  }
 }
 
 /**
@@ -213,6 +212,6 @@ export class SummaryVec extends Vec<SummaryChild> {
     return new SummaryChild(this.#now);
   }
   protected emitChild(emit: Emit, c: SummaryChild, values: string[]): void {
-    emit(this.desc, { kind: "summary", quantiles: this.#objectives, values: c.quantiles(this.#objectives), sum: c.sum, count: c.count }, ...values);
+    emit(this.desc, c.value(this.#objectives), ...values);
   }
 }

@@ -14,7 +14,7 @@ export { ParsePool, ParseWorkerError, defaultParseWorkers } from "./parse-pool.t
 export type { ParsePoolOptions } from "./parse-pool.ts";
 export { ScrapeHttpClient, BodySizeLimitError, HttpStatusError, ScrapeRequestError } from "./http-client.ts";
 export type { ScrapeResponse } from "./http-client.ts";
-export { ScrapeMetrics, SummaryVec } from "./metrics.ts";
+export { ScrapeMetrics } from "./metrics.ts";
 export {
   Target,
   TargetHealth,

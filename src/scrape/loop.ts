@@ -522,7 +522,7 @@ export class ScrapeLoop {
   async scrapeAndReport(last: number | null, appendTime: number): Promise<number> {
     const o = this.#o;
     const start = o.clock.now();
-    if (last !== null) o.metrics.intervalLength.observe((start - last) / 1000, formatDuration(this.#intervalMs));
+    if (last !== null) o.metrics.intervalLength.with(formatDuration(this.#intervalMs)).observe((start - last) / 1000);
 
     let total = 0;
     let added = 0;

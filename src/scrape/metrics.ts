@@ -3,75 +3,12 @@
  * texts (scrape/metrics.go): pool, sync and reload counters, the
  * per-scrape rejection counters, and the interval summaries.
  */
-import { CounterVec, GaugeVec, MetricType, newDesc } from "../exposition/index.ts";
-import type { Collector, Desc, Emit } from "../exposition/index.ts";
+import { CounterVec, GaugeVec, MetricType, SummaryVec, newDesc } from "../exposition/index.ts";
+import type { Collector, Emit } from "../exposition/index.ts";
 import type { Clock } from "../util/index.ts";
 
-// client_golang's summary defaults: a 10 minute sliding window.
-const SUMMARY_MAX_AGE_MS = 10 * 60_000;
-// Observations kept per child for the window; older ones are dropped first.
-const SUMMARY_MAX_SAMPLES = 2048;
 // The objectives Prometheus gives its scrape summaries.
 const OBJECTIVES: readonly number[] = [0.01, 0.05, 0.5, 0.9, 0.99];
-
-class SummaryChild {
-  readonly ts: number[] = [];
-  readonly vs: number[] = [];
-  sum = 0;
-  count = 0;
-}
-
-/**
- * A summary family with label dimensions: count and sum over all time,
- * quantiles over the observations of the last 10 minutes (NaN when none).
- */
-export class SummaryVec implements Collector {
-  readonly desc: Desc;
-  readonly #children = new Map<string, { values: string[]; child: SummaryChild }>();
-  readonly #clock: Clock;
-
-  constructor(name: string, help: string, labelNames: readonly string[], clock: Clock) {
-    this.desc = newDesc(name, help, MetricType.Summary, labelNames);
-    this.#clock = clock;
-  }
-
-  /** Records v for the given label values. */
-  observe(v: number, ...values: string[]): void {
-    const key = values.join("\u0000");
-    let c = this.#children.get(key);
-    if (c === undefined) {
-      c = { values, child: new SummaryChild() };
-      this.#children.set(key, c);
-    }
-    const ch = c.child;
-    ch.ts.push(this.#clock.now());
-    ch.vs.push(v);
-    if (ch.ts.length > SUMMARY_MAX_SAMPLES) {
-      ch.ts.shift();
-      ch.vs.shift();
-    }
-    ch.sum += v;
-    ch.count++;
-  }
-
-  /** Removes the child for these label values. */
-  remove(...values: string[]): void {
-    this.#children.delete(values.join("\u0000"));
-  }
-
-  async collect(emit: Emit): Promise<void> {
-    const cutoff = this.#clock.now() - SUMMARY_MAX_AGE_MS;
-    for (const { values, child } of this.#children.values()) {
-      while (child.ts.length > 0 && child.ts[0]! < cutoff) {
-        child.ts.shift();
-        child.vs.shift();
-      }
-      const sorted = [...child.vs].sort((a, b) => a - b);
-      const qs = OBJECTIVES.map((q) => (sorted.length === 0 ? Number.NaN : sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))]!));
-      emit(this.desc, { kind: "summary", quantiles: OBJECTIVES, values: qs, sum: child.sum, count: child.count }, ...values);
-    }
-  }
-}
 
 /** Something that knows the active targets' metadata sizes per pool. */
 export interface MetadataSizer {
@@ -133,7 +70,7 @@ export class ScrapeMetrics implements Collector {
   #sizer: MetadataSizer | null = null;
 
   constructor(clock: Clock) {
-    const summary = (name: string, help: string, label: string): SummaryVec => new SummaryVec(name, help, [label], clock);
+    const summary = (name: string, help: string, label: string): SummaryVec => new SummaryVec(name, help, [label], OBJECTIVES, () => clock.now());
     this.reloadLength = summary("prometheus_target_reload_length_seconds", "Actual interval to reload the scrape pool with a given configuration.", "interval");
     this.syncLength = summary("prometheus_target_sync_length_seconds", "Actual interval to sync the scrape pool.", "scrape_job");
     this.intervalLength = summary("prometheus_target_interval_length_seconds", "Actual intervals between scrapes.", "interval");

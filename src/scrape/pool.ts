@@ -176,7 +176,7 @@ export class ScrapePool {
       }
     }
     await this.#sync(all);
-    this.#o.metrics.syncLength.observe((this.#o.clock.now() - start) / 1000, job);
+    this.#o.metrics.syncLength.with(job).observe((this.#o.clock.now() - start) / 1000);
     this.#o.metrics.poolSyncs.with(job).inc();
   }
 
@@ -234,7 +234,7 @@ export class ScrapePool {
     metrics.poolTargetLimit.with(cfg.jobName).set(cfg.targetLimit);
     await this.#restartLoops(reuse);
     await old.close();
-    metrics.reloadLength.observe((this.#o.clock.now() - start) / 1000, formatDuration(cfg.scrapeIntervalMs));
+    metrics.reloadLength.with(formatDuration(cfg.scrapeIntervalMs)).observe((this.#o.clock.now() - start) / 1000);
   }
 
   async #restartLoops(reuseCache: boolean): Promise<void> {

@@ -1,4 +1,4 @@
-import { type Collector, type Emit, type HistogramChild, type HistogramValue, MetricType, type SummaryChild, type SummaryValue, newDesc } from "../exposition/index.ts";
+import { type Collector, type Emit, MetricType, type SummaryValue, newDesc } from "../exposition/index.ts";
 import type { DB } from "./db.ts";
 import { ChunkDiskMapper } from "./head/index.ts";
 
@@ -72,16 +72,6 @@ const d = {
   walWritesFailed: newDesc("prometheus_tsdb_wal_writes_failed_total", "Total number of write log writes that failed.", C),
 };
 
-/** A histogram's sample: cumulative counts by upper bound, +Inf last. */
-function histogram(h: HistogramChild): HistogramValue {
-  return { kind: "histogram", upperBounds: [...h.upperBounds, Infinity], cumulativeCounts: [...h.counts, h.count], sum: h.sum, count: h.count };
-}
-
-/** A summary's sample with quantiles. */
-function summary(s: SummaryChild, quantiles: readonly number[]): SummaryValue {
-  return { kind: "summary", quantiles, values: s.quantiles(quantiles), sum: s.sum, count: s.count };
-}
-
 /** A summary's sample without quantiles (upstream's summaries without objectives): count and sum only. */
 function countSum(count: number, sum: number): SummaryValue {
   return { kind: "summary", quantiles: [], values: [], sum, count };
@@ -135,11 +125,11 @@ export function tsdbCollector(db: () => DB | null): Collector {
       emit(d.compactionsSkipped, 0);
       emit(d.verticalCompactions, s.verticalCompactions);
       emit(d.populatingBlock, s.populatingBlock);
-      emit(d.compactionDuration, histogram(s.compactionDuration));
-      emit(d.chunkSize, histogram(s.chunkSize));
-      emit(d.chunkSamples, histogram(s.chunkSamples));
-      emit(d.chunkRange, histogram(s.chunkRange));
-      emit(d.tombstoneCleanup, histogram(s.tombstoneCleanup));
+      emit(d.compactionDuration, s.compactionDuration.value());
+      emit(d.chunkSize, s.chunkSize.value());
+      emit(d.chunkSamples, s.chunkSamples.value());
+      emit(d.chunkRange, s.chunkRange.value());
+      emit(d.tombstoneCleanup, s.tombstoneCleanup.value());
       emit(d.blocksBytes, s.blocksBytes);
       let symbols = 0;
       for (const b of x.blocks) symbols += b.symbolTableSize;
@@ -156,7 +146,7 @@ export function tsdbCollector(db: () => DB | null): Collector {
       emit(d.walTruncateDuration, countSum(s.walTruncations, s.walTruncateSeconds));
       emit(d.walCorruptions, h.walCorruptions);
       const w = x.walStats;
-      emit(d.walFsync, summary(w.fsyncDuration, FSYNC_QUANTILES));
+      emit(d.walFsync, w.fsyncDuration.value(FSYNC_QUANTILES));
       emit(d.walPageFlushes, w.pageFlushes);
       emit(d.walCompletedPages, w.completedPages);
       emit(d.walSegment, x.wal.segment);
