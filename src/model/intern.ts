@@ -54,8 +54,8 @@ export class LabelInterner {
   labels(lset: Labels): Labels {
     const n = lset.length;
     if (n === 0) return lset;
-    const values: string[] = [];
-    for (let i = 0; i < n; i++) values.push(this.string(lset.values[i]!));
+    // map() allocates exactly n slots; an array grown by push() keeps 17 (136 bytes) for the life of the series.
+    const values = lset.values.map((v) => this.string(v));
     return Labels.fromSortedUnchecked(this.names(lset.names), values);
   }
 }

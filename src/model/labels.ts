@@ -12,6 +12,13 @@ export const MetricName = "__name__";
 // NOTE: matches Prometheus, which uses the byte 0xff (never valid UTF-8).
 const SEP = "\uDFFF";
 const SEP_CODE = 0xdfff;
+/**
+ * The hash field before the first use. The field holds the hash as a signed
+ * 32-bit integer, a small integer to V8 (an unsigned one of 2^31 or more
+ * would be a boxed number per set); a set whose hash is this value hashes
+ * again on each use, with the same result.
+ */
+const UNHASHED = -1;
 
 /** FNV-1a (32-bit) of s's UTF-16 code units, continuing from h. */
 function fnv1a(h: number, s: string): number {
@@ -38,7 +45,7 @@ export class Labels {
     this.names = names;
     this.values = values;
     this.#key = null;
-    this.#hash = -1;
+    this.#hash = UNHASHED;
   }
 
   /** Builds a set from a plain object; empty values are dropped. */
@@ -89,7 +96,7 @@ export class Labels {
    * (the head's and the scrape cache's, one per series) keeps no key string.
    */
   get hash(): number {
-    if (this.#hash < 0) {
+    if (this.#hash === UNHASHED) {
       let h = 0x811c9dc5;
       for (let i = 0; i < this.names.length; i++) {
         h = fnv1a(h, this.names[i]!);
@@ -97,9 +104,9 @@ export class Labels {
         h = fnv1a(h, this.values[i]!);
         h = Math.imul(h ^ SEP_CODE, 0x01000193);
       }
-      this.#hash = h >>> 0;
+      this.#hash = h | 0;
     }
-    return this.#hash;
+    return this.#hash >>> 0;
   }
 
   /** The value of `name`, or "" when absent. */
