@@ -13,6 +13,7 @@ import {
   Head,
   MemPostings,
   RejectReason,
+  SeriesTimes,
   computeChunkEndTime,
   intersect,
   merge,
@@ -373,6 +374,47 @@ test("head chunks live in the head's arena: a query keeps the samples of a chunk
   await head.truncateMemory(Number.MAX_SAFE_INTEGER);
   assert.equal(head.numSeries, 0);
   assert.ok(head.chunkArena.slabs <= 8, `one slab at most per region size once every chunk is gone, ${head.chunkArena.slabs} left`);
+});
+
+test("SeriesTimes: slots fill pages of 4096 series, released slots are reused first", () => {
+  const times = new SeriesTimes();
+  const slots = Array.from({ length: 4097 }, () => times.alloc());
+  assert.deepEqual([slots[0], slots[4095], slots[4096]], [0, 4095, 4096]);
+  assert.notEqual(times.page(4095), times.page(4096));
+  assert.equal(times.page(4095), times.page(0));
+  assert.deepEqual([times.offset(0), times.offset(1), times.offset(4096)], [0, 4, 0]);
+  times.release(7);
+  assert.equal(times.live, 4096);
+  assert.equal(times.alloc(), 7);
+  assert.equal(times.alloc(), 4097);
+});
+
+test("series times: a series dropped by truncation keeps its own times; its slot serves a new series without sharing", async () => {
+  const head = new Head();
+  const old = Labels.fromObject({ __name__: "old" });
+  const keep = Labels.fromObject({ __name__: "keep" });
+  let app = head.appender();
+  app.append(0, old, 1000, 1);
+  app.append(0, keep, 1000, 1);
+  await app.commit();
+  app = head.appender();
+  app.append(0, keep, 50_000_000, 2);
+  await app.commit();
+  const dropped = head.seriesByLabels(old)!;
+  const live = head.seriesTimes.live;
+  await head.truncateMemory(10_000_000);
+  assert.equal(head.seriesByLabels(old), undefined);
+  assert.equal(head.seriesTimes.live, live - 1);
+  assert.equal(dropped.maxTime, 1000);
+  // The new series takes the released slot; neither sees the other's times.
+  app = head.appender();
+  app.append(0, Labels.fromObject({ __name__: "new" }), 60_000_000, 3);
+  await app.commit();
+  assert.equal(head.seriesTimes.live, live);
+  const fresh = head.seriesByLabels(Labels.fromObject({ __name__: "new" }))!;
+  assert.deepEqual([fresh.minTime, fresh.maxTime], [60_000_000, 60_000_000]);
+  assert.equal(dropped.maxTime, 1000);
+  assert.equal(head.seriesByLabels(keep)!.maxTime, 50_000_000);
 });
 
 test("postings: interned labels share strings, and one names array per distinct list of names", () => {

@@ -38,7 +38,7 @@ import {
 import { MemChunkStore, type ChunkDiskMapper, type HeadChunkStore, type LoadedHeadChunk } from "./chunk-disk-mapper.ts";
 import { MemPostings, postingsForMatchers } from "./postings.ts";
 import { RefIndex } from "./ref-index.ts";
-import { HeadSeries, MemSeries, OOOSamples, bits, valueBits } from "./series.ts";
+import { HeadSeries, MemSeries, OOOSamples, SeriesTimes, bits, valueBits } from "./series.ts";
 
 /** Series created, samples applied or refs visited between two TimeSlice.due() checks. */
 const CHECK_EVERY = 1024;
@@ -257,6 +257,8 @@ export class Head implements Appendable, Queryable {
   readonly chunkStore: HeadChunkStore;
   /** Where the series' open chunks keep their bytes. */
   readonly chunkArena: ChunkArena;
+  /** The series' times (see SeriesTimes). */
+  readonly seriesTimes: SeriesTimes;
   /** Out-of-order window in ms; 0 disables out-of-order samples. */
   oooTimeWindow: number;
   /** Series holding out-of-order samples. */
@@ -297,6 +299,7 @@ export class Head implements Appendable, Queryable {
     this.samplesPerChunk = opts.samplesPerChunk ?? DEFAULT_SAMPLES_PER_CHUNK;
     this.chunkStore = opts.chunkStore ?? new MemChunkStore();
     this.chunkArena = new ChunkArena();
+    this.seriesTimes = new SeriesTimes();
     this.oooTimeWindow = opts.outOfOrderTimeWindowMs ?? 0;
     this.#oooSeries = new Set();
     this.#wbl = null;
@@ -514,7 +517,7 @@ export class Head implements Appendable, Queryable {
     const intern = ref !== 0;
     if (ref === 0) ref = ++this.#lastRef;
     else if (ref > this.#lastRef) this.#lastRef = ref;
-    const s = new MemSeries(ref, this.postings.add(ref, lset, intern), h, this.chunkStore, this.chunkArena);
+    const s = new MemSeries(ref, this.postings.add(ref, lset, intern), h, this.chunkStore, this.chunkArena, this.seriesTimes);
     if (e === undefined) this.#byHash.set(h, s);
     else if (Array.isArray(e)) e.push(s);
     else this.#byHash.set(h, [e, s]);
@@ -869,6 +872,7 @@ export class Head implements Appendable, Queryable {
       if (empty && s.pendingOwner === null && (s.logged || s.logOwner === null) && this.#byRef.get(s.ref) === s) {
         this.#byRef.delete(s.ref);
         this.#forget(s);
+        s.release(this.seriesTimes);
         dead.set(s.ref, s.labels);
         this.tombstones.delete(s.ref);
         this.stats.seriesRemoved++;

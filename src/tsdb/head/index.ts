@@ -10,7 +10,7 @@ export {
   type OOOSnapshot,
 } from "./head.ts";
 export { MemPostings, postingsForMatchers, intersect, merge, subtract, type Postings, type PostingsIndex } from "./postings.ts";
-export { MemSeries, HeadSeries, HeadIterator, OOOSamples, oooIterator, computeChunkEndTime, rangeForTimestamp, type ChunkSource } from "./series.ts";
+export { MemSeries, SeriesTimes, HeadSeries, HeadIterator, OOOSamples, oooIterator, computeChunkEndTime, rangeForTimestamp, type ChunkSource } from "./series.ts";
 export {
   ChunkDiskMapper,
   ChunkDiskMapperStats,

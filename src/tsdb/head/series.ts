@@ -56,6 +56,63 @@ export function computeChunkEndTime(start: number, cur: number, maxT: number, ra
   return Math.trunc(start + (maxT - start) / Math.floor(n));
 }
 
+/** Series per page of SeriesTimes. */
+const TIMES_PAGE_SERIES = 4096;
+/** Times per series: headMint, headMaxt, nextAt, pendingT. */
+const TIMES_STRIDE = 4;
+const T_HEAD_MINT = 0;
+const T_HEAD_MAXT = 1;
+const T_NEXT_AT = 2;
+const T_PENDING_T = 3;
+
+/**
+ * The millisecond times of the head's series, TIMES_STRIDE per series, in
+ * shared Float64Array pages. A time is rarely a small integer to V8, and a
+ * double kept in an object field of its own is a separate 16-byte heap
+ * number (one more object for every major GC to mark) per field and
+ * series: four per series, when the times lived in MemSeries.
+ */
+export class SeriesTimes {
+  readonly #pages: Float64Array[];
+  /** Released slots, reused first. */
+  readonly #free: number[];
+  #next: number;
+
+  constructor() {
+    this.#pages = [];
+    this.#free = [];
+    this.#next = 0;
+  }
+
+  /** A slot for a new series. */
+  alloc(): number {
+    if (this.#free.length > 0) return this.#free.pop()!;
+    const slot = this.#next++;
+    if (slot % TIMES_PAGE_SERIES === 0) this.#pages.push(new Float64Array(TIMES_PAGE_SERIES * TIMES_STRIDE));
+    return slot;
+  }
+
+  /** The page holding slot's times. */
+  page(slot: number): Float64Array {
+    return this.#pages[Math.floor(slot / TIMES_PAGE_SERIES)]!;
+  }
+
+  /** Offset of slot's first time in its page. */
+  offset(slot: number): number {
+    return (slot % TIMES_PAGE_SERIES) * TIMES_STRIDE;
+  }
+
+  /** Gives slot back once its series is gone from the head. */
+  release(slot: number): void {
+    this.#free.push(slot);
+  }
+
+  /** Slots handed out and not released. */
+  get live(): number {
+    return this.#next - this.#free.length;
+  }
+}
+
 /**
  * One series of the head: its labels, ref, and float samples in XOR chunks.
  * Complete chunks live in the head's HeadChunkStore (on disk in
@@ -79,25 +136,23 @@ export class MemSeries {
   #chunks: number[];
   /** The open chunk, in the arena; it keeps the newest sample's time and value bits. */
   headChunk: XORChunk | null;
-  headMint: number;
-  /** Time of the newest sample, -Infinity while the series has none. */
-  headMaxt: number;
-  /** Time at or after which the next sample starts a new chunk. */
-  nextAt: number;
+  /** Where the series' times are: its slot of the head's SeriesTimes, that slot's page and offset (see the accessors below). */
+  readonly #slot: number;
+  #tp: Float64Array;
+  #to: number;
   /** Whether a series record for this series is in the WAL. */
   logged: boolean;
   /** The last appender that took on logging this series' record. */
   logOwner: object | null;
   /** The appender holding uncommitted samples of this series, and the newest of them. */
   pendingOwner: object | null;
-  pendingT: number;
   /** Value bits of the newest uncommitted sample as signed 32-bit integers (small integers, not boxed doubles). */
   pendingHi: number;
   pendingLo: number;
   /** Out-of-order samples not yet compacted into a block (null while none). */
   ooo: OOOSamples | null;
 
-  constructor(ref: number, labels: Labels, labelsHash: number, store: HeadChunkStore, arena: ChunkArena) {
+  constructor(ref: number, labels: Labels, labelsHash: number, store: HeadChunkStore, arena: ChunkArena, times: SeriesTimes) {
     this.ref = ref;
     this.labels = labels;
     this.labelsHash = labelsHash;
@@ -105,16 +160,69 @@ export class MemSeries {
     this.arena = arena;
     this.#chunks = NO_CHUNKS;
     this.headChunk = null;
+    this.#slot = times.alloc();
+    this.#tp = times.page(this.#slot);
+    this.#to = times.offset(this.#slot);
     this.headMint = Number.POSITIVE_INFINITY;
     this.headMaxt = Number.NEGATIVE_INFINITY;
     this.nextAt = Number.NEGATIVE_INFINITY;
+    this.pendingT = 0;
     this.logged = false;
     this.logOwner = null;
     this.pendingOwner = null;
-    this.pendingT = 0;
     this.pendingHi = 0;
     this.pendingLo = 0;
     this.ooo = null;
+  }
+
+  /** Time of the head chunk's first sample, Infinity without a head chunk. */
+  get headMint(): number {
+    return this.#tp[this.#to + T_HEAD_MINT]!;
+  }
+
+  set headMint(t: number) {
+    this.#tp[this.#to + T_HEAD_MINT] = t;
+  }
+
+  /** Time of the newest sample, -Infinity while the series has none. */
+  get headMaxt(): number {
+    return this.#tp[this.#to + T_HEAD_MAXT]!;
+  }
+
+  set headMaxt(t: number) {
+    this.#tp[this.#to + T_HEAD_MAXT] = t;
+  }
+
+  /** Time at or after which the next sample starts a new chunk. */
+  get nextAt(): number {
+    return this.#tp[this.#to + T_NEXT_AT]!;
+  }
+
+  set nextAt(t: number) {
+    this.#tp[this.#to + T_NEXT_AT] = t;
+  }
+
+  /** Time of the newest uncommitted sample (see pendingOwner). */
+  get pendingT(): number {
+    return this.#tp[this.#to + T_PENDING_T]!;
+  }
+
+  set pendingT(t: number) {
+    this.#tp[this.#to + T_PENDING_T] = t;
+  }
+
+  /**
+   * Called once the head has dropped the series: its slot goes back to
+   * times (the SeriesTimes it came from), and the series keeps its times in
+   * an array of its own, so a reader still holding it never sees another
+   * series' times.
+   */
+  release(times: SeriesTimes): void {
+    const own = new Float64Array(TIMES_STRIDE);
+    own.set(this.#tp.subarray(this.#to, this.#to + TIMES_STRIDE));
+    this.#tp = own;
+    this.#to = 0;
+    times.release(this.#slot);
   }
 
   /** High half of the bits of the newest sample's value (0 without a head chunk). */
