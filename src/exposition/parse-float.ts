@@ -65,6 +65,19 @@ function syntaxError(fn: string, s: string, a: number, b: number): NumberSyntaxE
  * accepted either way. Throws NumberSyntaxError.
  */
 export function parseGoFloat(s: string, a: number, b: number, strict = true): number {
+  parseGoFloatToResult(s, a, b, strict);
+  return RESULT[0]!;
+}
+
+/**
+ * Where parseGoFloatToResult leaves its number. A double returned by a
+ * function V8 does not inline (this parser is too big to be) is boxed into
+ * a new heap number per call; one stored into a Float64Array is not, and
+ * parseGoFloat, small enough to inline, reads it back unboxed.
+ */
+const RESULT = new Float64Array(1);
+
+function parseGoFloatToResult(s: string, a: number, b: number, strict: boolean): void {
   let i = a;
   let c = 0;
   if (strict) {
@@ -108,8 +121,9 @@ export function parseGoFloat(s: string, a: number, b: number, strict = true): nu
   }
   if (digits === 0) {
     const sp = special(s, a, b);
-    if (sp !== null) return sp;
-    throw syntaxError("ParseFloat", s, a, b);
+    if (sp === null) throw syntaxError("ParseFloat", s, a, b);
+    RESULT[0] = sp;
+    return;
   }
   if (i < b) {
     if (c !== 101 && c !== 69) throw syntaxError("ParseFloat", s, a, b);
@@ -142,7 +156,7 @@ export function parseGoFloat(s: string, a: number, b: number, strict = true): nu
     v = Math.abs(Number(s.slice(neg || s.charCodeAt(a) === 43 ? a + 1 : a, b)));
     if (v === Infinity) throw new NumberSyntaxError(`strconv.ParseFloat: parsing ${quoteString(s.slice(a, b))}: value out of range`);
   }
-  return neg ? -v : v;
+  RESULT[0] = neg ? -v : v;
 }
 
 // 9223372036854775807, the largest int64, as 19 digits.

@@ -302,6 +302,8 @@ export class ScrapeLoop {
   readonly #validationScheme: NameValidationScheme;
   readonly #lb: LabelsBuilder;
   readonly #interner: LabelInterner;
+  /** The sample handed to Appender.appendSample: time, value. */
+  readonly #sample: Float64Array;
   #forcedErr: Error | null;
   #timer: { cancel(): void } | null;
   #busy: boolean;
@@ -331,6 +333,7 @@ export class ScrapeLoop {
     this.#validationScheme = o.config.metricNameValidationScheme === NameValidationScheme.Legacy ? NameValidationScheme.Legacy : NameValidationScheme.UTF8;
     this.#lb = new LabelsBuilder();
     this.#interner = o.interner ?? new LabelInterner();
+    this.#sample = new Float64Array(2);
     this.#forcedErr = null;
     this.#timer = null;
     this.#busy = false;
@@ -737,7 +740,10 @@ export class ScrapeLoop {
       } else if (t > maxTime) {
         reject = Reject.OutOfBounds;
       } else {
-        newRef = app.append(ref, lset, t, p.value());
+        const sample = this.#sample;
+        sample[0] = t;
+        sample[1] = p.value();
+        newRef = app.appendSample(ref, lset, sample);
         if (newRef === 0) reject = rejectReason(app);
         else ref = newRef;
       }

@@ -144,6 +144,34 @@ export function storageConformance(): ConformanceCase[] {
       },
     },
     {
+      name: "appendSample reads the time and value from its array, at the call",
+      async run(db) {
+        const app = db.appender();
+        const sample = new Float64Array(2);
+        let ref = 0;
+        for (let i = 0; i < 3; i++) {
+          sample[0] = (i + 1) * 1000;
+          sample[1] = i === 2 ? Number.NaN : i * 1.5;
+          ref = app.appendSample(ref, up("s"), sample, { stale: i === 2 });
+          assert.notEqual(ref, 0);
+        }
+        sample[0] = 2000;
+        sample[1] = 99;
+        assert.equal(app.appendSample(ref, up("s"), sample), 0, "out of order: rejected");
+        await app.commit();
+        const ss = await (await db.querier(0, 10_000)).select(false, null);
+        assert.ok(ss.next());
+        const it = ss.at().iterator();
+        const got: [number, number, boolean][] = [];
+        while (it.next() === ValueType.Float) got.push([it.atT(), it.atF(), it.isStale()]);
+        assert.deepEqual(got.slice(0, 2), [
+          [1000, 0, false],
+          [2000, 1.5, false],
+        ]);
+        assert.deepEqual([got[2]![0], got[2]![2]], [3000, true]);
+      },
+    },
+    {
       name: "label names and values, with and without matchers",
       async run(db) {
         await fill(db);

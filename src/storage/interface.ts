@@ -17,6 +17,13 @@ export interface Appender {
    * the caller counts the reason and goes on. t is ms.
    */
   append(ref: SeriesRef, lset: Labels, t: number, v: number, opts?: AppendOptions): SeriesRef;
+  /**
+   * append() of the sample time sample[0], value sample[1], for per-sample
+   * loops (the scrape loop): V8 boxes a double passed to a call it does not
+   * inline into a new 16-byte heap number per call, and a time or value
+   * read here from the caller's Float64Array is not.
+   */
+  appendSample(ref: SeriesRef, lset: Labels, sample: Float64Array, opts?: AppendOptions): SeriesRef;
   /** Makes the batch durable and visible. */
   commit(): Promise<void>;
   /** Discards the batch. */

@@ -254,6 +254,10 @@ class MemAppender implements Appender {
     this.#last = new Map();
   }
 
+  appendSample(ref: SeriesRef, lset: Labels, sample: Float64Array, opts?: AppendOptions): SeriesRef {
+    return this.append(ref, lset, sample[0]!, sample[1]!, opts);
+  }
+
   append(ref: SeriesRef, lset: Labels, t: number, v: number, opts?: AppendOptions): SeriesRef {
     const stale = opts?.stale === true;
     const found = this.#db.series(ref, lset);

@@ -711,6 +711,10 @@ class DBAppender implements Appender {
     return this.#app.append(ref, lset, t, v, opts);
   }
 
+  appendSample(ref: SeriesRef, lset: Labels, sample: Float64Array, opts?: AppendOptions): SeriesRef {
+    return this.#app.appendSample(ref, lset, sample, opts);
+  }
+
   /** Why the last append() returned 0 (the head appender's RejectReason; "" after an accepted sample). */
   get lastReject(): string {
     return (this.#app as HeadAppender).lastReject;

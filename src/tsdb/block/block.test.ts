@@ -195,6 +195,7 @@ class PersistingStorage implements Appendable, Queryable {
     const app = this.head.appender();
     return {
       append: (ref, l, t, v, o) => app.append(ref, l, t, v, o),
+      appendSample: (ref, l, sample, o) => app.appendSample(ref, l, sample, o),
       rollback: () => app.rollback(),
       commit: async () => {
         await app.commit();

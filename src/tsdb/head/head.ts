@@ -915,6 +915,9 @@ export class Head implements Appendable, Queryable {
  * away) and again on commit. Series are created on append, as Prometheus
  * does, and logged to the WAL on commit or rollback.
  */
+/** append()'s sample for appendSample(): appends are synchronous, so one array serves every appender. */
+const SAMPLE_SCRATCH = new Float64Array(2);
+
 export class HeadAppender implements Appender {
   readonly #head: Head;
   /** The samples and series of this batch (the head's, returned on commit or rollback). */
@@ -940,6 +943,16 @@ export class HeadAppender implements Appender {
    * head; 0 looks the series up by labels. Allocation-free for known series.
    */
   append(ref: SeriesRef, lset: Labels, t: number, v: number, opts?: AppendOptions): SeriesRef {
+    const sample = SAMPLE_SCRATCH;
+    sample[0] = t;
+    sample[1] = v;
+    return this.appendSample(ref, lset, sample, opts);
+  }
+
+  /** append() of the time sample[0] and value sample[1] (see Appender.appendSample). */
+  appendSample(ref: SeriesRef, lset: Labels, sample: Float64Array, opts?: AppendOptions): SeriesRef {
+    const t = sample[0]!;
+    const v = sample[1]!;
     if (this.#closed) throw new StorageError("append to a closed appender");
     const head = this.#head;
     if (this.#minValidTime !== this.#minValidTime) {
