@@ -215,7 +215,7 @@ export class ScrapeCache implements MetricMetadataStore {
         return null;
       }
       const e = es[k - 1]!;
-      if (e.hash === h && e.key.length === len && s.indexOf(e.key, a) === a) {
+      if (e.hash === h && e.key.length === len && s.startsWith(e.key, a)) {
         this.alreadyScraped = e.lastIter === this.iter;
         e.lastIter = this.iter;
         return e;
