@@ -516,3 +516,25 @@ test("appender on a corrupt chunk throws the decode error", () => {
   const c = XORChunk.fromBytes(new Uint8Array(Buffer.from("0002d00f3ff0000000000000", "hex")));
   assert.throws(() => c.appender(), DecodeError);
 });
+
+test("times on both sides of 2^31 ms and below zero: lastT and the decoded times are exact", () => {
+  const times = [-(2 ** 40) - 3, -5, -1, 0, 2 ** 31 - 1, 2 ** 31, 2 ** 31 + 1, 1_732_000_000_123, 2 ** 52 + 7];
+  const c = XORChunk.create();
+  const app = c.appender();
+  for (const t of times) {
+    app.append(t, t / 1000);
+    assert.equal(c.lastT, t);
+  }
+  const it = c.iterator();
+  const got: number[] = [];
+  while (it.next() === ValueType.Float) got.push(it.atT());
+  assert.deepEqual(got, times);
+  // A reopened chunk takes over the last time from its iterator.
+  const again = XORChunk.fromBytes(c.bytes().slice());
+  again.appender().append(2 ** 52 + 9, 1);
+  assert.equal(again.lastT, 2 ** 52 + 9);
+  const it2 = again.iterator();
+  let last = 0;
+  while (it2.next() === ValueType.Float) last = it2.atT();
+  assert.equal(last, 2 ** 52 + 9);
+});

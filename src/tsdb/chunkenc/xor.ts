@@ -24,6 +24,7 @@ export const Encoding = {
 export type Encoding = (typeof Encoding)[keyof typeof Encoding];
 
 const TWO_32 = 0x1_0000_0000;
+const TWO_31 = 0x8000_0000;
 /** Initial capacity, as Go's NewXORChunk (make([]byte, 2, 128)). */
 const INITIAL_CAPACITY = 128;
 /** Initial capacity of a chunk in an arena: small, since growing there leaves no garbage behind. */
@@ -55,8 +56,13 @@ export class XORChunk extends BitWriter {
   // are initialised where declared: a private field declared bare starts
   // as undefined, and V8 then boxes every double stored into it into a
   // new heap number (here: one per sample appended).
-  /** Time of the last sample. */
-  #t = 0;
+  /**
+   * Time of the last sample as tHi * 2^31 + tLo, tLo in [0, 2^31): two small
+   * integers to V8, where a millisecond time in one field would be a heap
+   * number of its own per chunk (the head has a chunk open per series).
+   */
+  #tHi = 0;
+  #tLo = 0;
   #tDelta = 0;
   /**
    * Bits of the last sample's value, as signed 32-bit integers: they stay
@@ -129,7 +135,14 @@ export class XORChunk extends BitWriter {
 
   /** Time of the last sample appended through this chunk's encoder state (0 while none). */
   get lastT(): number {
-    return this.#t;
+    return this.#tHi * TWO_31 + this.#tLo;
+  }
+
+  #setLastT(t: number): void {
+    const hi = Math.floor(t / TWO_31);
+    // `| 0`: V8 keeps an arithmetic result on a double as a heap number even when it is integral.
+    this.#tHi = hi | 0;
+    this.#tLo = (t - hi * TWO_31) | 0;
   }
 
   /** High half of the bits of the last sample's value appended through the encoder state. */
@@ -176,7 +189,7 @@ export class XORChunk extends BitWriter {
   /** Takes over the encoder state an iterator reached at the end of this chunk. */
   #restore(it: XORIterator): void {
     const n = this.numSamples();
-    this.#t = it.atT();
+    this.#setLastT(it.atT());
     this.#tDelta = it.tDelta === (it.tDelta | 0) ? it.tDelta | 0 : it.tDelta;
     this.#vHi = it.vHi | 0;
     this.#vLo = it.vLo | 0;
@@ -215,11 +228,11 @@ export class XORChunk extends BitWriter {
       this.#writeVarintBytes(t);
       this.writeBits64(hi, lo, 64);
     } else if (num === 1) {
-      tDelta = t - this.#t;
+      tDelta = t - this.lastT;
       this.#writeUvarintBytes(tDelta);
       this.#writeVDelta(hi, lo);
     } else {
-      tDelta = t - this.#t;
+      tDelta = t - this.lastT;
       const dod = tDelta - this.#tDelta;
       // Buckets: dod in (-2^(n-1), 2^(n-1)] takes n bits after the prefix.
       if (dod === 0) {
@@ -240,7 +253,7 @@ export class XORChunk extends BitWriter {
       }
       this.#writeVDelta(hi, lo);
     }
-    this.#t = t;
+    this.#setLastT(t);
     this.#vHi = hi | 0;
     this.#vLo = lo | 0;
     const n1 = num + 1;
