@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Labels, LabelsBuilder, compareLabels, quoteString } from "./index.ts";
+import { seededRandom } from "../util/index.ts";
 
 test("labels are sorted, unique and drop empty values", () => {
   const l = Labels.fromStrings("b", "2", "a", "1", "c", "");
@@ -89,4 +90,35 @@ for (const c of quoteCases) test(`quoteString: ${c.name}`, () => assert.equal(qu
 
 test("UTF-8 label names are quoted in text form", () => {
   assert.equal(Labels.fromObject({ "a.b": "c" }).toString(), '{"a.b"="c"}');
+});
+
+test("LabelsBuilder.labels() equals a plain rebuild for random sets, deletions and overrides", () => {
+  const rand = seededRandom(42);
+  const pick = (xs: string[]): string => xs[Math.floor(rand() * xs.length)]!;
+  const names = ["__name__", "a", "b", "c", "instance", "job", "le", "zz", "ä"];
+  const vals = ["", "x", "y", "1"];
+  for (let round = 0; round < 500; round++) {
+    const obj: Record<string, string> = {};
+    for (const n of names) if (rand() < 0.5) obj[n] = pick(vals.slice(1));
+    const base = Labels.fromObject(obj);
+    const lb = new LabelsBuilder(base);
+    const want = new Map(Object.entries(obj));
+    for (let op = Math.floor(rand() * 6); op > 0; op--) {
+      const n = pick(names);
+      if (rand() < 0.3) {
+        lb.del(n);
+        want.delete(n);
+      } else {
+        const v = pick(vals);
+        lb.set(n, v);
+        if (v === "") want.delete(n);
+        else want.set(n, v);
+      }
+    }
+    const got = lb.labels();
+    const sorted = [...want.keys()].sort();
+    assert.deepEqual([...got.names], sorted, `round ${round}`);
+    assert.deepEqual([...got.values], sorted.map((n) => want.get(n)), `round ${round}`);
+    assert.equal(lb.labels().key, got.key, "labels() may be called again");
+  }
 });

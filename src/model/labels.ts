@@ -276,16 +276,40 @@ export class LabelsBuilder {
     return this.#base.get(name);
   }
 
-  /** The resulting sorted set. */
+  /**
+   * The resulting sorted set: the base (sorted already) less the names
+   * deleted or set, merged with the names set, sorted; the arrays are
+   * allocated at their final length.
+   */
   labels(): Labels {
-    if (this.#set.size === 0 && this.#del.size === 0) return this.#base;
-    const m = new Map<string, string>();
-    this.#base.forEach((n, v) => {
-      if (!this.#del.has(n)) m.set(n, v);
-    });
-    for (const [n, v] of this.#set) m.set(n, v);
-    const names = [...m.keys()].sort();
-    const values = names.map((n) => m.get(n)!);
+    const set = this.#set;
+    const del = this.#del;
+    const base = this.#base;
+    if (set.size === 0 && del.size === 0) return base;
+    const add = [...set.keys()].sort();
+    const bn = base.names;
+    const bv = base.values;
+    let n = add.length;
+    for (let i = 0; i < bn.length; i++) if (!del.has(bn[i]!) && !set.has(bn[i]!)) n++;
+    const names = new Array<string>(n);
+    const values = new Array<string>(n);
+    let i = 0;
+    let j = 0;
+    for (let k = 0; k < n; ) {
+      const b = i < bn.length ? bn[i]! : null;
+      if (b !== null && (j >= add.length || b < add[j]!)) {
+        if (!del.has(b) && !set.has(b)) {
+          names[k] = b;
+          values[k++] = bv[i]!;
+        }
+        i++;
+      } else {
+        // A base label of the same name is skipped above when its turn comes.
+        const a = add[j++]!;
+        names[k] = a;
+        values[k++] = set.get(a)!;
+      }
+    }
     return Labels.fromSortedUnchecked(names, values);
   }
 }
