@@ -57,7 +57,7 @@ for (const { page, needles } of sections) {
 test("docs: the measured server figures are the same on every page that quotes them", () => {
   for (const page of ["docs/staging.md", "docs/production.md"]) {
     const text = read(page);
-    assert.match(text, /3,428 B \| 5,026 B/, page);
-    assert.match(text, /649,239 \| 387,532/, page);
+    assert.match(text, /3,101 B \| 4,054 B/, page);
+    assert.match(text, /639,757 \| 376,436/, page);
   }
 });
