@@ -27,14 +27,10 @@ import path from "node:path";
 import { loadConfig } from "../config/index.ts";
 import { Labels } from "../model/index.ts";
 import { openDB } from "../tsdb/index.ts";
-import { nopLogger, systemClock } from "../util/index.ts";
+import { envInt, nopLogger, systemClock } from "../util/index.ts";
 import { ParsePool, ScrapeCache, ScrapeLoop, ScrapeMetrics, Target, populateLabels } from "./index.ts";
 import type { ScrapeResponse, Scraper } from "./index.ts";
 
-const envInt = (name: string, def: number): number => {
-  const v = process.env[name];
-  return v === undefined || v === "" ? def : Number(v);
-};
 const TARGETS = envInt("TARGETS", 50);
 const SERIES_PER_TARGET = envInt("SERIES_PER_TARGET", 1000);
 const ROUNDS = envInt("ROUNDS", 40);

@@ -37,15 +37,11 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Labels } from "../model/index.ts";
-import { seededRandom } from "../util/index.ts";
+import { envInt, seededRandom } from "../util/index.ts";
 import { Encbuf, RefSamples, Wlog, WalCompression, createBlocksFromOpenMetrics, encodeSamples, encodeSeries, openDB, type RefSeries } from "./index.ts";
 
 const PROMETHEUS = "/usr/bin/prometheus";
 const PROMTOOL = "/usr/bin/promtool";
-const envInt = (name: string, def: number): number => {
-  const v = process.env[name];
-  return v === undefined || v === "" ? def : Number(v);
-};
 const BACKFILL_SERIES = envInt("BACKFILL_SERIES", 2000);
 const WAL_MAX_SERIES = envInt("WAL_MAX_SERIES", 1_000_000);
 const WAL_GEN_BUDGET_MS = envInt("WAL_GEN_BUDGET_MS", 60_000);

@@ -909,15 +909,15 @@ export class Head implements Appendable, Queryable {
   }
 }
 
+/** append()'s sample for appendSample(): appends are synchronous, so one array serves every appender. */
+const SAMPLE_SCRATCH = new Float64Array(2);
+
 /**
  * Batches appends to a Head. Samples are checked against the committed
  * head and this batch on append (so a rejected sample returns 0 right
  * away) and again on commit. Series are created on append, as Prometheus
  * does, and logged to the WAL on commit or rollback.
  */
-/** append()'s sample for appendSample(): appends are synchronous, so one array serves every appender. */
-const SAMPLE_SCRATCH = new Float64Array(2);
-
 export class HeadAppender implements Appender {
   readonly #head: Head;
   /** The samples and series of this batch (the head's, returned on commit or rollback). */
