@@ -436,3 +436,25 @@ test("postings: interned labels share strings, and one names array per distinct 
   const given = Labels.fromObject({ __name__: "up", job: "c" });
   assert.equal(p.add(5, given), given);
 });
+
+test("Head appender: takes its batch at the first append, so appenders waiting for a scrape hold none", async () => {
+  const head = new Head();
+  const pooled = head.takeBatch();
+  head.returnBatch(pooled);
+  // Appenders created and not appended to yet (scrapes waiting for their targets).
+  const idle = [head.appender(), head.appender()];
+  assert.equal(head.stats.activeAppenders, 2, "counted from creation, as upstream's head_active_appenders");
+  const app = head.appender();
+  const lset = Labels.fromObject({ __name__: "m" });
+  assert.notEqual(app.append(0, lset, 1000, 1), 0);
+  const mine = head.takeBatch();
+  assert.notEqual(mine, pooled, "the first append took the pooled batch; none went to the idle appenders");
+  head.returnBatch(mine);
+  await app.commit();
+  await idle[0]!.commit();
+  idle[1]!.rollback();
+  assert.equal(head.stats.activeAppenders, 0);
+  assert.equal(head.stats.commits, 2, "an appender with nothing appended still commits");
+  assert.equal(head.takeBatch(), pooled, "the batch is back in the pool after commit");
+  assert.equal(head.numSeries, 1);
+});

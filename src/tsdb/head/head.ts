@@ -920,8 +920,13 @@ const SAMPLE_SCRATCH = new Float64Array(2);
  */
 export class HeadAppender implements Appender {
   readonly #head: Head;
-  /** The samples and series of this batch (the head's, returned on commit or rollback). */
-  readonly #batch: AppendBatch;
+  /**
+   * The samples and series of this batch: the head's, taken at the first
+   * append (a scrape creates its appender before its request, and
+   * hundreds may be waiting for their targets at once) and returned on
+   * commit or rollback; null until then.
+   */
+  #batch: AppendBatch | null;
   #minValidTime: number;
   #closed: boolean;
   /** Why the last append() returned 0 (RejectReason.None after an accepted sample). */
@@ -929,12 +934,17 @@ export class HeadAppender implements Appender {
 
   constructor(head: Head) {
     this.#head = head;
-    this.#batch = head.takeBatch();
+    this.#batch = null;
     head.stats.activeAppenders++;
     // NOTE: matches Prometheus's initAppender: an empty head takes the first sample's time as its start.
     this.#minValidTime = head.maxTime === Number.NEGATIVE_INFINITY ? Number.NaN : head.appendableMinValidTime();
     this.#closed = false;
     this.lastReject = RejectReason.None;
+  }
+
+  /** The batch, taken from the head at the first append. */
+  #taken(): AppendBatch {
+    return (this.#batch ??= this.#head.takeBatch());
   }
 
   /**
@@ -969,7 +979,7 @@ export class HeadAppender implements Appender {
     if (!s.logged && s.logOwner !== this) {
       // Whichever appender commits (or rolls back) first logs the series record.
       s.logOwner = this;
-      this.#batch.newSeries.push(s);
+      this.#taken().newSeries.push(s);
     }
     valueBits(v, opts?.stale === true);
     // The newest sample this series would have after this batch so far.
@@ -984,7 +994,7 @@ export class HeadAppender implements Appender {
       }
       if (t >= head.maxTime - window) {
         // Out of order within the window: kept apart at commit; the newest pending sample stays.
-        this.#batch.push(s, t, v, opts?.stale === true);
+        this.#taken().push(s, t, v, opts?.stale === true);
         this.lastReject = RejectReason.None;
         return s.ref;
       }
@@ -1014,7 +1024,7 @@ export class HeadAppender implements Appender {
     s.pendingT = t;
     s.pendingHi = bits.hi | 0;
     s.pendingLo = bits.lo | 0;
-    this.#batch.push(s, t, v, opts?.stale === true);
+    this.#taken().push(s, t, v, opts?.stale === true);
     this.lastReject = RejectReason.None;
     return s.ref;
   }
@@ -1022,6 +1032,7 @@ export class HeadAppender implements Appender {
   /** Clears the pending marks this appender's samples put on their series. */
   #unpend(): void {
     const b = this.#batch;
+    if (b === null) return;
     const ss = b.sampleSeries;
     for (let i = 0; i < b.samples.length; i++) {
       const s = ss[i]!;
@@ -1034,7 +1045,7 @@ export class HeadAppender implements Appender {
     this.#unpend();
     this.#closed = true;
     this.#head.stats.activeAppenders--;
-    this.#head.returnBatch(this.#batch);
+    if (this.#batch !== null) this.#head.returnBatch(this.#batch);
   }
 
   /**
@@ -1046,7 +1057,7 @@ export class HeadAppender implements Appender {
     if (this.#closed) throw new StorageError("commit of a closed appender");
     try {
       const b = this.#batch;
-      this.#head.commitBatch(b.newSeries, b.samples, b.sampleSeries);
+      if (b !== null) this.#head.commitBatch(b.newSeries, b.samples, b.sampleSeries);
       this.#head.stats.commits++;
     } finally {
       this.#release();
@@ -1062,9 +1073,9 @@ export class HeadAppender implements Appender {
     if (this.#closed) return;
     const b = this.#batch;
     this.#unpend();
-    b.clearSamples();
+    b?.clearSamples();
     try {
-      if (b.newSeries.length > 0) this.#head.commitBatch(b.newSeries, b.samples, b.sampleSeries);
+      if (b !== null && b.newSeries.length > 0) this.#head.commitBatch(b.newSeries, b.samples, b.sampleSeries);
     } finally {
       this.#release();
     }
