@@ -57,3 +57,40 @@ test("ChunkArena: a slab left empty is dropped unless it is the last with room",
   a.alloc(2048);
   assert.equal(a.slabs, 3);
 });
+
+test("ChunkArena: a dropped slab's bytes become the next new slab of any size, up to a share of the slabs in use", () => {
+  const a = new ChunkArena();
+  const per = SLAB_BYTES / 1024;
+  const regions: { slab: Slab; off: number }[] = [];
+  for (let i = 0; i < 2 * per; i++) regions.push({ slab: a.alloc(1024)!, off: a.offset });
+  // The first slab empties first and is kept (the only one with room); the second is dropped once empty.
+  const dropped = regions[per]!.slab;
+  for (const r of regions) a.free(r.slab, r.off);
+  assert.equal(a.slabs, 1, "one empty slab dropped, one kept");
+  assert.equal(a.bytes, 2 * SLAB_BYTES, "the dropped slab's buffer is still held, for reuse");
+  // Chunks grown to the next size: the new slab is made of the dropped one's bytes, with a fresh free list.
+  const big: { slab: Slab; off: number }[] = [];
+  for (let i = 0; i < SLAB_BYTES / 2048; i++) {
+    const slab = a.alloc(2048)!;
+    slab.buf.fill(i + 1, a.offset, a.offset + 2048);
+    big.push({ slab, off: a.offset });
+  }
+  assert.equal(big[0]!.slab.buf, dropped.buf, "the dropped slab's buffer is reused");
+  assert.notEqual(big[0]!.slab, dropped);
+  assert.equal(new Set(big.map((r) => r.off)).size, big.length, "every region of the reused buffer handed out once");
+  for (let i = 0; i < big.length; i++) {
+    const { slab, off } = big[i]!;
+    assert.ok(slab.buf.subarray(off, off + 2048).every((b) => b === i + 1), `region ${i} intact`);
+  }
+  assert.equal(a.slabs, 2);
+  assert.equal(a.bytes, 2 * SLAB_BYTES, "no spare left");
+
+  // Only so many are kept: at least 8, else an eighth of the slabs in use.
+  const b = new ChunkArena();
+  const many: { slab: Slab; off: number }[] = [];
+  for (let i = 0; i < 20 * per; i++) many.push({ slab: b.alloc(1024)!, off: b.offset });
+  assert.equal(b.slabs, 20);
+  for (const r of many) b.free(r.slab, r.off);
+  assert.equal(b.slabs, 1);
+  assert.equal(b.bytes, (1 + 8) * SLAB_BYTES, "8 spare buffers kept, the other 11 left to the GC");
+});

@@ -6,6 +6,9 @@ const MIN_REGION_BITS = 5;
 const MAX_REGION_BITS = 12;
 /** End of a slab's free list. */
 const NONE = -1;
+/** Dropped slabs' buffers an arena keeps for reuse: this share of its slabs in use, and at least SPARE_MIN. */
+const SPARE_SHARE = 1 / 8;
+const SPARE_MIN = 8;
 
 /**
  * One slab of an arena: SLAB_BYTES split into regions of one size. The
@@ -23,9 +26,10 @@ export class Slab {
   /** Regions handed out. */
   live: number;
 
-  constructor(arena: ChunkArena, regionBytes: number) {
+  /** buf: SLAB_BYTES bytes of a dropped slab to reuse, or null for new ones. */
+  constructor(arena: ChunkArena, regionBytes: number, buf: Uint8Array | null) {
     this.arena = arena;
-    this.buf = new Uint8Array(SLAB_BYTES);
+    this.buf = buf ?? new Uint8Array(SLAB_BYTES);
     this.#next = new Int32Array(this.buf.buffer);
     this.regionBytes = regionBytes;
     for (let off = 0; off < SLAB_BYTES; off += regionBytes) {
@@ -71,17 +75,28 @@ export class ChunkArena {
   offset: number;
   /** Slabs allocated (for memory accounting). */
   slabs: number;
+  /**
+   * The bytes of dropped slabs, for new slabs of any region size: open
+   * chunks grow through the sizes together (a scrape appends to all of a
+   * target's series), so one size's slabs empty while the next size needs
+   * new ones. Each new buffer is off-heap memory V8 counts towards a full
+   * collection (one per 64 MiB allocated), so reusing them keeps that
+   * churn from marking the whole heap over and over. At most SPARE_SHARE
+   * of the slabs in use (and SPARE_MIN) are kept.
+   */
+  readonly #spare: Uint8Array[];
 
   constructor() {
     this.#open = [];
     for (let b = MIN_REGION_BITS; b <= MAX_REGION_BITS; b++) this.#open.push([]);
     this.offset = 0;
     this.slabs = 0;
+    this.#spare = [];
   }
 
-  /** Bytes held in slabs. */
+  /** Bytes held in slabs and in the dropped slabs' buffers kept for reuse. */
   get bytes(): number {
-    return this.slabs * SLAB_BYTES;
+    return (this.slabs + this.#spare.length) * SLAB_BYTES;
   }
 
   /** The region size alloc(size) hands out: the next power of two from 32 (only meaningful up to 4 KiB). */
@@ -102,7 +117,7 @@ export class ChunkArena {
     const open = this.#open[cls]!;
     let slab = open[open.length - 1];
     if (slab === undefined) {
-      slab = new Slab(this, rs);
+      slab = new Slab(this, rs, this.#spare.pop() ?? null);
       open.push(slab);
       this.slabs++;
     }
@@ -123,6 +138,7 @@ export class ChunkArena {
     if (slab.live === 0 && open.length > 1) {
       open.splice(open.indexOf(slab), 1);
       this.slabs--;
+      if (this.#spare.length < Math.max(SPARE_MIN, this.slabs * SPARE_SHARE)) this.#spare.push(slab.buf);
     }
   }
 }
