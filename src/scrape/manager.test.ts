@@ -210,3 +210,31 @@ test("manager: with parse workers, big bodies are appended as inline ones and st
   assert.equal((await dump(db)).get('{__name__="m", i="2999", instance="x:1", job="a"}')?.[0]?.[1], 2999);
   await m.stop();
 });
+
+test("manager: a pool of many targets fetching at once does not make Node warn of a listener leak", async () => {
+  const db = new MemoryStorage();
+  const clock = new VirtualClock(T0);
+  // Scrapes that last until they are canceled: every loop of the pool is inside its fetch at once.
+  const newScraper: ScraperFactory = () => ({
+    scrape: (signal: AbortSignal) => new Promise((_resolve, reject) => signal.addEventListener("abort", () => reject(signal.reason), { once: true })),
+  });
+  const warnings: Error[] = [];
+  const onWarning = (w: Error): void => void warnings.push(w);
+  process.on("warning", onWarning);
+  try {
+    const m = new ScrapeManager({ appendable: db, clock, registry: new Registry(), newScraper, skipOffsetting: true, hostname: "h" });
+    await m.applyConfig(config(YAML()));
+    const addrs = Array.from({ length: 30 }, (_, i) => `t:${i}`);
+    await m.sync(groups(addrs, []));
+    await clock.advanceAsync(0);
+    await new Promise((r) => setImmediate(r));
+    await m.stop();
+    await new Promise((r) => setImmediate(r));
+  } finally {
+    process.off("warning", onWarning);
+  }
+  assert.deepEqual(
+    warnings.filter((w) => w.name === "MaxListenersExceededWarning").map((w) => w.message),
+    [],
+  );
+});

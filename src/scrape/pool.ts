@@ -3,6 +3,7 @@
  * and a scrape loop for each, synced with discovered target groups and
  * reloaded in place when the config changes.
  */
+import { setMaxListeners } from "node:events";
 import type { ScrapeConfig } from "../config/index.ts";
 import { EscapingScheme, acceptHeader, isScrapeProtocol, DEFAULT_SCRAPE_PROTOCOLS } from "../exposition/index.ts";
 import type { ScrapeProtocol } from "../exposition/index.ts";
@@ -87,6 +88,9 @@ export class ScrapePool {
     this.#logger = o.logger.with("scrape_pool", cfg.jobName);
     this.#client = new ScrapeHttpClient(cfg.httpClientConfig);
     this.#abort = new AbortController();
+    // Every loop of the pool listens on the signal (while it fetches and while it waits): a pool of
+    // more than 10 targets is not a listener leak, and Node would print its warning for one.
+    setMaxListeners(0, this.#abort.signal);
     this.#active = new Map();
     this.#loops = new Map();
     this.#dropped = [];
