@@ -11,6 +11,7 @@ import { L, scrapeConfig } from "./scrape-test-util.test.ts";
 
 const TEXT = "# TYPE a counter\na_total 1\nb 2\n";
 const OM = "# TYPE a counter\na_total 1\n# EOF\n";
+const BIG = Array.from({ length: 10000 }, (_, i) => `m{i="${i}"} ${i}\n`).join("");
 let server: Server;
 let base = "";
 let lastHeaders: IncomingHttpHeaders = {};
@@ -45,6 +46,18 @@ before(async () => {
           res.write(TEXT.slice(5, 12));
           setTimeout(() => res.end(TEXT.slice(12)), 5);
         }, 5);
+        return;
+      case "/big-chunked":
+        // No Content-Length, and more than the first buffer (64 KiB) holds.
+        res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+        res.write(BIG.slice(0, 50_000));
+        setTimeout(() => {
+          res.write(BIG.slice(50_000, 120_000));
+          setTimeout(() => res.end(BIG.slice(120_000)), 5);
+        }, 5);
+        return;
+      case "/big":
+        res.writeHead(200, { "content-type": "text/plain; version=0.0.4", "content-length": String(BIG.length) }).end(BIG);
         return;
       case "/big-fail":
         res.writeHead(503).end("x".repeat(300 * 1024));
@@ -127,6 +140,36 @@ const okCases = [
 for (const c of okCases) {
   test(`get: ${c.name}`, async () => assert.deepEqual(await get(c.path, c.limit ?? 0), { contentType: c.contentType, body: c.body }));
 }
+
+test("get: a body in chunks bigger than the first buffer arrives whole", async () => {
+  assert.ok(BIG.length > 128 * 1024);
+  assert.deepEqual(await get("/big-chunked"), { contentType: "text/plain; version=0.0.4", body: BIG });
+  assert.deepEqual(await get("/big"), { contentType: "text/plain; version=0.0.4", body: BIG });
+});
+
+test("get: release() gives the body's buffer to the next response; a body not released keeps its own", async () => {
+  const client = new ScrapeHttpClient(scrapeConfig("job_name: j").httpClientConfig);
+  try {
+    const get1 = (path: string) => client.get(base + path, {}, new AbortController().signal, 0);
+    const r1 = await get1("/metrics");
+    assert.equal(Buffer.from(r1.body).toString(), TEXT);
+    r1.release?.();
+    const r2 = await get1("/gzip");
+    assert.equal(r2.body.buffer, r1.body.buffer, "the released buffer is reused (here for the inflated body)");
+    assert.equal(Buffer.from(r2.body).toString(), TEXT);
+    const r3 = await get1("/metrics");
+    assert.notEqual(r3.body.buffer, r2.body.buffer, "r2 was not released: r3 gets another buffer");
+    assert.equal(Buffer.from(r2.body).toString(), TEXT, "and r2 is intact");
+    r2.release?.();
+    r2.release?.();
+    const r4 = await get1("/metrics");
+    const r5 = await get1("/metrics");
+    assert.equal(r4.body.buffer, r2.body.buffer, "released twice, handed out once");
+    assert.notEqual(r5.body.buffer, r2.body.buffer);
+  } finally {
+    await client.close();
+  }
+});
 
 const errCases = [
   { name: "body reaching the limit", path: "/metrics", limit: TEXT.length, cls: BodySizeLimitError, msg: "body size limit exceeded" },

@@ -10,6 +10,7 @@ import { gunzip } from "node:zlib";
 import { Agent, interceptors } from "undici";
 import type { Dispatcher } from "undici";
 import { configHeaders, tlsOptions } from "../config/index.ts";
+import { BodyBuffers } from "./body-buffers.ts";
 import type { HTTPClientConfig } from "../config/index.ts";
 
 const gunzipAsync = promisify(gunzip);
@@ -52,6 +53,8 @@ export const CONTEXT_CANCELED = new Error("context canceled");
 export interface ScrapeResponse {
   contentType: string;
   body: Uint8Array;
+  /** Gives the body's buffer back for reuse; the body must not be read afterwards. Absent: nothing to give back. */
+  release?: () => void;
 }
 
 // Go's net errors, as they appear after `Get "<url>": `.
@@ -84,6 +87,7 @@ export class ScrapeHttpClient {
   readonly #cfg: HTTPClientConfig;
   readonly #agent: Agent;
   readonly #dispatcher: Dispatcher;
+  readonly #buffers: BodyBuffers;
 
   /** Throws if a TLS file cannot be read. */
   constructor(cfg: HTTPClientConfig) {
@@ -92,6 +96,7 @@ export class ScrapeHttpClient {
     // Timeouts are enforced by the scrape's AbortSignal; undici's own would cut long scrapes short.
     this.#agent = new Agent({ connect, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000 });
     this.#dispatcher = cfg.followRedirects ? this.#agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS })) : this.#agent;
+    this.#buffers = new BodyBuffers();
   }
 
   /**
@@ -100,12 +105,13 @@ export class ScrapeHttpClient {
    * BodySizeLimitError (when the body reaches bodySizeLimit bytes, 0 for no
    * limit) or ScrapeRequestError (abort reasons become `Get "<url>": <reason>`).
    * The response body is always consumed (a bounded amount, for a status
-   * other than 200) or its connection closed.
+   * other than 200) or its connection closed. The body is in a buffer of
+   * the client's pool: release() gives it back.
    */
   get(url: string, headers: Record<string, string>, signal: AbortSignal, bodySizeLimit: number): Promise<ScrapeResponse> {
     const u = new URL(url);
     return new Promise<BodyReader>((resolve, reject) => {
-      const r = new BodyReader(url, u, signal, bodySizeLimit, resolve, reject);
+      const r = new BodyReader(url, u, signal, bodySizeLimit, this.#buffers, resolve, reject);
       if (signal.aborted) {
         r.fail(null);
         return;
@@ -136,11 +142,12 @@ const DRAIN_LIMIT = 128 * 1024;
 /**
  * Receives one scrape response through undici's dispatch handler interface
  * (no Readable stream or async iterator per response): the body's chunks
- * are kept as they come and joined at the end (a body read in one chunk, as
- * a loopback scrape of some 50 KiB usually is, is not copied).
- * Settles the get()'s promise once, with itself when the body is complete
- * or with the error; an abort of the scrape's signal settles it at once and
- * closes the connection.
+ * are copied as they come into a buffer of the pool (sized by
+ * Content-Length when there is one), so no socket read buffer outlives its
+ * callback (see BodyBuffers). Settles the get()'s promise once, with itself
+ * when the body is complete or with the error (the buffer then goes back);
+ * an abort of the scrape's signal settles it at once and closes the
+ * connection.
  */
 class BodyReader implements Dispatcher.DispatchHandler {
   readonly #url: string;
@@ -155,13 +162,16 @@ class BodyReader implements Dispatcher.DispatchHandler {
   #started: boolean;
   /** The error for a status other than 200: its body is read and discarded, then the get fails with it. */
   #statusErr: HttpStatusError | null;
-  /** The body so far, as received: usually one chunk, a view of the socket's read buffer, used as it is. */
-  #chunks: Buffer[];
+  readonly #buffers: BodyBuffers;
+  /** The body so far is #buf[0, #n): a buffer of #buffers, null before the first byte. */
+  #buf: Uint8Array | null;
   #n: number;
+  /** The Content-Length of a 200 response, 0 if none: the size of the first buffer taken. */
+  #expected: number;
   gzipped: boolean;
   contentType: string;
 
-  constructor(url: string, u: URL, signal: AbortSignal, bodySizeLimit: number, resolve: (r: BodyReader) => void, reject: (e: unknown) => void) {
+  constructor(url: string, u: URL, signal: AbortSignal, bodySizeLimit: number, buffers: BodyBuffers, resolve: (r: BodyReader) => void, reject: (e: unknown) => void) {
     this.#url = url;
     this.#u = u;
     this.#signal = signal;
@@ -172,8 +182,10 @@ class BodyReader implements Dispatcher.DispatchHandler {
     this.#settled = false;
     this.#started = false;
     this.#statusErr = null;
-    this.#chunks = [];
+    this.#buffers = buffers;
+    this.#buf = null;
     this.#n = 0;
+    this.#expected = 0;
     this.gzipped = false;
     this.contentType = "";
   }
@@ -201,6 +213,7 @@ class BodyReader implements Dispatcher.DispatchHandler {
     }
     this.#settle();
     this.#abortRequest();
+    this.release();
     this.#reject(err);
   }
 
@@ -220,7 +233,13 @@ class BodyReader implements Dispatcher.DispatchHandler {
     if (this.#settled) this.#abortRequest();
   }
 
-  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+  onResponseStart(controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    // NOTE: the raw header Buffers are views of the socket read that also
+    // holds the body's start, and undici keeps their array reachable past
+    // this response (measured: emptying it is what lets that read die
+    // young, see BodyBuffers); the parsed headers are all we use.
+    const raw = controller.rawHeaders;
+    if (Array.isArray(raw)) raw.length = 0;
     // An informational response (103 Early Hints): the final one follows.
     if (this.#settled || statusCode < 200) return;
     this.#started = true;
@@ -231,6 +250,8 @@ class BodyReader implements Dispatcher.DispatchHandler {
     }
     this.gzipped = headerValue(headers["content-encoding"]) === "gzip";
     this.contentType = headerValue(headers["content-type"]);
+    const cl = Number(headerValue(headers["content-length"]));
+    this.#expected = Number.isSafeInteger(cl) && cl > 0 && cl < this.#limit ? cl : 0;
   }
 
   onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
@@ -241,9 +262,21 @@ class BodyReader implements Dispatcher.DispatchHandler {
       if (n > DRAIN_LIMIT) this.fail(null);
       return;
     }
-    this.#chunks.push(chunk);
     // NOTE: matches Prometheus, which fails when the body reaches (not exceeds) the limit.
-    if (!this.gzipped && n >= this.#limit) this.fail(new BodySizeLimitError());
+    if (!this.gzipped && n >= this.#limit) {
+      this.fail(new BodySizeLimitError());
+      return;
+    }
+    let buf = this.#buf;
+    if (buf === null || n > buf.length) {
+      const grown = this.#buffers.take(buf === null ? Math.max(this.#expected, n) : Math.max(2 * buf.length, n));
+      if (buf !== null) {
+        grown.set(buf.subarray(0, n - chunk.length));
+        this.#buffers.give(buf);
+      }
+      this.#buf = buf = grown;
+    }
+    buf.set(chunk, n - chunk.length);
   }
 
   onResponseEnd(): void {
@@ -257,10 +290,21 @@ class BodyReader implements Dispatcher.DispatchHandler {
     this.fail(error);
   }
 
-  /** The body as received (still gzip-encoded when gzipped). */
-  body(): Buffer {
-    const chunks = this.#chunks;
-    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, this.#n);
+  /** The body as received (still gzip-encoded when gzipped): a view of the reader's buffer until release(). */
+  body(): Uint8Array {
+    return this.#buf === null ? EMPTY_BODY : this.#buf.subarray(0, this.#n);
+  }
+
+  /** Gives the body's buffer back to the pool (once). */
+  release(): void {
+    const b = this.#buf;
+    this.#buf = null;
+    if (b !== null) this.#buffers.give(b);
+  }
+
+  /** The pool, for the inflated body. */
+  get buffers(): BodyBuffers {
+    return this.#buffers;
   }
 
   /** limit for inflate(). */
@@ -269,19 +313,36 @@ class BodyReader implements Dispatcher.DispatchHandler {
   }
 }
 
+const EMPTY_BODY = new Uint8Array(0);
+
 async function finishBody(r: BodyReader): Promise<ScrapeResponse> {
-  const body = r.body();
-  if (!r.gzipped) return { contentType: r.contentType, body };
+  if (!r.gzipped) return { contentType: r.contentType, body: r.body(), release: () => r.release() };
+  let out: Buffer;
   try {
-    return { contentType: r.contentType, body: await inflate(body, r.limit) };
+    out = await inflate(r.body(), r.limit);
   } catch (e) {
     if (e instanceof BodySizeLimitError || e instanceof ScrapeRequestError) throw e;
     // Errors while reading the body are not prefixed with the request, as Go's io.Copy errors are not.
     throw new ScrapeRequestError(e instanceof Error ? e.message : String(e), { cause: e });
+  } finally {
+    r.release();
   }
+  // zlib's output is a new buffer: copied into one of the pool's, it is garbage at once.
+  const buf = r.buffers.take(out.length);
+  buf.set(out);
+  let given = false;
+  return {
+    contentType: r.contentType,
+    body: buf.subarray(0, out.length),
+    release: () => {
+      if (given) return;
+      given = true;
+      r.buffers.give(buf);
+    },
+  };
 }
 
-async function inflate(b: Buffer, limit: number): Promise<Buffer> {
+async function inflate(b: Uint8Array, limit: number): Promise<Buffer> {
   let out: Buffer;
   try {
     out = await gunzipAsync(b, limit < Number.MAX_SAFE_INTEGER ? { maxOutputLength: limit } : {});

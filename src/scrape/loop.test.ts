@@ -264,6 +264,24 @@ both("OpenMetrics: samples, and TYPE/HELP/UNIT kept as target metadata", async (
   assert.deepEqual(s.target.metadata?.listMetadata(), [{ metricFamily: "foo_seconds", type: "counter", help: "Foo.", unit: "seconds" }]);
 });
 
+both("the body is released once per scrape, after the loop is done reading it", async (mode) => {
+  const s = setup(mode, "job_name: j", [text("a 1\nb 2\n")]);
+  let released = 0;
+  // A released body serves the next scrape: overwrite it, as reuse would (a worker took a whole buffer: detached).
+  s.scraper.onRelease = (body) => {
+    released++;
+    if (body.byteLength > 0) body.fill(0x78);
+  };
+  await s.loop.scrapeAndReport(null, T0);
+  assert.equal(released, 1);
+  await s.loop.scrapeAndReport(T0, T0 + 15_000);
+  assert.equal(released, 2);
+  const got = await s.series();
+  assert.deepEqual(got[`{__name__="a", ${TL}}`], [[T0, 1], [T0 + 15_000, 1]]);
+  assert.deepEqual(got[`{__name__="b", ${TL}}`], [[T0, 2], [T0 + 15_000, 2]]);
+  assert.deepEqual(got[`{__name__="up", ${TL}}`], [[T0, 1], [T0 + 15_000, 1]]);
+});
+
 test("timing: scrapes on the interval after the target's offset, with aligned timestamps", async () => {
   const s = setup("inline", "job_name: j\nscrape_interval: 10s", [text("a 1\n")], { skipOffsetting: false, seed: 7n });
   const offset = s.target.offset(10_000, 7n, T0);

@@ -87,7 +87,8 @@ export interface Scraper {
    * One scrape; rejects with the reason it failed. Must stop when signal
    * aborts. The response's body belongs to the loop from then on: it may be
    * transferred to a parse worker (its buffer detached), so a scraper must
-   * not hand out the same body twice.
+   * not hand out the same body twice. The loop calls the response's
+   * release() once it no longer reads the body.
    */
   scrape(signal: AbortSignal): Promise<ScrapeResponse>;
 }
@@ -546,10 +547,12 @@ export class ScrapeLoop {
     } else {
       let body: Uint8Array = EMPTY;
       let contentType = "";
+      let release: (() => void) | undefined;
       try {
         const res = await this.#fetch();
         body = res.body;
         contentType = res.contentType;
+        release = res.release;
         bytesRead = body.length;
       } catch (e) {
         scrapeErr = toError(e);
@@ -558,6 +561,8 @@ export class ScrapeLoop {
       }
       // A failed scrape is an empty one: appending nothing writes the stale markers.
       const r = await this.#appendBody(app, scrapeErr === null ? body : EMPTY, contentType, appendTime);
+      // The body is parsed (or was handed to a worker): its buffer can serve another scrape.
+      release?.();
       total = r.total;
       added = r.added;
       seriesAdded = r.seriesAdded;

@@ -53,6 +53,8 @@ export function text(body: string): ScrapeResponse {
 export class FakeScraper implements Scraper {
   readonly answers: Array<ScrapeResponse | Error>;
   calls = 0;
+  /** Called by a response's release() with its body. */
+  onRelease: ((body: Uint8Array) => void) | null = null;
   constructor(...answers: Array<ScrapeResponse | Error>) {
     this.answers = answers;
   }
@@ -60,7 +62,8 @@ export class FakeScraper implements Scraper {
     const a = this.answers.length > 1 ? this.answers.shift()! : this.answers[0]!;
     this.calls++;
     if (a instanceof Error) throw a;
-    return { contentType: a.contentType, body: Uint8Array.prototype.slice.call(a.body) };
+    const body = Uint8Array.prototype.slice.call(a.body);
+    return { contentType: a.contentType, body, release: () => this.onRelease?.(body) };
   }
 }
 
