@@ -1,7 +1,7 @@
 import { test, after, before } from "node:test";
 import assert from "node:assert/strict";
 import { createServer } from "node:http";
-import type { IncomingHttpHeaders, Server } from "node:http";
+import type { IncomingHttpHeaders, Server, ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { gzipSync } from "node:zlib";
 import { Labels } from "../model/index.ts";
@@ -15,6 +15,21 @@ const BIG = Array.from({ length: 10000 }, (_, i) => `m{i="${i}"} ${i}\n`).join("
 let server: Server;
 let base = "";
 let lastHeaders: IncomingHttpHeaders = {};
+
+/** Answers 200 with text and no Content-Length, written in parts cut at the offsets given, 5 ms apart. */
+function writeInParts(res: ServerResponse, text: string, cuts: number[]): void {
+  res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
+  const ends = [...cuts, text.length];
+  const part = (i: number): void => {
+    const chunk = text.slice(i === 0 ? 0 : ends[i - 1], ends[i]);
+    if (i === ends.length - 1) res.end(chunk);
+    else {
+      res.write(chunk);
+      setTimeout(() => part(i + 1), 5);
+    }
+  };
+  part(0);
+}
 
 before(async () => {
   server = createServer((req, res) => {
@@ -40,21 +55,11 @@ before(async () => {
         return;
       case "/chunked":
         // No Content-Length: the body arrives in several chunks.
-        res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-        res.write(TEXT.slice(0, 5));
-        setTimeout(() => {
-          res.write(TEXT.slice(5, 12));
-          setTimeout(() => res.end(TEXT.slice(12)), 5);
-        }, 5);
+        writeInParts(res, TEXT, [5, 12]);
         return;
       case "/big-chunked":
         // No Content-Length, and more than the first buffer (64 KiB) holds.
-        res.writeHead(200, { "content-type": "text/plain; version=0.0.4" });
-        res.write(BIG.slice(0, 50_000));
-        setTimeout(() => {
-          res.write(BIG.slice(50_000, 120_000));
-          setTimeout(() => res.end(BIG.slice(120_000)), 5);
-        }, 5);
+        writeInParts(res, BIG, [50_000, 120_000]);
         return;
       case "/big":
         res.writeHead(200, { "content-type": "text/plain; version=0.0.4", "content-length": String(BIG.length) }).end(BIG);
