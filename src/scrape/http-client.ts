@@ -302,9 +302,17 @@ class BodyReader implements Dispatcher.DispatchHandler {
     if (b !== null) this.#buffers.give(b);
   }
 
-  /** The pool, for the inflated body. */
-  get buffers(): BodyBuffers {
-    return this.#buffers;
+  /**
+   * Makes bytes (the inflated body) the body: the buffer held so far goes
+   * back, and bytes are copied into one of the pool's (zlib's output
+   * buffer is then garbage at once).
+   */
+  replaceBody(bytes: Uint8Array): void {
+    this.release();
+    const buf = this.#buffers.take(bytes.length);
+    buf.set(bytes);
+    this.#buf = buf;
+    this.#n = bytes.length;
   }
 
   /** limit for inflate(). */
@@ -316,30 +324,17 @@ class BodyReader implements Dispatcher.DispatchHandler {
 const EMPTY_BODY = new Uint8Array(0);
 
 async function finishBody(r: BodyReader): Promise<ScrapeResponse> {
-  if (!r.gzipped) return { contentType: r.contentType, body: r.body(), release: () => r.release() };
-  let out: Buffer;
-  try {
-    out = await inflate(r.body(), r.limit);
-  } catch (e) {
-    if (e instanceof BodySizeLimitError || e instanceof ScrapeRequestError) throw e;
-    // Errors while reading the body are not prefixed with the request, as Go's io.Copy errors are not.
-    throw new ScrapeRequestError(e instanceof Error ? e.message : String(e), { cause: e });
-  } finally {
-    r.release();
+  if (r.gzipped) {
+    try {
+      r.replaceBody(await inflate(r.body(), r.limit));
+    } catch (e) {
+      r.release();
+      if (e instanceof BodySizeLimitError || e instanceof ScrapeRequestError) throw e;
+      // Errors while reading the body are not prefixed with the request, as Go's io.Copy errors are not.
+      throw new ScrapeRequestError(e instanceof Error ? e.message : String(e), { cause: e });
+    }
   }
-  // zlib's output is a new buffer: copied into one of the pool's, it is garbage at once.
-  const buf = r.buffers.take(out.length);
-  buf.set(out);
-  let given = false;
-  return {
-    contentType: r.contentType,
-    body: buf.subarray(0, out.length),
-    release: () => {
-      if (given) return;
-      given = true;
-      r.buffers.give(buf);
-    },
-  };
+  return { contentType: r.contentType, body: r.body(), release: () => r.release() };
 }
 
 async function inflate(b: Uint8Array, limit: number): Promise<Buffer> {
