@@ -57,7 +57,7 @@ for (const { page, needles } of sections) {
 test("docs: the measured server figures are the same on every page that quotes them", () => {
   for (const page of ["docs/staging.md", "docs/production.md"]) {
     const text = read(page);
-    assert.match(text, /3,101 B \| 4,054 B/, page);
-    assert.match(text, /639,757 \| 376,436/, page);
+    assert.match(text, /3,146 B \| 3,238 B/, page);
+    assert.match(text, /696,430 \| 432,236/, page);
   }
 });
