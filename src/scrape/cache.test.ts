@@ -1,5 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { getHeapStatistics, setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import { Labels } from "../model/index.ts";
 import { ScrapeCache } from "./index.ts";
 
@@ -24,6 +26,31 @@ test("cache: a series text is found as a range of any string, without the range 
   assert.equal(c.lookup(body, 16, 24), e);
   assert.equal(c.lookup('a{x="2"}', 0, 8), null);
   assert.equal(c.get('a{x="1"}'), e);
+});
+
+test("cache: a cached series text does not keep the scrape body it was sliced from in memory", () => {
+  // The loop slices a new series' text out of the body string; a V8 slice
+  // of 13 characters or more is a view that would keep the whole body.
+  setFlagsFromString("--expose-gc");
+  const gc = runInNewContext("gc") as () => void;
+  const c = new ScrapeCache();
+  const bodyBytes = 32 * 2 ** 20;
+  const usedAfter = (): number => {
+    gc();
+    const h = getHeapStatistics();
+    return h.used_heap_size + h.external_memory;
+  };
+  const before = usedAfter();
+  (() => {
+    const line = 'some_metric_total{path="/api/v1/query",code="200"} 1\n';
+    const body = line.repeat(Math.ceil(bodyBytes / line.length));
+    const end = line.indexOf(" ");
+    c.addRef(body.slice(0, end), 1, L("some_metric_total"));
+    c.addDropped(body.slice(line.length + 5, line.length + end));
+  })();
+  const grown = usedAfter() - before;
+  assert.ok(grown < bodyBytes / 4, `heap grew ${grown} bytes for a ${bodyBytes}-byte body`);
+  assert.equal(c.get('some_metric_total{path="/api/v1/query",code="200"}')?.ref, 1);
 });
 
 test("cache: alreadyScraped says whether the text was seen before in this iteration", () => {

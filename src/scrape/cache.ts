@@ -9,8 +9,9 @@
  * hashed in place and compared against the stored key with indexOf (native,
  * and several times faster than startsWith or a charCodeAt loop; reached
  * only on equal hashes, so it scans past the range only on a true 32-bit
- * collision); only a new series slices its text. The hash is seeded per
- * cache, as Go seeds its maps, so texts that collide (long probe chains,
+ * collision); only a new series copies its text (into a string of its
+ * own, see ownedCopy). The hash is seeded per cache, as Go seeds its
+ * maps, so texts that collide (long probe chains,
  * indexOf scans) cannot be prepared in advance by a target; the hash is not
  * keyed-secure, only unpredictable. Series and the texts metric relabeling
  * dropped share one open-addressing table:
@@ -69,6 +70,18 @@ function hashRange(s: string, a: number, b: number, seed: number): number {
   if (i < b) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   h ^= h >>> 15;
   return Math.imul(h, 0x2c1b3c6d) ^ (h >>> 12);
+}
+
+/**
+ * s as a string of its own. NOTE: V8 makes a slice of 13 or more
+ * characters a view that keeps the whole string it was cut from alive, so
+ * a key sliced from a scrape body would keep that body (megabytes, for a
+ * big target) in memory as long as the series stays cached: one body for
+ * every scrape that brought a new series. JSON's round trip is the
+ * cheapest way found to get a flat copy; it runs once per new series text.
+ */
+function ownedCopy(s: string): string {
+  return JSON.parse(JSON.stringify(s)) as string;
 }
 
 /** Slots a table starts with; grows by doubling at half full. */
@@ -241,14 +254,16 @@ export class ScrapeCache implements MetricMetadataStore {
   /** Caches series text met (not cached yet) appended under ref; nothing for ref 0. */
   addRef(met: string, ref: SeriesRef, lset: Labels): CacheEntry | null {
     if (ref === 0) return null;
-    const e = new CacheEntry(met, hashRange(met, 0, met.length, this.#seed), ref, lset, false, this.iter);
+    const key = ownedCopy(met);
+    const e = new CacheEntry(key, hashRange(key, 0, key.length, this.#seed), ref, lset, false, this.iter);
     this.#insert(e);
     return e;
   }
 
   /** Remembers that metric relabeling dropped series text met (not cached yet). */
   addDropped(met: string): void {
-    this.#insert(new CacheEntry(met, hashRange(met, 0, met.length, this.#seed), 0, Labels.EMPTY, true, this.iter));
+    const key = ownedCopy(met);
+    this.#insert(new CacheEntry(key, hashRange(key, 0, key.length, this.#seed), 0, Labels.EMPTY, true, this.iter));
     this.#nDropped++;
   }
 
