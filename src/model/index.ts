@@ -1,5 +1,5 @@
 export { Labels, LabelsBuilder, MetricName, compareLabels, quoteString, formatLabelName } from "./labels.ts";
-export { LabelInterner } from "./intern.ts";
+export { LabelInterner, ownString } from "./intern.ts";
 export { isLegacyLabelName, isLegacyMetricName, isValidLabelName } from "./labels.ts";
 export type { Label } from "./labels.ts";
 export { Matcher, MatchType } from "./matcher.ts";

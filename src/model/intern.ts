@@ -6,6 +6,18 @@ const DEFAULT_MAX_ENTRIES = 1 << 17;
 const SLICED_MIN_LENGTH = 13;
 
 /**
+ * s as a flat string of its own. NOTE: V8 makes a substring of 13 or more
+ * characters a view that keeps the whole string it was cut from alive, so
+ * a label value, series text or help text cut from a scrape body and kept
+ * would keep that body (megabytes, for a big target). JSON's round trip
+ * gives a plain string (concatenating and slicing again gives another
+ * view, of the concatenation); shorter substrings are copies already.
+ */
+export function ownString(s: string): string {
+  return s.length < SLICED_MIN_LENGTH ? s : (JSON.parse(JSON.stringify(s)) as string);
+}
+
+/**
  * Shares the strings and name lists of long-lived label sets: every series
  * of a scrape target repeats the same names (`__name__`, `job`, `le`, ...)
  * and most values (`GET`, `200`, the job, the instance), and a string cut
@@ -30,8 +42,7 @@ export class LabelInterner {
     const got = this.#strings.get(s);
     if (got !== undefined) return got;
     if (this.#strings.size >= this.#maxEntries) this.#strings = new Map();
-    // A slice of a one-off concatenation: V8 flattens the concatenation and points into that, not into s's parent.
-    const own = s.length < SLICED_MIN_LENGTH ? s : (" " + s).slice(1);
+    const own = ownString(s);
     this.#strings.set(own, own);
     return own;
   }

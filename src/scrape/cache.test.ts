@@ -28,7 +28,7 @@ test("cache: a series text is found as a range of any string, without the range 
   assert.equal(c.get('a{x="1"}'), e);
 });
 
-test("cache: a cached series text does not keep the scrape body it was sliced from in memory", () => {
+test("cache: cached series texts and metadata do not keep the scrape body they were sliced from in memory", () => {
   // The loop slices a new series' text out of the body string; a V8 slice
   // of 13 characters or more is a view that would keep the whole body.
   setFlagsFromString("--expose-gc");
@@ -47,10 +47,13 @@ test("cache: a cached series text does not keep the scrape body it was sliced fr
     const end = line.indexOf(" ");
     c.addRef(body.slice(0, end), 1, L("some_metric_total"));
     c.addDropped(body.slice(line.length + 5, line.length + end));
+    c.setHelp(body.slice(0, 17), body.slice(18, end));
+    c.setUnit(body.slice(0, 17), body.slice(18, end));
   })();
   const grown = usedAfter() - before;
   assert.ok(grown < bodyBytes / 4, `heap grew ${grown} bytes for a ${bodyBytes}-byte body`);
   assert.equal(c.get('some_metric_total{path="/api/v1/query",code="200"}')?.ref, 1);
+  assert.equal(c.getMetadata("some_metric_total")?.help, 'path="/api/v1/query",code="200"}');
 });
 
 test("cache: alreadyScraped says whether the text was seen before in this iteration", () => {

@@ -10,7 +10,7 @@
  * and several times faster than startsWith or a charCodeAt loop; reached
  * only on equal hashes, so it scans past the range only on a true 32-bit
  * collision); only a new series copies its text (into a string of its
- * own, see ownedCopy). The hash is seeded per cache, as Go seeds its
+ * own, see ownString). The hash is seeded per cache, as Go seeds its
  * maps, so texts that collide (long probe chains,
  * indexOf scans) cannot be prepared in advance by a target; the hash is not
  * keyed-secure, only unpredictable. Series and the texts metric relabeling
@@ -26,7 +26,7 @@
  * (each entry once, through its staleIter); the previous scrape's list
  * minus what the current one tracked is what went stale.
  */
-import { Labels } from "../model/index.ts";
+import { Labels, ownString } from "../model/index.ts";
 import { MetadataType } from "../exposition/index.ts";
 import type { SeriesRef } from "../storage/index.ts";
 import type { MetricMetadata, MetricMetadataStore } from "./target.ts";
@@ -70,18 +70,6 @@ function hashRange(s: string, a: number, b: number, seed: number): number {
   if (i < b) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
   h ^= h >>> 15;
   return Math.imul(h, 0x2c1b3c6d) ^ (h >>> 12);
-}
-
-/**
- * s as a string of its own. NOTE: V8 makes a slice of 13 or more
- * characters a view that keeps the whole string it was cut from alive, so
- * a key sliced from a scrape body would keep that body (megabytes, for a
- * big target) in memory as long as the series stays cached: one body for
- * every scrape that brought a new series. JSON's round trip is the
- * cheapest way found to get a flat copy; it runs once per new series text.
- */
-function ownedCopy(s: string): string {
-  return JSON.parse(JSON.stringify(s)) as string;
 }
 
 /** Slots a table starts with; grows by doubling at half full. */
@@ -254,7 +242,7 @@ export class ScrapeCache implements MetricMetadataStore {
   /** Caches series text met (not cached yet) appended under ref; nothing for ref 0. */
   addRef(met: string, ref: SeriesRef, lset: Labels): CacheEntry | null {
     if (ref === 0) return null;
-    const key = ownedCopy(met);
+    const key = ownString(met);
     const e = new CacheEntry(key, hashRange(key, 0, key.length, this.#seed), ref, lset, false, this.iter);
     this.#insert(e);
     return e;
@@ -262,7 +250,7 @@ export class ScrapeCache implements MetricMetadataStore {
 
   /** Remembers that metric relabeling dropped series text met (not cached yet). */
   addDropped(met: string): void {
-    const key = ownedCopy(met);
+    const key = ownString(met);
     this.#insert(new CacheEntry(key, hashRange(key, 0, key.length, this.#seed), 0, Labels.EMPTY, true, this.iter));
     this.#nDropped++;
   }
@@ -302,7 +290,7 @@ export class ScrapeCache implements MetricMetadataStore {
     let e = this.#metadata.get(mfName);
     if (e === undefined) {
       e = new MetaEntry(this.iter);
-      this.#metadata.set(mfName, e);
+      this.#metadata.set(ownString(mfName), e);
     }
     e.lastIter = this.iter;
     return e;
@@ -315,12 +303,14 @@ export class ScrapeCache implements MetricMetadataStore {
 
   /** Records a `# HELP` line. */
   setHelp(mfName: string, help: string): void {
-    this.#meta(mfName).help = help;
+    const e = this.#meta(mfName);
+    if (e.help !== help) e.help = ownString(help);
   }
 
   /** Records a `# UNIT` line. */
   setUnit(mfName: string, unit: string): void {
-    this.#meta(mfName).unit = unit;
+    const e = this.#meta(mfName);
+    if (e.unit !== unit) e.unit = ownString(unit);
   }
 
   getMetadata(mfName: string): MetricMetadata | null {
