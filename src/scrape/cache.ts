@@ -10,11 +10,11 @@
  * and several times faster than startsWith or a charCodeAt loop; reached
  * only on equal hashes, so it scans past the range only on a true 32-bit
  * collision); only a new series copies its text (into a string of its
- * own, see ownString). The hash is seeded per cache, as Go seeds its
- * maps, so texts that collide (long probe chains,
- * indexOf scans) cannot be prepared in advance by a target; the hash is not
- * keyed-secure, only unpredictable. Series and the texts metric relabeling
- * dropped share one open-addressing table:
+ * own, see ownString). The hash is seeded per cache, as Go seeds its maps,
+ * so texts that collide (long probe chains, indexOf scans) cannot be
+ * prepared in advance by a target; the hash is not keyed-secure, only
+ * unpredictable. Series and the texts metric relabeling dropped share one
+ * open-addressing table:
  *
  *   slots (Int32Array, power of 2)     entries (dense)
  *   ┌───┬───┬───┬───┬───┬───┐          0: {key, hash, ref, lset, lastIter, staleIter}
@@ -242,17 +242,21 @@ export class ScrapeCache implements MetricMetadataStore {
   /** Caches series text met (not cached yet) appended under ref; nothing for ref 0. */
   addRef(met: string, ref: SeriesRef, lset: Labels): CacheEntry | null {
     if (ref === 0) return null;
-    const key = ownString(met);
-    const e = new CacheEntry(key, hashRange(key, 0, key.length, this.#seed), ref, lset, false, this.iter);
+    const e = this.#newEntry(met, ref, lset, false);
     this.#insert(e);
     return e;
   }
 
   /** Remembers that metric relabeling dropped series text met (not cached yet). */
   addDropped(met: string): void {
-    const key = ownString(met);
-    this.#insert(new CacheEntry(key, hashRange(key, 0, key.length, this.#seed), 0, Labels.EMPTY, true, this.iter));
+    this.#insert(this.#newEntry(met, 0, Labels.EMPTY, true));
     this.#nDropped++;
+  }
+
+  /** An entry for series text met, keyed by a copy of its own (see ownString), seen in this iteration. */
+  #newEntry(met: string, ref: SeriesRef, lset: Labels, dropped: boolean): CacheEntry {
+    const key = ownString(met);
+    return new CacheEntry(key, hashRange(key, 0, key.length, this.#seed), ref, lset, dropped, this.iter);
   }
 
   /** Records that the series of e (not a dropped text) was scraped in this iteration. */
