@@ -1,4 +1,4 @@
-import { Agent, request } from "undici";
+import { Agent, request } from "../util/undici.ts";
 import { type AlertmanagerConfig, type Config, configHeaders, tlsOptions } from "../config/index.ts";
 import type { TargetGroup } from "../discovery/index.ts";
 import { CounterVec, GaugeFunc, GaugeVec, HistogramVec, type Registry } from "../exposition/index.ts";

@@ -1,4 +1,4 @@
-import { Agent, request } from "undici";
+import { Agent, request } from "../util/undici.ts";
 import type { HTTPClientConfig } from "../config/index.ts";
 import { configHeaders, tlsOptions } from "../config/index.ts";
 import { RemoteWriteProtoMsg, WrittenHeader } from "./receiver.ts";

@@ -1,5 +1,5 @@
 import { compressSync, uncompressSync } from "snappy";
-import { Agent, request } from "undici";
+import { Agent, request } from "../util/undici.ts";
 import type { RemoteReadConfig } from "../config/index.ts";
 import { configHeaders, tlsOptions } from "../config/index.ts";
 import type { Config } from "../config/index.ts";

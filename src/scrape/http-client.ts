@@ -7,8 +7,8 @@
 import { STATUS_CODES } from "node:http";
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
-import { Agent, interceptors } from "undici";
-import type { Dispatcher } from "undici";
+import { Agent, redirectInterceptor } from "../util/undici.ts";
+import type { Dispatcher } from "../util/undici.ts";
 import { configHeaders, tlsOptions } from "../config/index.ts";
 import { BodyBuffers } from "./body-buffers.ts";
 import type { HTTPClientConfig } from "../config/index.ts";
@@ -95,7 +95,7 @@ export class ScrapeHttpClient {
     const connect = tlsOptions(cfg.tlsConfig);
     // Timeouts are enforced by the scrape's AbortSignal; undici's own would cut long scrapes short.
     this.#agent = new Agent({ connect, headersTimeout: 0, bodyTimeout: 0, keepAliveTimeout: 30_000 });
-    this.#dispatcher = cfg.followRedirects ? this.#agent.compose(interceptors.redirect({ maxRedirections: MAX_REDIRECTS })) : this.#agent;
+    this.#dispatcher = cfg.followRedirects ? this.#agent.compose(redirectInterceptor({ maxRedirections: MAX_REDIRECTS })) : this.#agent;
     this.#buffers = new BodyBuffers();
   }
 

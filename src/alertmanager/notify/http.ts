@@ -6,7 +6,7 @@
  */
 
 import { readFileSync } from "node:fs";
-import { Agent, request } from "undici";
+import { Agent, request } from "../../util/undici.ts";
 import { configHeaders, tlsOptions } from "../../config/index.ts";
 import type { HTTPClientConfig } from "../../config/index.ts";
 import { NotifyError, reasonFromStatus } from "./notify.ts";
