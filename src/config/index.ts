@@ -30,3 +30,5 @@ export type { YNode } from "./yaml-decode.ts";
 export { httpClientFields, validateHTTPClientConfig, newHTTPClientConfig, newTLSConfig, isZeroTLS } from "./http-client.ts";
 export { decodeStringMap, decodeStringList, httpClientSetDirectory, joinDir } from "./http-client.ts";
 export { HTTPClientError, authorizationHeader, configHeaders, tlsOptions } from "./http-request.ts";
+export { Agent, redirectInterceptor, request } from "./undici.ts";
+export type { Dispatcher, RequestOptions } from "./undici.ts";

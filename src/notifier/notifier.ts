@@ -1,5 +1,4 @@
-import { Agent, request } from "../util/undici.ts";
-import { type AlertmanagerConfig, type Config, configHeaders, tlsOptions } from "../config/index.ts";
+import { Agent, type AlertmanagerConfig, type Config, configHeaders, request, tlsOptions } from "../config/index.ts";
 import type { TargetGroup } from "../discovery/index.ts";
 import { CounterVec, GaugeFunc, GaugeVec, HistogramVec, type Registry } from "../exposition/index.ts";
 import { type Labels, LabelsBuilder, relabel } from "../model/index.ts";

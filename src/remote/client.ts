@@ -1,6 +1,5 @@
-import { Agent, request } from "../util/undici.ts";
 import type { HTTPClientConfig } from "../config/index.ts";
-import { configHeaders, tlsOptions } from "../config/index.ts";
+import { Agent, configHeaders, request, tlsOptions } from "../config/index.ts";
 import { RemoteWriteProtoMsg, WrittenHeader } from "./receiver.ts";
 
 /** Most bytes of an error response body quoted in the error, as upstream's maxErrMsgLen. */

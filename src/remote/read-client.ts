@@ -1,7 +1,6 @@
 import { compressSync, uncompressSync } from "snappy";
-import { Agent, request } from "../util/undici.ts";
 import type { RemoteReadConfig } from "../config/index.ts";
-import { configHeaders, tlsOptions } from "../config/index.ts";
+import { Agent, configHeaders, request, tlsOptions } from "../config/index.ts";
 import type { Config } from "../config/index.ts";
 import { compareLabels, Labels, Matcher, MatchType } from "../model/index.ts";
 import { ArraySeriesSet, type Querier, type SelectHints, type Series, type SeriesIterator, type SeriesSet, ValueType } from "../storage/index.ts";

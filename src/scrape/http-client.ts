@@ -7,9 +7,8 @@
 import { STATUS_CODES } from "node:http";
 import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
-import { Agent, redirectInterceptor } from "../util/undici.ts";
-import type { Dispatcher } from "../util/undici.ts";
-import { configHeaders, tlsOptions } from "../config/index.ts";
+import { Agent, configHeaders, redirectInterceptor, tlsOptions } from "../config/index.ts";
+import type { Dispatcher } from "../config/index.ts";
 import { BodyBuffers } from "./body-buffers.ts";
 import type { HTTPClientConfig } from "../config/index.ts";
 

@@ -6,8 +6,7 @@
  */
 
 import { readFileSync } from "node:fs";
-import { Agent, request } from "../../util/undici.ts";
-import { configHeaders, tlsOptions } from "../../config/index.ts";
+import { Agent, configHeaders, request, tlsOptions } from "../../config/index.ts";
 import type { HTTPClientConfig } from "../../config/index.ts";
 import { NotifyError, reasonFromStatus } from "./notify.ts";
 

@@ -9,7 +9,9 @@
  * 3.5 MB smaller after a minute. undici has no "exports" map, so its files
  * resolve by path; the paths are those of the version in package-lock.json,
  * and undici.test.ts checks that they give the objects the index exports,
- * so an upgrade that moves them fails there.
+ * so an upgrade that moves them fails there. The module sits in config,
+ * next to the request options of http-request.ts, so that only the commands
+ * that load HTTP client configurations load it (node-exporter does not).
  */
 import { createRequire } from "node:module";
 import type * as undici from "undici";
