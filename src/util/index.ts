@@ -12,3 +12,4 @@ export type { FlagSpec, ParseOutcome, ParsedFlags } from "./flags.ts";
 export { DEFAULT_SLICE_MS, TimeSlice, sortCooperative } from "./time-slice.ts";
 export { goExpand } from "./expand.ts";
 export { availableCpus, cgroupCpuQuota, cgroupRoot } from "./cgroup.ts";
+export { YOUNG_GENERATION_CAP_BYTES, capYoungGeneration } from "./young-gen.ts";
