@@ -303,6 +303,14 @@ async function ourAmtool(...argv: string[]): Promise<{ code: number; out: string
   return { code, out, err };
 }
 
+test("our amtool: --version prints the version on stdout, as upstream's, wherever it is given", async () => {
+  for (const argv of [["--version"], ["silence", "query", "--version"]]) {
+    const r = await ourAmtool(...argv);
+    assert.deepEqual([r.code, r.err], [0, ""], argv.join(" "));
+    assert.match(r.out, /^amtool, version \d+\.\d+\.\d+ \(promstack\)\n {2}platform: /);
+  }
+});
+
 test("our amtool against our server", async () => {
   const dir = tmp();
   writeFileSync(join(dir, "alertmanager.yml"), config("http://127.0.0.1:1/none"));

@@ -23,7 +23,7 @@ import Fastify from "fastify";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { CounterVec, GaugeVec, ProcessCollector, Registry, TEXT_CONTENT_TYPE, newDesc, MetricType, writeText } from "../exposition/index.ts";
 import type { Collector, Emit } from "../exposition/index.ts";
-import { nopLogger, systemClock } from "../util/index.ts";
+import { PROMSTACK_VERSION, nopLogger, systemClock } from "../util/index.ts";
 import type { Clock, Logger, Timer } from "../util/index.ts";
 import { WebConfigSource, createWebServer, defaultUIAssetsDir, registerAlertmanagerUI } from "../web/index.ts";
 import { Alerts } from "./alert/index.ts";
@@ -43,7 +43,7 @@ import { AlertState, Marker, alertResolvedAt } from "./types/index.ts";
 import type { Alert } from "./types/index.ts";
 
 /** promstack's Alertmanager version, for /api/v2/status and alertmanager_build_info. */
-export const ALERTMANAGER_VERSION = "0.1.0";
+export const ALERTMANAGER_VERSION = PROMSTACK_VERSION;
 
 /** State a cluster replicates between peers (upstream cluster.State). */
 export interface ReplicatedState {

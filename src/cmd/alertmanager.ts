@@ -2,7 +2,7 @@ import { ALERTMANAGER_VERSION, createAlertmanager } from "../alertmanager/index.
 import type { Alertmanager } from "../alertmanager/index.ts";
 import { AddressError, Peer } from "../alertmanager/cluster/index.ts";
 import { parseDuration } from "../model/index.ts";
-import { FlagKind, LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger, runWithFlags } from "../util/index.ts";
+import { FlagKind, LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger, runWithFlags, versionText } from "../util/index.ts";
 import type { FlagSpec, Logger, ParsedFlags } from "../util/index.ts";
 import { WebConfigError } from "../web/index.ts";
 
@@ -100,7 +100,7 @@ export async function main(argv: string[]): Promise<number> {
   return runWithFlags(
     "alertmanager",
     "Prometheus Alertmanager",
-    `alertmanager, version ${ALERTMANAGER_VERSION} (promstack)\n  platform: ${process.platform}/${process.arch}\n  node: ${process.version}\n`,
+    versionText("alertmanager"),
     ALERTMANAGER_FLAGS,
     argv,
     async (f) => {

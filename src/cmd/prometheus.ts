@@ -1,7 +1,7 @@
 import { parseBase2Bytes } from "../config/index.ts";
 import { parseDuration } from "../model/index.ts";
 import { PrometheusServer, type ServerOptions, VERSION } from "../server/index.ts";
-import { FlagKind, LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger, runWithFlags } from "../util/index.ts";
+import { FlagKind, LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger, runWithFlags, versionText } from "../util/index.ts";
 import { WebConfigError } from "../web/index.ts";
 import type { FlagSpec, ParsedFlags } from "../util/index.ts";
 
@@ -102,7 +102,7 @@ export async function main(argv: string[]): Promise<number> {
   return runWithFlags(
     "prometheus",
     "The Prometheus monitoring server",
-    `prometheus, version ${VERSION} (promstack)\n  platform: ${process.platform}/${process.arch}\n  node: ${process.version}\n`,
+    versionText("prometheus"),
     PROMETHEUS_FLAGS,
     argv,
     async (f) => {

@@ -27,6 +27,7 @@ import {
   tsdbList,
 } from "../promtool/index.ts";
 import { DumpFormat } from "../tsdb/index.ts";
+import { versionText } from "../util/index.ts";
 
 /**
  * `promstack promtool ...`: a small command tree in the style of promtool's
@@ -386,7 +387,7 @@ function helpText(c: CommandSpec, path: string[], chain: CommandSpec[]): string 
   let s: string;
   if (c.sub.length > 0) s = `usage: ${full} [<flags>] <command> [<args> ...]\n\n`;
   else s = `usage: ${full} [<flags>]${c.args.length > 0 ? ` ${argsUsage(c)}` : ""}\n\n`;
-  s += `${c.help}\n\nFlags:\n  -h, --help  Show context-sensitive help.\n`;
+  s += `${c.help}\n\nFlags:\n  -h, --help     Show context-sensitive help.\n      --version  Show application version.\n`;
   for (const f of chain.flatMap((x) => x.flags)) {
     s += `  ${flagUsage(f)}\n${wrap(f.help + (f.def !== null && f.kind !== "bool" ? ` (default: ${f.def})` : ""), "      ")}\n`;
   }
@@ -450,13 +451,14 @@ function setFlag(values: FlagValues, f: FlagSpec, raw: string): void {
 }
 
 /** Parses argv against the command tree: resolves the command, its flags (and its parents') and its arguments. */
-function parse(argv: string[]): { chain: CommandSpec[]; path: string[]; help: boolean; positional: string[]; flags: FlagValues } {
+function parse(argv: string[]): { chain: CommandSpec[]; path: string[]; help: boolean; version: boolean; positional: string[]; flags: FlagValues } {
   let c = app;
   const chain = [app];
   const path: string[] = [];
   const positional: string[] = [];
   const flags: FlagValues = new Map();
   let help = false;
+  let version = false;
   let onlyArgs = false;
   const visible = (): FlagSpec[] => chain.flatMap((x) => x.flags);
   for (let i = 0; i < argv.length; i++) {
@@ -467,6 +469,10 @@ function parse(argv: string[]): { chain: CommandSpec[]; path: string[]; help: bo
     }
     if (!onlyArgs && (a === "-h" || a === "--help")) {
       help = true;
+      continue;
+    }
+    if (!onlyArgs && a === "--version") {
+      version = true;
       continue;
     }
     if (!onlyArgs && a.startsWith("--")) {
@@ -510,7 +516,7 @@ function parse(argv: string[]): { chain: CommandSpec[]; path: string[]; help: bo
     }
     positional.push(a);
   }
-  return { chain, path, help, positional, flags };
+  return { chain, path, help, version, positional, flags };
 }
 
 /** Entry point: runs `promstack promtool <argv>`, resolves to the exit code. */
@@ -522,8 +528,13 @@ export async function main(argv: string[]): Promise<number> {
       process.stdout.write(helpText(c, path, chain));
       return 0;
     }
-    const { chain, path, help, positional, flags } = parse(argv);
+    const { chain, path, help, version, positional, flags } = parse(argv);
     const c = chain[chain.length - 1]!;
+    // As kingpin's --version: an application flag, so after any command too.
+    if (version) {
+      process.stdout.write(versionText("promtool"));
+      return 0;
+    }
     if (help) {
       process.stdout.write(helpText(c, path, chain));
       return 0;

@@ -86,6 +86,9 @@ const usage = [
   { name: "top help", args: ["--help"], code: 0, stream: "stdout", want: /usage: promstack promtool \[<flags>\] <command>[\s\S]*test promql <test-file>\.\.\./ },
   { name: "test help", args: ["test", "--help"], code: 0, stream: "stdout", want: /usage: promstack promtool test \[<flags>\] <command>[\s\S]*Subcommands:[\s\S]*test promql/ },
   { name: "help command", args: ["help", "test", "promql"], code: 0, stream: "stdout", want: /usage: promstack promtool test promql \[<flags>\] <test-file>\.\.\./ },
+  { name: "version", args: ["--version"], code: 0, stream: "stdout", want: /^promtool, version \d+\.\d+\.\d+ \(promstack\)\n {2}platform: / },
+  { name: "version after a command, as kingpin's application flag", args: ["check", "config", "--version"], code: 0, stream: "stdout", want: /^promtool, version / },
+  { name: "help lists --version", args: ["--help"], code: 0, stream: "stdout", want: /\n {6}--version {2}Show application version\.\n/ },
 ] as const;
 for (const c of usage) {
   test(`CLI: ${c.name}`, () => {

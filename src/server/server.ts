@@ -19,11 +19,11 @@ import { Engine } from "../promql/engine/index.ts";
 import { Manager as RuleManager, engineQueryFunc } from "../rules/index.ts";
 import type { Queryable } from "../storage/index.ts";
 import { type DB, MergedQuerier, listSegments, openDB, tsdbCollector } from "../tsdb/index.ts";
-import { type Logger, availableCpus, nopLogger } from "../util/index.ts";
+import { type Logger, PROMSTACK_VERSION, availableCpus, nopLogger } from "../util/index.ts";
 import { type AdminOps, type BuildInfo, FederationMetrics, WebConfigSource, addFormParser, createWebServer, defaultUIAssetsDir, registerApiV1, registerFederate, registerUI } from "../web/index.ts";
 
 /** promstack's version, reported by --version and /api/v1/status/buildinfo. */
-export const VERSION = "0.1.0";
+export const VERSION = PROMSTACK_VERSION;
 
 /** How a server runs; durations in ms, as the flags give them. */
 export interface ServerOptions {

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { homedir, userInfo } from "node:os";
 import { parse as parseYAML } from "yaml";
 import { ConfigError } from "../../config/index.ts";
+import { versionText } from "../../util/index.ts";
 import { Labels, LabelsBuilder, MatchType, parseDuration } from "../../model/index.ts";
 import type { Matcher } from "../../model/index.ts";
 import { loadConfig, loadConfigFile } from "../config/index.ts";
@@ -553,6 +554,10 @@ function usage(node: CommandDef, prefix: string): string[] {
 }
 
 async function run(argv: readonly string[], io: AmtoolIO): Promise<number> {
+  if (argv.includes("--version")) {
+    io.stdout(versionText("amtool"));
+    return 0;
+  }
   if (argv.includes("--help") || argv.includes("-h")) {
     io.stdout(`usage: amtool [<flags>] <command> [<args> ...]\n\nView and modify the current Alertmanager state.\n\nCommands:\n${usage(COMMANDS, "").join("\n")}\n`);
     return 0;
