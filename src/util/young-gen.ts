@@ -20,8 +20,8 @@ const SIZING_FLAG = /--(?:max|min)-semi-space-size|--semi-space-growth-factor/;
  * little allocation going on, which a scraping server rarely has. So a
  * server's resident size after its first minute depended on timing:
  * measured with 50 targets x 1,000 series at 2 s, the young generation was
- * 8 MiB in most runs and 32 MiB in about one run in four (RSS 155-159 MB
- * against 190-197 MB). Its maximum can only be set on node's command line
+ * 8 MiB in 12 runs and 32 MiB in 3 (RSS 153-160 MB against 190-196
+ * MB). Its maximum can only be set on node's command line
  * (--max-semi-space-size); at run time V8 reads the growth factor each time
  * it grows the space, so after each GC the factor is set to 1 (no growth)
  * while the space is at the cap, and back to 2 below it. Node warns that
