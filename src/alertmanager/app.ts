@@ -42,9 +42,6 @@ import type { TimeInterval } from "./timeinterval/index.ts";
 import { AlertState, Marker, alertResolvedAt } from "./types/index.ts";
 import type { Alert } from "./types/index.ts";
 
-/** promstack's Alertmanager version, for /api/v2/status and alertmanager_build_info. */
-export const ALERTMANAGER_VERSION = PROMSTACK_VERSION;
-
 /** State a cluster replicates between peers (upstream cluster.State). */
 export interface ReplicatedState {
   /** Merges a peer's broadcast or full state. Throws on undecodable input. */
@@ -219,7 +216,7 @@ export class Alertmanager {
     this.#clock = o.clock ?? systemClock;
     this.#cluster = o.cluster ?? null;
     this.#version = o.version ?? {
-      version: ALERTMANAGER_VERSION,
+      version: PROMSTACK_VERSION,
       revision: "",
       branch: "",
       buildUser: "",

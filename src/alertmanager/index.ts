@@ -1,2 +1,2 @@
-export { Alertmanager, createAlertmanager, externalURLAndPrefix, splitHostPort, configHash, ALERTMANAGER_VERSION } from "./app.ts";
+export { Alertmanager, createAlertmanager, externalURLAndPrefix, splitHostPort, configHash } from "./app.ts";
 export type { AlertmanagerOptions, ClusterPeer, ReplicatedState } from "./app.ts";

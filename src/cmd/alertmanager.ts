@@ -1,8 +1,8 @@
-import { ALERTMANAGER_VERSION, createAlertmanager } from "../alertmanager/index.ts";
+import { createAlertmanager } from "../alertmanager/index.ts";
 import type { Alertmanager } from "../alertmanager/index.ts";
 import { AddressError, Peer } from "../alertmanager/cluster/index.ts";
 import { parseDuration } from "../model/index.ts";
-import { FlagKind, LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger, runWithFlags, versionText } from "../util/index.ts";
+import { FlagKind, LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger, PROMSTACK_VERSION, runWithFlags, versionText } from "../util/index.ts";
 import type { FlagSpec, Logger, ParsedFlags } from "../util/index.ts";
 import { WebConfigError } from "../web/index.ts";
 
@@ -157,7 +157,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         throw e;
       }
-      logger.info("Starting Alertmanager", "version", ALERTMANAGER_VERSION);
+      logger.info("Starting Alertmanager", "version", PROMSTACK_VERSION);
       try {
         await am.start();
       } catch (e) {

@@ -1,7 +1,7 @@
 import { parseBase2Bytes } from "../config/index.ts";
 import { parseDuration } from "../model/index.ts";
-import { PrometheusServer, type ServerOptions, VERSION } from "../server/index.ts";
-import { FlagKind, LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger, runWithFlags, versionText } from "../util/index.ts";
+import { PrometheusServer, type ServerOptions } from "../server/index.ts";
+import { FlagKind, LogFormat, LogLevel, isLogFormat, isLogLevel, newLogger, PROMSTACK_VERSION, runWithFlags, versionText } from "../util/index.ts";
 import { WebConfigError } from "../web/index.ts";
 import type { FlagSpec, ParsedFlags } from "../util/index.ts";
 
@@ -156,7 +156,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         throw e;
       }
-      logger.info("Starting Prometheus Server", "mode", "server", "version", VERSION);
+      logger.info("Starting Prometheus Server", "mode", "server", "version", PROMSTACK_VERSION);
       try {
         await server.start();
       } catch (e) {

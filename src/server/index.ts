@@ -1,3 +1,3 @@
-export { ConfigApplyError, PrometheusServer, VERSION, externalURLAndPrefix, splitHostPort } from "./server.ts";
+export { ConfigApplyError, PrometheusServer, externalURLAndPrefix, splitHostPort } from "./server.ts";
 export type { ServerOptions } from "./server.ts";
 export { testServerOptions } from "./test-options.ts";

@@ -22,9 +22,6 @@ import { type DB, MergedQuerier, listSegments, openDB, tsdbCollector } from "../
 import { type Logger, PROMSTACK_VERSION, availableCpus, nopLogger } from "../util/index.ts";
 import { type AdminOps, type BuildInfo, FederationMetrics, WebConfigSource, addFormParser, createWebServer, defaultUIAssetsDir, registerApiV1, registerFederate, registerUI } from "../web/index.ts";
 
-/** promstack's version, reported by --version and /api/v1/status/buildinfo. */
-export const VERSION = PROMSTACK_VERSION;
-
 /** How a server runs; durations in ms, as the flags give them. */
 export interface ServerOptions {
   configFile: string;
@@ -201,13 +198,13 @@ export class PrometheusServer {
       "tags",
       "version",
     ]);
-    buildInfo.with("", process.arch, process.platform, `node${process.versions.node}`, "", "", VERSION).set(1);
+    buildInfo.with("", process.arch, process.platform, `node${process.versions.node}`, "", "", PROMSTACK_VERSION).set(1);
     for (const c of [this.#reloadSuccess, this.#reloads, this.#reloadTime, this.#readyGauge, this.#httpRequests, this.#httpDuration, this.#httpResponseSize, buildInfo]) this.#registry.register(c);
     this.#registry.register(new ProcessCollector());
     this.#registry.register(tsdbCollector(() => this.#db));
     this.#startMs = Date.now();
     this.#cpus = availableCpus();
-    this.#remoteRead = new RemoteReadStorage({ userAgent: `Prometheus/${VERSION}` });
+    this.#remoteRead = new RemoteReadStorage({ userAgent: `Prometheus/${PROMSTACK_VERSION}` });
     this.#queryable = {
       querier: async (mint, maxt) => {
         if (this.#db === null) throw new Error("BUG: query before the TSDB is open");
@@ -237,7 +234,7 @@ export class PrometheusServer {
       appendable,
       logger: this.#log.with("component", "scrape manager"),
       registry: this.#registry,
-      userAgent: `Prometheus/${VERSION}`,
+      userAgent: `Prometheus/${PROMSTACK_VERSION}`,
     });
     this.#scrapeDiscovery = new DiscoveryManager({ name: "scrape", logger: this.#log.with("component", "discovery manager scrape"), metrics: sdMetrics });
     this.#scrapeDiscovery.subscribe((sets) => this.#scrape.sync(sets));
@@ -246,7 +243,7 @@ export class PrometheusServer {
       positionDir: join(o.storagePath, "remote-write"),
       registry: this.#registry,
       logger: this.#log,
-      userAgent: `Prometheus/${VERSION}`,
+      userAgent: `Prometheus/${PROMSTACK_VERSION}`,
       flushDeadlineMs: o.remoteFlushDeadlineMs ?? 60_000,
     });
     this.#writeHandler = new WriteHandler({ appendable, logger: this.#log.with("component", "web"), registry: this.#registry });
@@ -551,7 +548,7 @@ export class PrometheusServer {
       return reply.type(TEXT_CONTENT_TYPE).send(writeText(families));
     });
     const buildInfo: BuildInfo = {
-      version: VERSION,
+      version: PROMSTACK_VERSION,
       revision: "",
       branch: "",
       buildUser: "",

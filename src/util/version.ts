@@ -1,4 +1,8 @@
-/** promstack's version: what prometheus, alertmanager, promtool and amtool report (node-exporter reports the node_exporter version it matches). */
+/**
+ * promstack's version: what prometheus, alertmanager, promtool and amtool
+ * report (--version, build info, status APIs, the server's User-Agent);
+ * node-exporter reports the node_exporter version it matches.
+ */
 export const PROMSTACK_VERSION = "0.1.0";
 
 /** A command's --version text: the `<program>, version <version> (...)` first line of the Prometheus tools, then the platform. */
