@@ -2,6 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Labels } from "../model/index.ts";
 import { Target, TargetLabelsError, formatRFC3339, populateLabels, targetsFromGroup } from "./index.ts";
+import { SCRAPE_PHASE_GRID_MS } from "./target.ts";
 import { L, scrapeConfig } from "./scrape-test-util.test.ts";
 
 const base = scrapeConfig("job_name: job\nscheme: https\nmetrics_path: /metrics\nscrape_interval: 1s\nscrape_timeout: 1s");
@@ -113,7 +114,27 @@ test("Target.offset stays within the interval and is stable across calls", () =>
     // The phase is pinned to absolute time: the first scrape lands on the same point of the interval.
     assert.equal((now + off) % 15_000, (0 + t.offset(15_000, 42n, 0)) % 15_000);
   }
-  assert.notEqual(t.offset(15_000, 1n, 0), t.offset(15_000, 2n, 0));
+  assert.notEqual(t.offset(15_000, 1n, 0), t.offset(15_000, 1n << 40n, 0));
+});
+
+test("Target.offset: phases are steps of the grid (at most a quarter of the interval) and spread over the interval", () => {
+  const phases = (ivMs: number): Set<number> => {
+    const got = new Set<number>();
+    for (let i = 0; i < 200; i++) {
+      const l = L({ __address__: `h:${1000 + i}` });
+      const t = new Target(populateLabels(base, l, Labels.EMPTY)!, base, l, Labels.EMPTY);
+      got.add(t.offset(ivMs, 42n, 0) % ivMs);
+    }
+    return got;
+  };
+  assert.deepEqual([...phases(2_000)].sort((a, b) => a - b), [0, 500, 1000, 1500]);
+  assert.deepEqual([...phases(1_000)].sort((a, b) => a - b), [0, 250, 500, 750]);
+  const long = phases(60_000);
+  for (const p of long) assert.equal(p % SCRAPE_PHASE_GRID_MS, 0, `phase ${p}`);
+  // 200 targets over 120 steps: most steps are taken.
+  assert.ok(long.size > 60, `${long.size} distinct phases`);
+  // Intervals too short for a grid keep millisecond phases.
+  assert.ok([...phases(3)].every((p) => p >= 0 && p < 3));
 });
 
 const timeCases = [
