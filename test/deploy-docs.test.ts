@@ -58,6 +58,7 @@ test("docs: the measured server figures are the same on every page that quotes t
   for (const page of ["docs/staging.md", "docs/production.md"]) {
     const text = read(page);
     assert.match(text, /3,146 B \| 3,238 B/, page);
-    assert.match(text, /696,430 \| 432,236/, page);
+    assert.match(text, /706,577 \| 591,176/, page);
+    assert.match(text, /847,475 \| 876,453/, page);
   }
 });
