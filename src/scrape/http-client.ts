@@ -9,6 +9,7 @@ import { promisify } from "node:util";
 import { gunzip } from "node:zlib";
 import { Agent, configHeaders, redirectInterceptor, tlsOptions } from "../config/index.ts";
 import type { Dispatcher } from "../config/index.ts";
+import { keepShape } from "../util/index.ts";
 import { BodyBuffers } from "./body-buffers.ts";
 import type { HTTPClientConfig } from "../config/index.ts";
 
@@ -111,6 +112,8 @@ export class ScrapeHttpClient {
     const u = new URL(url);
     return new Promise<BodyReader>((resolve, reject) => {
       const r = new BodyReader(url, u, signal, bodySizeLimit, this.#buffers, resolve, reject);
+      // A reader lives for one request: keep its class's map, and its signal's (see keepShape).
+      keepShape(r);
       if (signal.aborted) {
         r.fail(null);
         return;

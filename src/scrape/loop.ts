@@ -18,6 +18,7 @@ import { LabelInterner, Labels, LabelsBuilder, MetricName, formatDuration, isLeg
 import type { ScrapeConfig } from "../config/index.ts";
 import { Entry, decodeExposition, extractMediaType, parserFor, protocolMediaType, isScrapeProtocol } from "../exposition/index.ts";
 import type { Appendable, Appender, SeriesRef } from "../storage/index.ts";
+import { keepShape } from "../util/index.ts";
 import type { Clock, Logger } from "../util/index.ts";
 import type { CacheEntry, ScrapeCache } from "./cache.ts";
 import { BodySizeLimitError, CONTEXT_CANCELED, DEADLINE_EXCEEDED } from "./http-client.ts";
@@ -797,6 +798,9 @@ export class ScrapeLoop {
       cache.iterDone(true);
     }
     res.err = err;
+    // The parser and the appender live for one scrape: keep their classes' maps (see keepShape).
+    keepShape(p);
+    keepShape(app);
   }
 
   /** Appends the report series (stale markers when stale); throws only if the storage throws. */

@@ -14,3 +14,4 @@ export { goExpand } from "./expand.ts";
 export { availableCpus, cgroupCpuQuota, cgroupRoot } from "./cgroup.ts";
 export { YOUNG_GENERATION_CAP_BYTES, capYoungGeneration } from "./young-gen.ts";
 export { PROMSTACK_VERSION, versionText } from "./version.ts";
+export { keepShape } from "./keep-shape.ts";

@@ -187,7 +187,9 @@ export class WalWriter {
       const enc = compressSync(raw, { copyOutputData: true });
       if (enc.length < raw.length) {
         this.counters.bytesSaved += raw.length - enc.length;
-        rec = enc;
+        // A plain view: a Buffer made by native code (snappy's) has a map of its own,
+        // which dies between records and takes crc32cUpdate's optimized code with it (see keepShape).
+        rec = new Uint8Array(enc.buffer, enc.byteOffset, enc.length);
         flag = SNAPPY_FLAG;
       }
     }
