@@ -94,6 +94,16 @@ export interface WalWriterOptions {
 }
 
 /**
+ * A plain Uint8Array over snappy's output. A Buffer made by native code has
+ * a map of its own, which dies between records and takes the optimized code
+ * that read it with it (seen for crc32cUpdate on the writer's side; see
+ * keepShape).
+ */
+function plainView(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b.buffer, b.byteOffset, b.length);
+}
+
+/**
  * Frames records into WAL pages and segments exactly as Prometheus's
  * wlog.WL does: a record is (optionally) snappy-compressed whole, then split
  * into fragments that never cross a page, a record never crosses a segment,
@@ -187,9 +197,7 @@ export class WalWriter {
       const enc = compressSync(raw, { copyOutputData: true });
       if (enc.length < raw.length) {
         this.counters.bytesSaved += raw.length - enc.length;
-        // A plain view: a Buffer made by native code (snappy's) has a map of its own,
-        // which dies between records and takes crc32cUpdate's optimized code with it (see keepShape).
-        rec = new Uint8Array(enc.buffer, enc.byteOffset, enc.length);
+        rec = plainView(enc);
         flag = SNAPPY_FLAG;
       }
     }
@@ -336,7 +344,7 @@ export class WalReader {
     if ((this.#flags & SNAPPY_FLAG) !== 0) {
       try {
         const b = uncompressSync(raw, { asBuffer: true, copyOutputData: true }) as Buffer;
-        this.#plain = new Uint8Array(b.buffer, b.byteOffset, b.length);
+        this.#plain = plainView(b);
       } catch (e) {
         const msg = e instanceof Error ? e.message : String(e);
         this.#fail(msg.startsWith("snappy") ? msg : `snappy: ${msg}`);
