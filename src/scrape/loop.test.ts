@@ -156,6 +156,18 @@ for (const c of contentTypeCases) {
   });
 }
 
+both("content type: each scrape is parsed by the Content-Type it came with", async (mode) => {
+  const s = setup(mode, "job_name: j", [text("a 1\n"), { contentType: "", body: Buffer.from("a 2\n") }, text("a 3\n")]);
+  const lastError = async (from: number | null, t: number): Promise<string | null> => {
+    await s.loop.scrapeAndReport(from, t);
+    return s.target.lastError?.message ?? null;
+  };
+  assert.equal(await lastError(null, T0), null);
+  assert.equal(await lastError(T0, T0 + 1000), contentTypeCases[0]!.err);
+  assert.equal(await lastError(T0 + 1000, T0 + 2000), null);
+  assert.deepEqual((await s.series())[`{__name__="a", ${TL}}`], [[T0, 1], [T0 + 1000, "stale"], [T0 + 2000, 3]]);
+});
+
 const honorCases = [
   {
     name: "conflicting labels move to exported_",

@@ -301,6 +301,9 @@ export class ScrapeLoop {
   readonly #timeoutMs: number;
   readonly #targetLabels: Labels;
   readonly #fallbackMediaType: string;
+  /** The last scrape's Content-Type and what extractMediaType made of it: a target sends the same one every time. */
+  #contentType: string | null;
+  #mediaType: ReturnType<typeof extractMediaType> | null;
   readonly #validationScheme: NameValidationScheme;
   readonly #lb: LabelsBuilder;
   readonly #interner: LabelInterner;
@@ -332,6 +335,8 @@ export class ScrapeLoop {
     this.#targetLabels = o.target.publicLabels();
     const fb = o.config.fallbackScrapeProtocol;
     this.#fallbackMediaType = fb !== "" && isScrapeProtocol(fb) ? protocolMediaType(fb) : "";
+    this.#contentType = null;
+    this.#mediaType = null;
     this.#validationScheme = o.config.metricNameValidationScheme === NameValidationScheme.Legacy ? NameValidationScheme.Legacy : NameValidationScheme.UTF8;
     this.#lb = new LabelsBuilder();
     this.#interner = o.interner ?? new LabelInterner();
@@ -621,7 +626,11 @@ export class ScrapeLoop {
         return res;
       }
       // The parser is chosen as parserFor does; the media type decides whether it runs here or on a worker.
-      const { mediaType, error } = extractMediaType(contentType, this.#fallbackMediaType);
+      if (contentType !== this.#contentType || this.#mediaType === null) {
+        this.#mediaType = extractMediaType(contentType, this.#fallbackMediaType);
+        this.#contentType = contentType;
+      }
+      const { mediaType, error } = this.#mediaType;
       if (mediaType === null) return this.#noParser(res, contentType, error);
       if (error !== null) {
         this.#logger.debug("Invalid content type on scrape, using fallback setting.", "content_type", contentType, "fallback_media_type", this.#fallbackMediaType, "err", error);
