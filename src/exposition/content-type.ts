@@ -241,15 +241,26 @@ export interface ParserForOptions {
  */
 export function parserFor(body: string, contentType: string, opts: ParserForOptions = {}): { parser: Parser | null; error: ContentTypeError | null } {
   const { mediaType, error } = extractMediaType(contentType, opts.fallbackMediaType ?? "");
+  if (mediaType === null) return { parser: null, error };
+  const parser = parserForMediaType(body, mediaType, opts);
+  return parser instanceof ContentTypeError ? { parser: null, error: parser } : { parser, error };
+}
+
+/**
+ * The parser for a body of mediaType, a media type extractMediaType
+ * returned (for a caller that keeps it between bodies); the protobuf
+ * format has none here: its error.
+ */
+export function parserForMediaType(body: string, mediaType: string, opts: ParserForOptions = {}): Parser | ContentTypeError {
   switch (mediaType) {
     case "text/plain":
-      return { parser: new TextParser(body), error };
+      return new TextParser(body);
     case "application/openmetrics-text":
-      return { parser: new OpenMetricsParser(body, { skipCreatedSeries: opts.skipOpenMetricsCreatedSeries ?? false }), error };
+      return new OpenMetricsParser(body, { skipCreatedSeries: opts.skipOpenMetricsCreatedSeries ?? false });
     case "application/vnd.google.protobuf":
-      return { parser: null, error: new ContentTypeError("the protobuf exposition format (application/vnd.google.protobuf) is not supported; remove PrometheusProto from scrape_protocols") };
+      return new ContentTypeError("the protobuf exposition format (application/vnd.google.protobuf) is not supported; remove PrometheusProto from scrape_protocols");
   }
-  return { parser: null, error };
+  throw new Error(`BUG: ${mediaType} is not a media type extractMediaType returns`);
 }
 
 /**

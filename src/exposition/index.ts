@@ -12,7 +12,7 @@ export { OpenMetricsParser } from "./openmetrics-parser.ts";
 export type { OpenMetricsParserOptions } from "./openmetrics-parser.ts";
 export { NumberSyntaxError, parseGoFloat, formatOpenMetricsFloat } from "./parse-float.ts";
 export { ScrapeProtocol, SCRAPE_PROTOCOL_HEADERS, DEFAULT_SCRAPE_PROTOCOLS, DEFAULT_PROTO_FIRST_SCRAPE_PROTOCOLS, isScrapeProtocol } from "./content-type.ts";
-export { EscapingScheme, acceptHeader, MediaTypeError, parseMediaType, protocolMediaType, ContentTypeError, extractMediaType, parserFor, decodeExposition } from "./content-type.ts";
+export { EscapingScheme, acceptHeader, MediaTypeError, parseMediaType, protocolMediaType, ContentTypeError, extractMediaType, parserFor, parserForMediaType, decodeExposition } from "./content-type.ts";
 export type { ParserForOptions } from "./content-type.ts";
 export { CounterChild, CounterVec, DEFAULT_BUCKETS, GaugeChild, GaugeFunc, GaugeVec, HistogramChild, HistogramVec, SummaryChild, SummaryVec } from "./metrics.ts";
 export { ProcessCollector } from "./process.ts";

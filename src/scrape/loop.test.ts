@@ -156,6 +156,13 @@ for (const c of contentTypeCases) {
   });
 }
 
+both("content type: a protobuf body fails the scrape: the format is not supported", async (mode) => {
+  const s = setup(mode, "job_name: j", [{ contentType: "application/vnd.google.protobuf; proto=io.prometheus.client.MetricFamily; encoding=delimited", body: Buffer.from("x") }]);
+  await s.loop.scrapeAndReport(null, T0);
+  assert.equal(s.target.lastError?.message, "the protobuf exposition format (application/vnd.google.protobuf) is not supported; remove PrometheusProto from scrape_protocols");
+  assert.deepEqual((await s.series())[`{__name__="up", ${TL}}`], [[T0, 0]]);
+});
+
 both("content type: each scrape is parsed by the Content-Type it came with", async (mode) => {
   const s = setup(mode, "job_name: j", [text("a 1\n"), { contentType: "", body: Buffer.from("a 2\n") }, text("a 3\n")]);
   const lastError = async (from: number | null, t: number): Promise<string | null> => {

@@ -16,7 +16,7 @@
  */
 import { LabelInterner, Labels, LabelsBuilder, MetricName, formatDuration, isLegacyMetricName, isValidLabelNameIn, relabelBuilder, NameValidationScheme } from "../model/index.ts";
 import type { ScrapeConfig } from "../config/index.ts";
-import { Entry, decodeExposition, extractMediaType, parserFor, protocolMediaType, isScrapeProtocol } from "../exposition/index.ts";
+import { ContentTypeError, Entry, decodeExposition, extractMediaType, parserForMediaType, protocolMediaType, isScrapeProtocol } from "../exposition/index.ts";
 import type { Appendable, Appender, SeriesRef } from "../storage/index.ts";
 import { keepShape } from "../util/index.ts";
 import type { Clock, Logger } from "../util/index.ts";
@@ -302,8 +302,7 @@ export class ScrapeLoop {
   readonly #targetLabels: Labels;
   readonly #fallbackMediaType: string;
   /** The last scrape's Content-Type and what extractMediaType made of it: a target sends the same one every time. */
-  #contentType: string | null;
-  #mediaType: ReturnType<typeof extractMediaType> | null;
+  #media: ({ contentType: string } & ReturnType<typeof extractMediaType>) | null;
   readonly #validationScheme: NameValidationScheme;
   readonly #lb: LabelsBuilder;
   readonly #interner: LabelInterner;
@@ -335,8 +334,7 @@ export class ScrapeLoop {
     this.#targetLabels = o.target.publicLabels();
     const fb = o.config.fallbackScrapeProtocol;
     this.#fallbackMediaType = fb !== "" && isScrapeProtocol(fb) ? protocolMediaType(fb) : "";
-    this.#contentType = null;
-    this.#mediaType = null;
+    this.#media = null;
     this.#validationScheme = o.config.metricNameValidationScheme === NameValidationScheme.Legacy ? NameValidationScheme.Legacy : NameValidationScheme.UTF8;
     this.#lb = new LabelsBuilder();
     this.#interner = o.interner ?? new LabelInterner();
@@ -626,11 +624,12 @@ export class ScrapeLoop {
         return res;
       }
       // The parser is chosen as parserFor does; the media type decides whether it runs here or on a worker.
-      if (contentType !== this.#contentType || this.#mediaType === null) {
-        this.#mediaType = extractMediaType(contentType, this.#fallbackMediaType);
-        this.#contentType = contentType;
+      let media = this.#media;
+      if (media === null || media.contentType !== contentType) {
+        media = { contentType, ...extractMediaType(contentType, this.#fallbackMediaType) };
+        this.#media = media;
       }
-      const { mediaType, error } = this.#mediaType;
+      const { mediaType, error } = media;
       if (mediaType === null) return this.#noParser(res, contentType, error);
       if (error !== null) {
         this.#logger.debug("Invalid content type on scrape, using fallback setting.", "content_type", contentType, "fallback_media_type", this.#fallbackMediaType, "err", error);
@@ -646,9 +645,8 @@ export class ScrapeLoop {
         await this.#appendParsed(app, new ColumnsParser(columns), ts, res);
         return res;
       }
-      // The media type given as the Content-Type: the same parser, or (protobuf) the same error.
-      const { parser, error: parserErr } = parserFor(decodeExposition(body), mediaType);
-      if (parser === null) return this.#noParser(res, contentType, parserErr);
+      const parser = parserForMediaType(decodeExposition(body), mediaType);
+      if (parser instanceof ContentTypeError) return this.#noParser(res, contentType, parser);
       await this.#appendParsed(app, parser, ts, res);
     } catch (e) {
       res.err = toError(e);
