@@ -71,6 +71,9 @@ export interface StartOptions {
   nodeFlags?: string[];
 }
 
+/** How often startServer asks /-/ready. */
+const READY_POLL_MS = 10;
+
 /**
  * Starts one server in work/<phase>-<kind> with config (the YAML text),
  * its log in work/<phase>-<kind>.log, and waits until /-/ready answers 200
@@ -97,6 +100,10 @@ export async function startServer(work: string, kind: Kind, phase: string, confi
   const base = `http://127.0.0.1:${port}`;
   const started = performance.now();
   const deadline = Date.now() + 120_000;
+  // Polled often: promstack starts scraping the moment it is ready, and
+  // what it does before the poll sees 200 falls outside the first window
+  // of the scrape phase (up to 100 ms of its costliest CPU with a 100 ms
+  // poll). Prometheus's first scrapes come about 5 s after ready.
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`${kind} exited with ${proc.exitCode}; see ${logFile}`);
     try {
@@ -107,7 +114,7 @@ export async function startServer(work: string, kind: Kind, phase: string, confi
       // not listening yet
     }
     if (Date.now() > deadline) throw new Error(`${kind} not ready after 120 s`);
-    await sleep(100);
+    await sleep(READY_POLL_MS);
   }
   console.error(`  ${kind} ready in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   return { kind, proc, base, dataDir, configFile };
