@@ -249,8 +249,10 @@ export function parserFor(body: string, contentType: string, opts: ParserForOpti
 /**
  * The parser for a body of mediaType, a media type extractMediaType
  * returned (for a caller that keeps it between bodies); the protobuf
- * format has none here: its error.
+ * format has none here: its error. The two text formats always have one.
  */
+export function parserForMediaType(body: string, mediaType: "text/plain" | "application/openmetrics-text", opts?: ParserForOptions): Parser;
+export function parserForMediaType(body: string, mediaType: string, opts?: ParserForOptions): Parser | ContentTypeError;
 export function parserForMediaType(body: string, mediaType: string, opts: ParserForOptions = {}): Parser | ContentTypeError {
   switch (mediaType) {
     case "text/plain":

@@ -17,7 +17,7 @@
  * append path is the same for both; its series text is a range of `text`
  * too, so the scrape cache looks it up without slicing.
  */
-import { Entry, ExpositionParseError, MetadataType, OpenMetricsParser, TextParser, decodeExposition } from "../exposition/index.ts";
+import { Entry, ExpositionParseError, MetadataType, decodeExposition, parserForMediaType } from "../exposition/index.ts";
 import type { Parser } from "../exposition/index.ts";
 import type { Labels, LabelsBuilder } from "../model/index.ts";
 
@@ -99,7 +99,7 @@ function errorInfo(e: unknown): ParseErrorInfo {
  * read before it.
  */
 export function parseToColumns(body: Uint8Array, mediaType: ColumnsMediaType): ParsedColumns {
-  const p: Parser = mediaType === ColumnsMediaType.OpenMetrics ? new OpenMetricsParser(decodeExposition(body)) : new TextParser(decodeExposition(body));
+  const p = parserForMediaType(decodeExposition(body), mediaType);
   let kinds = new Uint8Array(INITIAL_ENTRIES);
   let values = new Float64Array(INITIAL_ENTRIES);
   let timestamps = new Float64Array(INITIAL_ENTRIES);
@@ -239,7 +239,7 @@ export class ColumnsParser implements EntrySource {
     const typeLine = this.#mtype === MetadataType.Unknown ? "" : `# TYPE x ${this.#mtype}\n`;
     const series = this.series();
     const line = `${typeLine}${series} 0\n`;
-    const p: Parser = this.#c.mediaType === ColumnsMediaType.OpenMetrics ? new OpenMetricsParser(line) : new TextParser(line);
+    const p = parserForMediaType(line, this.#c.mediaType);
     for (let e = p.next(); e !== Entry.Series; e = p.next()) {
       if (e === Entry.EOF) throw new Error(`BUG: series text ${JSON.stringify(series)} did not parse again`);
     }
