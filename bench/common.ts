@@ -101,9 +101,9 @@ export async function startServer(work: string, kind: Kind, phase: string, confi
   const started = performance.now();
   const deadline = Date.now() + 120_000;
   // Polled often: promstack starts scraping the moment it is ready, and
-  // what it does before the poll sees 200 falls outside the first window
-  // of the scrape phase (up to 100 ms of its costliest CPU with a 100 ms
-  // poll). Prometheus's first scrapes come about 5 s after ready.
+  // what it does before the poll sees 200 (up to one poll interval of its
+  // costliest CPU) falls outside the first window of the scrape phase.
+  // Prometheus's first scrapes come about 5 s after ready.
   for (;;) {
     if (proc.exitCode !== null) throw new Error(`${kind} exited with ${proc.exitCode}; see ${logFile}`);
     try {
