@@ -1,4 +1,4 @@
-export { Labels, LabelsBuilder, MetricName, compareLabels, quoteString, formatLabelName } from "./labels.ts";
+export { Labels, LabelsBuilder, MetricName, compareLabels, mergeDisjoint, quoteString, formatLabelName } from "./labels.ts";
 export { LabelInterner, ownString } from "./intern.ts";
 export { isLegacyLabelName, isLegacyMetricName, isValidLabelName } from "./labels.ts";
 export type { Label } from "./labels.ts";

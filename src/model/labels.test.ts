@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { Labels, LabelsBuilder, compareLabels, quoteString } from "./index.ts";
+import { Labels, LabelsBuilder, compareLabels, mergeDisjoint, quoteString } from "./index.ts";
 import { seededRandom } from "../util/index.ts";
 
 test("labels are sorted, unique and drop empty values", () => {
@@ -121,4 +121,15 @@ test("LabelsBuilder.labels() equals a plain rebuild for random sets, deletions a
     assert.deepEqual([...got.values], sorted.map((n) => want.get(n)), `round ${round}`);
     assert.equal(lb.labels().key, got.key, "labels() may be called again");
   }
+});
+
+test("mergeDisjoint merges sets without a common name, else null", () => {
+  const a = Labels.fromStrings("__name__", "m", "b", "1", "z", "2");
+  const t = Labels.fromStrings("instance", "i", "job", "j");
+  assert.equal(mergeDisjoint(a, t)?.toString(), '{__name__="m", b="1", instance="i", job="j", z="2"}');
+  assert.equal(mergeDisjoint(t, a)?.toString(), '{__name__="m", b="1", instance="i", job="j", z="2"}');
+  assert.equal(mergeDisjoint(a, Labels.EMPTY)?.key, a.key);
+  assert.equal(mergeDisjoint(Labels.EMPTY, Labels.EMPTY), Labels.EMPTY);
+  assert.equal(mergeDisjoint(a, Labels.fromStrings("b", "other")), null);
+  assert.equal(mergeDisjoint(Labels.fromStrings("zz", "x"), Labels.fromStrings("a", "1", "zz", "y")), null);
 });

@@ -205,6 +205,34 @@ export class Labels {
   }
 }
 
+/**
+ * The union of two sets that share no label name, merged in one pass with
+ * its arrays allocated at their final length; null when a name is in both.
+ */
+export function mergeDisjoint(a: Labels, b: Labels): Labels | null {
+  const an = a.names;
+  const av = a.values;
+  const bn = b.names;
+  const bv = b.values;
+  const n = an.length + bn.length;
+  const names = new Array<string>(n);
+  const values = new Array<string>(n);
+  let i = 0;
+  let j = 0;
+  for (let k = 0; k < n; k++) {
+    if (j >= bn.length || (i < an.length && an[i]! < bn[j]!)) {
+      names[k] = an[i]!;
+      values[k] = av[i++]!;
+    } else if (i >= an.length || bn[j]! < an[i]!) {
+      names[k] = bn[j]!;
+      values[k] = bv[j++]!;
+    } else {
+      return null;
+    }
+  }
+  return Labels.fromSortedUnchecked(names, values);
+}
+
 /** Compares two sets the way Prometheus's labels.Compare does. */
 export function compareLabels(a: Labels, b: Labels): number {
   const n = Math.min(a.names.length, b.names.length);

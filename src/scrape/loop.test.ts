@@ -189,6 +189,18 @@ const honorCases = [
     want: '{__name__="m", exported_exported_job="a", exported_job="b", instance="t:1", job="j"}',
   },
   { name: "honor_labels keeps the scraped values", job: "job_name: j\nhonor_labels: true", body: 'm{job="other"} 1\n', want: '{__name__="m", instance="t:1", job="other"}' },
+  {
+    name: "metric relabelling sees the target labels",
+    job: "job_name: j\nmetric_relabel_configs:\n  - source_labels: [job, instance]\n    separator: /\n    target_label: origin",
+    body: 'm{a="1"} 1\n',
+    want: '{__name__="m", a="1", instance="t:1", job="j", origin="j/t:1"}',
+  },
+  {
+    name: "metric relabelling sees the exported_ labels",
+    job: "job_name: j\nmetric_relabel_configs:\n  - source_labels: [exported_job]\n    target_label: was",
+    body: 'm{job="other"} 1\n',
+    want: '{__name__="m", exported_job="other", instance="t:1", job="j", was="other"}',
+  },
 ];
 for (const c of honorCases) {
   both(`honor_labels: ${c.name}`, async (mode) => {

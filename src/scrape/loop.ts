@@ -14,7 +14,7 @@
  *   series of the target gets a stale marker (unless the pool was stopped
  *   or a reloaded loop took the cache over).
  */
-import { LabelInterner, Labels, LabelsBuilder, MetricName, formatDuration, isLegacyMetricName, isValidLabelNameIn, relabelBuilder, NameValidationScheme } from "../model/index.ts";
+import { LabelInterner, Labels, LabelsBuilder, MetricName, formatDuration, isLegacyMetricName, isValidLabelNameIn, mergeDisjoint, relabelBuilder, NameValidationScheme } from "../model/index.ts";
 import type { ScrapeConfig } from "../config/index.ts";
 import { ContentTypeError, Entry, decodeExposition, extractMediaType, parserForMediaType, protocolMediaType, isScrapeProtocol } from "../exposition/index.ts";
 import type { Appendable, Appender, SeriesRef } from "../storage/index.ts";
@@ -214,35 +214,42 @@ export function verifyLabelLimits(lset: Labels, labelLimit: number, nameLengthLi
  * names first), then metric_relabel_configs. Null when dropped.
  */
 export function mutateSampleLabels(lset: Labels, targetLabels: Labels, honorLabels: boolean, rc: ScrapeConfig["metricRelabelConfigs"]): Labels | null {
+  // Usually no scraped name is also a target label: one merge, and without metric relabelling no builder.
+  const merged = mergeDisjoint(lset, targetLabels);
+  if (merged !== null && rc.length === 0) return merged.length === 0 ? null : merged;
+  const lb = merged !== null ? new LabelsBuilder(merged) : withTargetLabels(lset, targetLabels, honorLabels);
+  if (!relabelBuilder(lb, rc)) return null;
+  const out = lb.labels();
+  return out.length === 0 ? null : out;
+}
+
+/** A builder of lset with the target labels attached, some name being in both (see mutateSampleLabels). */
+function withTargetLabels(lset: Labels, targetLabels: Labels, honorLabels: boolean): LabelsBuilder {
   const lb = new LabelsBuilder(lset);
   if (honorLabels) {
     targetLabels.forEach((n, v) => {
       if (!lset.has(n)) lb.set(n, v);
     });
-  } else {
-    const conflicts: [string, string][] = [];
-    targetLabels.forEach((n, v) => {
-      const existing = lset.get(n);
-      if (existing !== "") conflicts.push([n, existing]);
-      lb.set(n, v);
-    });
-    if (conflicts.length > 0) {
-      conflicts.sort((a, b) => a[0].length - b[0].length);
-      for (const [n, v] of conflicts) {
-        let name = n;
-        for (;;) {
-          name = EXPORTED_PREFIX + name;
-          if (lb.get(name) === "") {
-            lb.set(name, v);
-            break;
-          }
-        }
+    return lb;
+  }
+  const conflicts: [string, string][] = [];
+  targetLabels.forEach((n, v) => {
+    const existing = lset.get(n);
+    if (existing !== "") conflicts.push([n, existing]);
+    lb.set(n, v);
+  });
+  conflicts.sort((a, b) => a[0].length - b[0].length);
+  for (const [n, v] of conflicts) {
+    let name = n;
+    for (;;) {
+      name = EXPORTED_PREFIX + name;
+      if (lb.get(name) === "") {
+        lb.set(name, v);
+        break;
       }
     }
   }
-  if (!relabelBuilder(lb, rc)) return null;
-  const out = lb.labels();
-  return out.length === 0 ? null : out;
+  return lb;
 }
 
 /** The labels of a report series: the target's labels win; a clash moves the report's own value to `exported_<name>`. */
