@@ -181,16 +181,24 @@ export class Encbuf {
 
   /** Appends the UTF-8 byte length of s as a uvarint, then s (Go's PutUvarintStr). */
   putUvarintStr(s: string): void {
-    // Reserve the worst case so the length can be patched in place when it is short.
-    const max = s.length * 3;
-    this.#grow(max + 10);
-    if (max < 0x80) {
-      const at = this.#len;
-      this.#len++;
-      const n = utf8.encodeInto(s, this.#b.subarray(this.#len)).written;
-      this.#b[at] = n;
-      this.#len += n;
-      return;
+    const n = s.length;
+    if (n < 0x80) {
+      // Short ASCII (label names and values, mostly) char by char: cheaper than a call into the encoder.
+      this.#grow(n + 1);
+      const b = this.#b;
+      let p = this.#len;
+      b[p++] = n;
+      let i = 0;
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        b[p++] = c;
+      }
+      if (i === n) {
+        this.#len = p;
+        return;
+      }
+      // Not ASCII: what was copied is overwritten below.
     }
     const bytes = utf8.encode(s);
     this.putUvarint(bytes.length);

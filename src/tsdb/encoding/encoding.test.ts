@@ -105,11 +105,12 @@ test("strings: uvarint length in bytes, UTF-8, short and long", () => {
   e.putUvarintStr("");
   e.putUvarintStr("a");
   e.putUvarintStr("é");
+  e.putUvarintStr("ab\u00e9c");
   const long = "x".repeat(200) + "ü";
   e.putUvarintStr(long);
-  assert.equal(hex(e.get().subarray(0, 6)), "000161" + "02c3a9");
+  assert.equal(hex(e.get().subarray(0, 12)), "000161" + "02c3a9" + "056162c3a963");
   const d = new Decbuf(e.get());
-  assert.deepEqual([d.uvarintStr(), d.uvarintStr(), d.uvarintStr(), d.uvarintStr()], ["", "a", "é", long]);
+  assert.deepEqual([d.uvarintStr(), d.uvarintStr(), d.uvarintStr(), d.uvarintStr(), d.uvarintStr()], ["", "a", "é", "abéc", long]);
   assert.equal(d.length, 0);
 });
 
