@@ -123,6 +123,17 @@ test("LabelsBuilder.labels() equals a plain rebuild for random sets, deletions a
   }
 });
 
+test("LabelsBuilder sorts few and many set names alike", () => {
+  for (const n of [3, 16, 17, 40]) {
+    const names = Array.from({ length: n }, (_, i) => `l${String(i).padStart(2, "0")}`);
+    const lb = new LabelsBuilder();
+    for (const name of [...names].reverse()) lb.set(name, name.toUpperCase());
+    const got = lb.labels();
+    assert.deepEqual([...got.names], names, `${n} names`);
+    assert.deepEqual([...got.values], names.map((x) => x.toUpperCase()), `${n} names`);
+  }
+});
+
 test("mergeDisjoint merges sets without a common name, else null", () => {
   const a = Labels.fromStrings("__name__", "m", "b", "1", "z", "2");
   const t = Labels.fromStrings("instance", "i", "job", "j");
