@@ -68,6 +68,35 @@ test("cache: alreadyScraped says whether the text was seen before in this iterat
   assert.equal(c.alreadyScraped, false);
 });
 
+test("cache: series are found in the previous scrape's order, in another order, repeated, and among new ones", () => {
+  const c = new ScrapeCache();
+  const names = ["a", "b", "c", "d"];
+  const es = names.map((n, i) => {
+    const e = c.addRef(n, i + 1, L(n))!;
+    c.trackStaleness(e);
+    return e;
+  });
+  c.iterDone(true);
+  // Each scrape: the texts exposed; a text found is tracked, as the scrape loop does.
+  const scrape = (texts: string[]): Array<[number, boolean] | null> => {
+    const out = texts.map((t) => {
+      const e = c.get(t);
+      if (e === null) return null;
+      const seen = c.alreadyScraped;
+      if (!seen) c.trackStaleness(e);
+      return [e.ref, seen] as [number, boolean];
+    });
+    c.iterDone(true);
+    return out;
+  };
+  assert.deepEqual(scrape(["a", "b", "c", "d"]), [[1, false], [2, false], [3, false], [4, false]]);
+  assert.deepEqual(scrape(["d", "c", "b", "a"]), [[4, false], [3, false], [2, false], [1, false]]);
+  assert.deepEqual(scrape(["d", "d", "x", "c", "b", "a", "a"]), [[4, false], [4, true], null, [3, false], [2, false], [1, false], [1, true]]);
+  assert.deepEqual(scrape(["b", "d"]), [[2, false], [4, false]]);
+  assert.equal(c.get("a"), null, "the flush dropped the texts the last scrape did not see");
+  assert.equal(es[1], c.get("b"));
+});
+
 test("cache: dropped texts and series share the table; the flush keeps only what the scrape saw", () => {
   const c = new ScrapeCache();
   for (let i = 0; i < 5000; i++) {

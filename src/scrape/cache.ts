@@ -204,11 +204,16 @@ export class ScrapeCache implements MetricMetadataStore {
    * it was before), or null. Allocates nothing.
    */
   lookup(s: string, a: number, b: number): CacheEntry | null {
+    const len = b - a;
+    // A target exposes its series in the same order each time: the entry after the last one tracked is the likely one.
+    if (this.#curN < this.#prevN) {
+      const e = this.#prev[this.#curN]!;
+      if (e.key.length === len && s.startsWith(e.key, a)) return this.#seen(e);
+    }
     const h = hashRange(s, a, b, this.#seed);
     const slots = this.#slots;
     const mask = slots.length - 1;
     const es = this.#entries;
-    const len = b - a;
     for (let i = h & mask; ; i = (i + 1) & mask) {
       const k = slots[i]!;
       if (k === 0) {
@@ -216,12 +221,15 @@ export class ScrapeCache implements MetricMetadataStore {
         return null;
       }
       const e = es[k - 1]!;
-      if (e.hash === h && e.key.length === len && s.startsWith(e.key, a)) {
-        this.alreadyScraped = e.lastIter === this.iter;
-        e.lastIter = this.iter;
-        return e;
-      }
+      if (e.hash === h && e.key.length === len && s.startsWith(e.key, a)) return this.#seen(e);
     }
+  }
+
+  /** e, found by lookup: marked as seen in this iteration. */
+  #seen(e: CacheEntry): CacheEntry {
+    this.alreadyScraped = e.lastIter === this.iter;
+    e.lastIter = this.iter;
+    return e;
   }
 
   /** The entry for the whole string key (see lookup). */
