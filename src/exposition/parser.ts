@@ -99,6 +99,18 @@ export interface Parser {
   seriesFrom(): number;
   /** Series: where series() ends in seriesSource() (exclusive). */
   seriesTo(): number;
+  /**
+   * A guess at the series text of the next series line, for the next call
+   * of next() only ("" for none): a scrape cache's, the series after the
+   * last one seen, in the previous scrape's order. When the next entry is a
+   * series line that starts with exactly this text, next() may take it
+   * without parsing its labels; expectedMatched() then says so, and
+   * labels() and metricName() must not be called for it (the caller knows
+   * the labels of that text).
+   */
+  expect(series: string): void;
+  /** Series: whether next() took the line by the text expect() gave. */
+  expectedMatched(): boolean;
   /** Series: the sample value. NaN is an ordinary NaN: the formats cannot carry a stale marker. */
   value(): number;
   /** Series: the sample timestamp in ms, or null when the line has none. */
@@ -404,6 +416,13 @@ export abstract class BaseParser implements Parser {
 
   seriesSource(): string {
     return this.b;
+  }
+
+  /** Takes no guess: this parser parses every line in full. */
+  expect(_series: string): void {}
+
+  expectedMatched(): boolean {
+    return false;
   }
 
   seriesFrom(): number {

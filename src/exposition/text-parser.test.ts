@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { ExpositionParseError, TextParser } from "./index.ts";
+import { Labels, LabelsBuilder } from "../model/index.ts";
+import { Entry, ExpositionParseError, TextParser } from "./index.ts";
 import { drain, firstError } from "./parse-test-util.test.ts";
 
 // Re-typed from Prometheus's model/textparse promparse_test.go TestPromParse.
@@ -371,5 +372,82 @@ test("TextParser: the fast path gives what the token-by-token path gives, on ran
     if (rnd(2) === 0) text = `m{le="${rnd(10)}",b="${"xy".repeat(rnd(3))}"} ${rnd(1000)}${rnd(2) === 0 ? ` ${rnd(99999)}` : ""}\n` + text;
     if (rnd(2) === 0) text += "\n";
     assert.deepEqual(outcome(new TextParser(text)), outcome(new TokenPathTextParser(text)), JSON.stringify(text));
+  }
+});
+
+/**
+ * outcome() of text parsed with a guess before each next(), as the scrape
+ * loop makes: the series text the token-by-token parse gives for the series
+ * `shift` places on. For a line taken by the guess, labels() answers with
+ * the labels of that text (the scrape cache knows them), as it must not be
+ * called on the parser. matched counts those lines.
+ */
+function outcomeExpecting(text: string, shift: number): { outcome: ReturnType<typeof outcome>; matched: number } {
+  const ref = outcome(new TokenPathTextParser(text));
+  const texts = ref.entries.filter((e) => e.lset !== undefined).map((e) => e.m!);
+  const labelsOf = new Map(ref.entries.filter((e) => e.lset !== undefined).map((e) => [e.m!, e.lset!]));
+  const p = new TextParser(text);
+  let k = 0;
+  let matched = 0;
+  const guessing = new Proxy(p, {
+    get(target, prop) {
+      if (prop === "next") {
+        return () => {
+          target.expect(texts[k + shift] ?? "");
+          const e = target.next();
+          if (e === "series") {
+            k++;
+            if (target.expectedMatched()) matched++;
+          }
+          return e;
+        };
+      }
+      if (prop === "labels" && target.expectedMatched()) return () => Labels.fromObject(labelsOf.get(target.series())!);
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { outcome: outcome(guessing as TextParser), matched };
+}
+
+test("TextParser: a line taken by its expected series text gives what the token-by-token path gives", () => {
+  let matched = 0;
+  for (const l of edgeLines) {
+    for (const text of [`${l}\n`, l, `a 1\n${l}\nb 2\n`, `# TYPE a histogram\n${l}\n`, `${l}\n${l}\n`]) {
+      const want = outcome(new TokenPathTextParser(text));
+      for (const shift of [0, 1, -1]) {
+        const got = outcomeExpecting(text, shift);
+        assert.deepEqual(got.outcome, want, `${JSON.stringify(text)} shift ${shift}`);
+        matched += got.matched;
+      }
+    }
+  }
+  // Most plain lines of the corpus were taken by their text.
+  assert.ok(matched > 100, `${matched} lines taken by their text`);
+});
+
+test("TextParser: an expected series text applies to the next entry only, and to nothing but a whole series text", () => {
+  const p = new TextParser('# TYPE a gauge\na{b="c"} 1\nab 2\na{b="c"} 3 4\n');
+  p.expect('a{b="c"}');
+  assert.equal(p.next(), Entry.Type);
+  assert.equal(p.next(), Entry.Series);
+  assert.equal(p.expectedMatched(), false, "the guess went with the TYPE line");
+  p.expect("a");
+  assert.equal(p.next(), Entry.Series);
+  assert.equal(p.expectedMatched(), false, "a prefix of the series text");
+  p.expect('a{b="c"}');
+  assert.equal(p.next(), Entry.Series);
+  assert.deepEqual([p.expectedMatched(), p.series(), p.value(), p.timestamp()], [true, 'a{b="c"}', 3, 4]);
+  assert.throws(() => p.labels(new LabelsBuilder()), /BUG/);
+  assert.equal(p.next(), Entry.EOF);
+  // Texts that fit the line but are not its series text: a prefix followed by what reads as a sample, the same length.
+  for (const [text, guess] of [
+    ["a12 3\n", "a"],
+    ['a{b="c"} 1\n', 'a{b="d"}'],
+  ]) {
+    const q = new TextParser(text!);
+    q.expect(guess!);
+    assert.equal(q.next(), Entry.Series);
+    assert.deepEqual([q.expectedMatched(), q.series()], [false, text!.slice(0, text!.indexOf(" "))], text);
   }
 });

@@ -5,7 +5,7 @@
  * PromParser and its lexer (promlex.l) token by token, so that the same
  * input is accepted or rejected with the same message.
  */
-import type { LabelsBuilder } from "../model/index.ts";
+import type { Labels, LabelsBuilder } from "../model/index.ts";
 import { NumberSyntaxError, parseDigitsInt64, parseGoFloat } from "./parse-float.ts";
 import {
   BaseParser,
@@ -79,11 +79,35 @@ function isBlank(c: number): boolean {
 export class TextParser extends BaseParser {
   /** Whether the text is parsed without the appended newline (it ends with one). */
   readonly #unappended: boolean;
+  /** The series text expect() gave for the next call of next(), "" for none. */
+  #expected: string;
+  /** Whether the current entry is a series line taken by the expected text. */
+  #matched: boolean;
 
   constructor(text: string) {
     const unappended = text.length > 0 && text.charCodeAt(text.length - 1) === NL;
     super(unappended ? text : `${text}\n`);
     this.#unappended = unappended;
+    this.#expected = "";
+    this.#matched = false;
+  }
+
+  override expect(series: string): void {
+    this.#expected = series;
+  }
+
+  override expectedMatched(): boolean {
+    return this.#matched;
+  }
+
+  override labels(lb: LabelsBuilder): Labels {
+    if (this.#matched) throw new Error("BUG: labels() of a series line taken by its expected text");
+    return super.labels(lb);
+  }
+
+  override metricName(): string {
+    if (this.#matched) throw new Error("BUG: metricName() of a series line taken by its expected text");
+    return super.metricName();
   }
 
   /** Reads a quoted string opening at this.i; `"(\\.|[^\\"])*"`. On failure returns false with i at the offending character. */
@@ -346,10 +370,16 @@ export class TextParser extends BaseParser {
   }
 
   private nextEntry(): Entry {
+    const expected = this.#expected;
+    this.#expected = "";
+    this.#matched = false;
     for (;;) {
       this.lineStart = this.i;
       this.nOffsets = 0;
-      if (this.state === sInit && this.i < this.n && isMStart(this.b.charCodeAt(this.i)) && this.plainSeriesLine()) return Entry.Series;
+      if (this.state === sInit && this.i < this.n && isMStart(this.b.charCodeAt(this.i))) {
+        if (expected !== "" && this.#expectedLine(expected)) return Entry.Series;
+        if (this.plainSeriesLine()) return Entry.Series;
+      }
       const t = this.nextToken();
       switch (t) {
         case tEOF:
@@ -450,9 +480,37 @@ export class TextParser extends BaseParser {
       if (i >= n) return false;
       c = b.charCodeAt(i);
     }
-    const seriesEnd = i;
-    if (c !== SP) return false;
-    i++;
+    if (c !== SP || !this.#sampleAfter(i)) return false;
+    this.offsets[0] = lineStart;
+    this.offsets[1] = nameEnd;
+    this.nOffsets = nOffsets;
+    return true;
+  }
+
+  /**
+   * The fast path for a series line that starts with the expected series
+   * text and a blank: only the value and timestamp are parsed, as
+   * plainSeriesLine does. Equal texts give equal label sets, so the caller,
+   * which knows them, does not need them parsed.
+   */
+  #expectedLine(expected: string): boolean {
+    const end = this.i + expected.length;
+    if (end >= this.n || this.b.charCodeAt(end) !== SP || !this.b.startsWith(expected, this.i) || !this.#sampleAfter(end)) return false;
+    this.#matched = true;
+    return true;
+  }
+
+  /**
+   * The rest of a plain series line whose series text ends at seriesEnd,
+   * where a blank is: ` value[ timestamp]\n`. Records the series end, value
+   * and timestamp and consumes the line, or returns false having changed
+   * nothing.
+   */
+  #sampleAfter(seriesEnd: number): boolean {
+    const b = this.b;
+    const n = this.n;
+    let c = 0;
+    let i = seriesEnd + 1;
     const vs = i;
     while (i < n && (c = b.charCodeAt(i)) !== SP && c !== NL) {
       if (c === TAB || c === LBRACE || c === 0) return false;
@@ -478,9 +536,6 @@ export class TextParser extends BaseParser {
       if (e instanceof NumberSyntaxError) return false;
       throw e;
     }
-    this.offsets[0] = lineStart;
-    this.offsets[1] = nameEnd;
-    this.nOffsets = nOffsets;
     this.seriesEnd = seriesEnd;
     this.val = v;
     this.hasTs = ts >= 0;

@@ -205,11 +205,8 @@ export class ScrapeCache implements MetricMetadataStore {
    */
   lookup(s: string, a: number, b: number): CacheEntry | null {
     const len = b - a;
-    // A target exposes its series in the same order each time: the entry after the last one tracked is the likely one.
-    if (this.#curN < this.#prevN) {
-      const e = this.#prev[this.#curN]!;
-      if (e.key.length === len && s.startsWith(e.key, a)) return this.#seen(e);
-    }
+    const x = this.expected();
+    if (x !== null && x.key.length === len && s.startsWith(x.key, a)) return this.seen(x);
     const h = hashRange(s, a, b, this.#seed);
     const slots = this.#slots;
     const mask = slots.length - 1;
@@ -221,12 +218,21 @@ export class ScrapeCache implements MetricMetadataStore {
         return null;
       }
       const e = es[k - 1]!;
-      if (e.hash === h && e.key.length === len && s.startsWith(e.key, a)) return this.#seen(e);
+      if (e.hash === h && e.key.length === len && s.startsWith(e.key, a)) return this.seen(e);
     }
   }
 
-  /** e, found by lookup: marked as seen in this iteration. */
-  #seen(e: CacheEntry): CacheEntry {
+  /**
+   * The entry the scrape likely exposes next, or null: a target exposes its
+   * series in the same order each time, so the one after the last tracked,
+   * in the previous scrape's order.
+   */
+  expected(): CacheEntry | null {
+    return this.#curN < this.#prevN ? this.#prev[this.#curN]! : null;
+  }
+
+  /** e, whose text the scrape exposes (found by lookup, or the expected() entry found by the parser), marked as seen in this iteration. */
+  seen(e: CacheEntry): CacheEntry {
     this.alreadyScraped = e.lastIter === this.iter;
     e.lastIter = this.iter;
     return e;

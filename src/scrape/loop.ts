@@ -687,6 +687,8 @@ export class ScrapeLoop {
 
     loop: for (;;) {
       if (++entries % YIELD_EVERY === 0) await yieldToEventLoop();
+      const expected = cache.expected();
+      p.expect(expected === null ? "" : expected.key);
       let et: Entry;
       try {
         et = p.next();
@@ -716,7 +718,7 @@ export class ScrapeLoop {
       const src = p.seriesSource();
       const from = p.seriesFrom();
       const to = p.seriesTo();
-      let ce: CacheEntry | null = cache.lookup(src, from, to);
+      let ce: CacheEntry | null = expected !== null && p.expectedMatched() ? cache.seen(expected) : cache.lookup(src, from, to);
       if (ce !== null && ce.dropped) continue;
       const cached = ce !== null;
       const alreadyScraped = cache.alreadyScraped;

@@ -37,7 +37,7 @@ export function isColumnsMediaType(mediaType: string | null): mediaType is Colum
 /** The entries of the pull parser the scrape loop reads: Parser without exemplars, comments and created timestamps. */
 export type EntrySource = Pick<
   Parser,
-  "next" | "series" | "seriesSource" | "seriesFrom" | "seriesTo" | "value" | "timestamp" | "labels" | "familyName" | "type" | "help" | "unit"
+  "next" | "series" | "seriesSource" | "seriesFrom" | "seriesTo" | "expect" | "expectedMatched" | "value" | "timestamp" | "labels" | "familyName" | "type" | "help" | "unit"
 >;
 
 /** Entry kinds as stored in ParsedColumns.kinds. */
@@ -223,6 +223,13 @@ export class ColumnsParser implements EntrySource {
 
   seriesTo(): number {
     return this.#c.to[this.#i]!;
+  }
+
+  /** Takes no guess: the columns hold every line parsed already. */
+  expect(_series: string): void {}
+
+  expectedMatched(): boolean {
+    return false;
   }
 
   value(): number {
