@@ -1,12 +1,26 @@
 import { isUtf8 } from "node:buffer";
-import protobuf from "protobufjs";
+import { createRequire } from "node:module";
+import type protobufjs from "protobufjs";
 import { StaleNaNBits } from "../model/index.ts";
 import { PROTO_DESCRIPTOR } from "./proto/descriptor.ts";
 
-// NOTE: int64 fields decode to plain numbers, not Long objects: timestamps
-// in ms fit in 2^53 (see DEPENDENCIES.md).
-protobuf.util.Long = undefined as unknown as typeof protobuf.util.Long;
-protobuf.configure();
+const require = createRequire(import.meta.url);
+let pb: typeof protobufjs | null = null;
+
+/**
+ * protobufjs, loaded on first use: only remote read (and tests) use it,
+ * and a server that never serves one is spared its 1 MB of heap.
+ */
+function protobuf(): typeof protobufjs {
+  if (pb === null) {
+    pb = require("protobufjs") as typeof protobufjs;
+    // NOTE: int64 fields decode to plain numbers, not Long objects: timestamps
+    // in ms fit in 2^53 (see DEPENDENCIES.md).
+    pb.util.Long = undefined as unknown as typeof protobufjs.util.Long;
+    pb.configure();
+  }
+  return pb;
+}
 
 /** The protobuf wire types. */
 export const WireType = {
@@ -162,21 +176,21 @@ export class WireReader {
   }
 }
 
-let root: protobuf.Root | null = null;
+let root: protobufjs.Root | null = null;
 
 /**
  * The vendored schema (prometheus.* and io.prometheus.write.v2.*) loaded
  * by protobufjs reflection, for the messages off the hot paths (remote
  * read) and for tests. Loaded on first use.
  */
-export function protoRoot(): protobuf.Root {
-  root ??= protobuf.Root.fromJSON(PROTO_DESCRIPTOR);
+export function protoRoot(): protobufjs.Root {
+  root ??= protobuf().Root.fromJSON(PROTO_DESCRIPTOR);
   return root;
 }
 
 /** A fresh protobufjs Writer. */
-export function newWriter(): protobuf.Writer {
-  return protobuf.Writer.create();
+export function newWriter(): protobufjs.Writer {
+  return protobuf().Writer.create();
 }
 
 /** The field tag of (field number, wire type). */
