@@ -66,19 +66,43 @@ async function stopAll(nodes: Node[]): Promise<void> {
 
 const silence = { matchers: [new Matcher(MatchType.Equal, "alertname", "Disk")], startsAt: Date.now() - 1000, endsAt: Date.now() + 3600_000, createdBy: "me", comment: "c" };
 
-/** Three peers: a joins c before c listens, b joins a; all end up with each other. */
+/**
+ * A loopback port held by a listener that closes every connection (a peer
+ * joining there fails at once, as when nothing listens), so that no peer
+ * listening on port 0 meanwhile is given it; release() frees it.
+ */
+async function reservedPort(): Promise<{ port: number; release: () => Promise<void> }> {
+  const s = createServer((sock) => sock.destroy());
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
+  let released: Promise<void> | null = null;
+  const release = (): Promise<void> => (released ??= new Promise<void>((r) => s.close(() => r())));
+  return { port: (s.address() as { port: number }).port, release };
+}
+
+/** Three peers: a joins c before c listens, b joins a; all end up with each other. On a failure the peers started are stopped. */
 async function threePeers(): Promise<Node[]> {
-  const cPort = await freePort();
-  const a = node({ peers: [`127.0.0.1:${cPort}`] });
-  await a.peer.start();
-  const b = node({ peers: [a.peer.address()] });
-  await b.peer.start();
-  await waitFor("a and b to see each other", () => a.peer.clusterSize() === 2 && b.peer.clusterSize() === 2);
-  const c = node({ listenAddress: `127.0.0.1:${cPort}` });
-  await c.peer.start();
-  const all = [a, b, c];
-  await waitFor("3 members everywhere", () => all.every((n) => n.peer.clusterSize() === 3));
-  return all;
+  const cPort = await reservedPort();
+  const all: Node[] = [];
+  try {
+    const a = node({ peers: [`127.0.0.1:${cPort.port}`] });
+    await a.peer.start();
+    all.push(a);
+    const b = node({ peers: [a.peer.address()] });
+    await b.peer.start();
+    all.push(b);
+    await waitFor("a and b to see each other", () => a.peer.clusterSize() === 2 && b.peer.clusterSize() === 2);
+    await cPort.release();
+    const c = node({ listenAddress: `127.0.0.1:${cPort.port}` });
+    await c.peer.start();
+    all.push(c);
+    await waitFor("3 members everywhere", () => all.every((n) => n.peer.clusterSize() === 3));
+    return all;
+  } catch (e) {
+    await stopAll(all);
+    throw e;
+  } finally {
+    await cPort.release();
+  }
 }
 
 test("ULIDs are 26 Crockford characters that sort by time", () => {
