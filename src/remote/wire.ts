@@ -9,7 +9,8 @@ let pb: typeof protobufjs | null = null;
 
 /**
  * protobufjs, loaded on first use: only remote read (and tests) use it,
- * and a server that never serves one is spared its 1 MB of heap.
+ * and a server that never serves one is spared it (measured importing the
+ * remote package: 0.67 MB less heap after GC, 3.4 MB less resident).
  */
 function protobuf(): typeof protobufjs {
   if (pb === null) {
