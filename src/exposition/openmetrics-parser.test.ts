@@ -1,6 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { OpenMetricsParser } from "./index.ts";
+import { Labels, LabelsBuilder } from "../model/index.ts";
+import { Entry, ExpositionParseError, OpenMetricsParser } from "./index.ts";
+import type { OpenMetricsParserOptions } from "./openmetrics-parser.ts";
 import { drain, firstError } from "./parse-test-util.test.ts";
 import type { Parsed } from "./parse-test-util.test.ts";
 
@@ -401,4 +403,226 @@ test("OpenMetricsParser: every OpenMetrics type is accepted", () => {
     drain(new OpenMetricsParser(input)).map((e) => e.typ),
     types,
   );
+});
+
+/** Entries (or the error: message, offset, line, column) and series ranges of a parse, as comparable records. */
+function outcome(p: OpenMetricsParser): { entries: ReturnType<typeof drain>; series: [number, number][]; err: string | null } {
+  const series: [number, number][] = [];
+  const wrapped = new Proxy(p, {
+    get(target, prop) {
+      if (prop === "next") {
+        return () => {
+          const e = target.next();
+          if (e === "series") series.push([target.seriesFrom(), target.seriesTo()]);
+          return e;
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  try {
+    return { entries: drain(wrapped), series, err: null };
+  } catch (e) {
+    if (!(e instanceof ExpositionParseError)) throw e;
+    return { entries: [], series, err: `${e.message} @${e.offset}:${e.line}:${e.column}` };
+  }
+}
+
+/**
+ * outcome() of text parsed with a guess before each next(), as the scrape
+ * loop makes. shift k: the series text the parse without guesses gives
+ * for the series k places on. "line": the next line up to its first space
+ * (none without one), which is the series text a scrape cache would hold
+ * for that line, also for a line that fails to parse. For a line taken by the guess, labels()
+ * answers with the labels of that text (the scrape cache knows them), as
+ * it must not be called on the parser. matched counts those lines.
+ */
+function outcomeExpecting(text: string, opts: OpenMetricsParserOptions, shift: number | "line"): { outcome: ReturnType<typeof outcome>; matched: number } {
+  const ref = outcome(new OpenMetricsParser(text, opts));
+  const texts = ref.entries.filter((e) => e.lset !== undefined).map((e) => e.m!);
+  const labelsOf = new Map(ref.entries.filter((e) => e.lset !== undefined).map((e) => [e.m!, e.lset!]));
+  const p = new OpenMetricsParser(text, opts);
+  let k = 0;
+  let matched = 0;
+  const guess = (pos: number): string => {
+    if (shift !== "line") return texts[k + shift] ?? "";
+    let end = pos;
+    while (end < text.length && text[end] !== " " && text[end] !== "\n") end++;
+    return end < text.length && text[end] === " " ? text.slice(pos, end) : "";
+  };
+  const guessing = new Proxy(p, {
+    get(target, prop) {
+      if (prop === "next") {
+        return () => {
+          target.expect(guess(Reflect.get(target, "i", target) as number));
+          const e = target.next();
+          if (e === "series") {
+            k++;
+            if (target.expectedMatched()) matched++;
+          }
+          return e;
+        };
+      }
+      if (prop === "labels" && target.expectedMatched()) {
+        // The labels of the text alone (a parse ended by an error returns no entries): a text that does not parse as a series fails here.
+        const m = target.series();
+        return () => Labels.fromObject(labelsOf.get(m) ?? drain(new OpenMetricsParser(`${m} 1\n# EOF\n`))[0]!.lset!);
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { outcome: outcome(guessing as OpenMetricsParser), matched };
+}
+
+// Lines near the edges of the expected-text path: timestamps, exemplars,
+// doubled or trailing spaces, tabs, NULs, quoted names, odd values, and
+// _created lines (skipped or not).
+const edgeLines = [
+  'a{b="c",d="e"} 1.5 123',
+  'a{b="c"} 1 1520879607.7899',
+  'a{b="c"} 1 -1.5',
+  'a{b="c"} 1 1e3',
+  'a{b="c"} 1 NaN',
+  'a{b="c"} 1 +Inf',
+  'a{b="c"} 1 1_0',
+  'a{b="c"} 1 0x10',
+  'a{b="c"} 1 #',
+  'a{b="c"} 1 # {x="y"} 2',
+  'a{b="c"} 1 # {x="y"} 2 3',
+  'a{b="c"} 1 2 # {x="y"} 3',
+  'a{b="c"} 1 2 3',
+  'a{b="c"}  1',
+  'a{b="c"} 1 ',
+  'a{b="c"} ',
+  'a{b="c"}',
+  'a{b="c"}\t1',
+  'a{b="c"} 1\x00',
+  'a{b="c"} \x001',
+  'a{b="c", d="e"} 1',
+  'a{b="c",} 1',
+  "a{} 1",
+  '{"a.b",c="d"} 1',
+  '{"a.b"} 2 3',
+  'a{"b.c"="d"} 1',
+  'a{b="\\"x\\n"} 1',
+  'a{b="é"} 1',
+  "a 1",
+  "a NaN",
+  "a +Inf",
+  "a -Inf",
+  "a 0x1p3",
+  "a 1_0",
+  "a x",
+  "a 1e",
+  'a{le="1"} 1',
+  "a_total 1",
+  'a_total{b="c"} 1',
+  "a_created 5",
+  'a_created{b="c"} 5',
+  'a_bucket{le="+Inf"} 3',
+  "# TYPE a counter",
+  "# HELP a x",
+  "",
+];
+
+test("OpenMetricsParser: a line taken by its expected series text gives what the parse without guesses gives", () => {
+  let matched = 0;
+  for (const l of edgeLines) {
+    const texts = [
+      `${l}\n# EOF\n`,
+      `${l}\n`,
+      `a 1\n${l}\nb 2\n# EOF\n`,
+      `# TYPE a counter\n${l}\n${l}\n# EOF\n`,
+      `# TYPE a histogram\na_bucket{le="1"} 1\n${l}\na_created 3\n# EOF\n`,
+    ];
+    for (const text of texts) {
+      for (const opts of [{}, { skipCreatedSeries: true }]) {
+        const want = outcome(new OpenMetricsParser(text, opts));
+        for (const shift of [0, 1, -1, "line"] as const) {
+          const got = outcomeExpecting(text, opts, shift);
+          assert.deepEqual(got.outcome, want, `${JSON.stringify(text)} ${JSON.stringify(opts)} shift ${shift}`);
+          matched += got.matched;
+        }
+      }
+    }
+  }
+  // Most series lines of the corpus were taken by their text.
+  assert.ok(matched > 300, `${matched} lines taken by their text`);
+});
+
+test("OpenMetricsParser: with guesses, random lines parse as without", () => {
+  // A seeded generator (xorshift32), so a failure reproduces.
+  let seed = 0x2545f491;
+  const rnd = (k: number): number => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % k;
+  };
+  const parts = [" ", "1", "2.5", "-3e2", "+Inf", "NaN", "#", " # {", 'x="y"}', "}", "\x00", "\t", "é", "_created", "\n"];
+  for (let k = 0; k < 2000; k++) {
+    const line = (): string => `m${rnd(2) === 0 ? "_created" : ""}{a="${rnd(3)}"} ${rnd(100)}`;
+    let text = rnd(2) === 0 ? "# TYPE m counter\n" : "";
+    for (let j = 1 + rnd(4); j > 0; j--) {
+      text += line();
+      for (let m = rnd(3); m > 0; m--) text += parts[rnd(parts.length)];
+      text += "\n";
+    }
+    if (rnd(4) !== 0) text += "# EOF\n";
+    const opts = { skipCreatedSeries: rnd(2) === 0 };
+    const want = outcome(new OpenMetricsParser(text, opts));
+    for (const shift of [0, 1, "line"] as const) assert.deepEqual(outcomeExpecting(text, opts, shift).outcome, want, `${JSON.stringify(text)} ${JSON.stringify(opts)} shift ${shift}`);
+  }
+});
+
+test("OpenMetricsParser: an expected series text applies to the next entry only, to a whole series text, and never to a _created line it skips", () => {
+  const body = '# TYPE c counter\nc_total{b="x"} 1\nc_created{b="x"} 5\nc_total{b="y"} 2 3.5\n# EOF\n';
+  const p = new OpenMetricsParser(body, { skipCreatedSeries: true });
+  p.expect('c_total{b="x"}');
+  assert.equal(p.next(), Entry.Type);
+  assert.equal(p.next(), Entry.Series);
+  assert.deepEqual([p.expectedMatched(), p.series()], [false, 'c_total{b="x"}'], "the guess went with the TYPE line");
+  p.expect('c_created{b="x"}');
+  assert.equal(p.next(), Entry.Series);
+  assert.deepEqual([p.expectedMatched(), p.series(), p.value(), p.timestamp()], [false, 'c_total{b="y"}', 2, 3500], "the _created line was skipped, not taken");
+  assert.equal(p.next(), Entry.EOF);
+
+  const q = new OpenMetricsParser(body, { skipCreatedSeries: true });
+  q.next();
+  q.expect('c_total{b="x"}');
+  assert.equal(q.next(), Entry.Series);
+  assert.deepEqual([q.expectedMatched(), q.series(), q.value(), q.timestamp()], [true, 'c_total{b="x"}', 1, null]);
+  assert.throws(() => q.labels(new LabelsBuilder()), /BUG/);
+  assert.throws(() => q.metricName(), /BUG/);
+  assert.throws(() => q.createdTimestamp(), /BUG/);
+  q.expect("c_total");
+  assert.equal(q.next(), Entry.Series);
+  assert.deepEqual([q.expectedMatched(), q.series()], [false, 'c_total{b="y"}'], "a prefix of the series text");
+  // Texts that fit the line but are not its series text: a prefix followed by what reads as a sample, the same length.
+  for (const [text, guess] of [
+    ["a12 3\n# EOF\n", "a"],
+    ['a{b="c"} 1\n# EOF\n', 'a{b="d"}'],
+  ]) {
+    const t = new OpenMetricsParser(text!);
+    t.expect(guess!);
+    assert.equal(t.next(), Entry.Series);
+    assert.deepEqual([t.expectedMatched(), t.series()], [false, text!.slice(0, text!.indexOf(" "))], text);
+  }
+
+  // Not skipping, the _created line is a series like any other.
+  const r = new OpenMetricsParser(body);
+  r.next();
+  r.next();
+  r.expect('c_created{b="x"}');
+  assert.equal(r.next(), Entry.Series);
+  assert.deepEqual([r.expectedMatched(), r.series(), r.value()], [true, 'c_created{b="x"}', 5]);
+
+  // A line taken after a skipped _created line is returned, not skipped as well.
+  const s = new OpenMetricsParser('# TYPE c counter\nc_created{b="x"} 5\nc_total{b="x"} 1\n# EOF\n', { skipCreatedSeries: true });
+  s.next();
+  s.expect('c_total{b="x"}');
+  assert.equal(s.next(), Entry.Series);
+  assert.deepEqual([s.expectedMatched(), s.series(), s.value()], [true, 'c_total{b="x"}', 1]);
 });

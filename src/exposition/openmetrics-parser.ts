@@ -52,6 +52,7 @@ import {
   tokenName,
   unescapeLabelValue,
 } from "./parser.ts";
+import { NumberSyntaxError, parseGoFloat } from "./parse-float.ts";
 import type { Exemplar } from "./parser.ts";
 
 const NL = 10;
@@ -100,6 +101,10 @@ export class OpenMetricsParser extends BaseParser {
   private createdTs: number;
   /** A second parser over the same body that reads ahead for `_created`; made on first use. */
   private peeker: OpenMetricsParser | null;
+  /** The series text expect() gave for the next call of next(), "" for none. */
+  private expected: string;
+  /** Whether the current entry is a series line taken by the expected text. */
+  private matched: boolean;
 
   constructor(text: string, opts: OpenMetricsParserOptions = {}) {
     super(text);
@@ -115,6 +120,26 @@ export class OpenMetricsParser extends BaseParser {
     this.createdKey = "";
     this.createdTs = 0;
     this.peeker = null;
+    this.expected = "";
+    this.matched = false;
+  }
+
+  override expect(series: string): void {
+    this.expected = series;
+  }
+
+  override expectedMatched(): boolean {
+    return this.matched;
+  }
+
+  override labels(lb: LabelsBuilder): Labels {
+    if (this.matched) throw new Error("BUG: labels() of a series line taken by its expected text");
+    return super.labels(lb);
+  }
+
+  override metricName(): string {
+    if (this.matched) throw new Error("BUG: metricName() of a series line taken by its expected text");
+    return super.metricName();
   }
 
   /** Reads a quoted string opening at this.i. On failure returns false with i at the offending character. */
@@ -353,21 +378,27 @@ export class OpenMetricsParser extends BaseParser {
   }
 
   next(): Entry {
+    const expected = this.expected;
+    this.expected = "";
     for (;;) {
-      const e = this.nextEntry();
-      if (e !== Entry.Series || !this.skipCreatedSeries || !this.isCreatedSeries()) return e;
+      const e = this.nextEntry(expected);
+      // A line taken by its text is no _created series of a family that has them (see expectedLine).
+      if (e !== Entry.Series || !this.skipCreatedSeries || this.matched || !this.isCreatedSeries()) return e;
     }
   }
 
-  private nextEntry(): Entry {
+  /** The next entry; expected: the series text to try the line with first ("" for none). */
+  private nextEntry(expected: string): Entry {
     this.lineStart = this.i;
     this.nOffsets = 0;
+    this.matched = false;
     if (!this.ignoreExemplar) {
       this.nEOffsets = 0;
       this.hasExemplar = false;
       this.exemplarVal = 0;
       this.hasExemplarTs = false;
     }
+    if (expected !== "" && this.state === sInit && this.expectedLine(expected)) return Entry.Series;
     const t = this.lex();
     switch (t) {
       case tEOFWord:
@@ -404,6 +435,60 @@ export class OpenMetricsParser extends BaseParser {
       default:
         throw this.parseError("expected a valid start token", t);
     }
+  }
+
+  /**
+   * The fast path for a series line that starts with the expected series
+   * text and a space: only ` value[ timestamp]\n` is read, as the token
+   * path reads it. A line with an exemplar, a `_created` line that
+   * next() may have to skip, and anything the token path might reject are
+   * left to it (false, nothing changed). The series text reads the same
+   * at the start of any line, so equal texts give equal label sets: the
+   * caller, which knows them, does not need them parsed.
+   */
+  private expectedLine(expected: string): boolean {
+    const b = this.b;
+    const n = this.n;
+    const end = this.i + expected.length;
+    if (end >= n || b.charCodeAt(end) !== SP || !b.startsWith(expected, this.i)) return false;
+    if (this.skipCreatedSeries && typeRequiresCreated(this.mtype) && expected.includes(CREATED)) return false;
+    let i = end + 1;
+    const vs = i;
+    let c = 0;
+    while (i < n && isTokenChar((c = b.charCodeAt(i)))) i++;
+    if (i >= n || i === vs || (c !== NL && c !== SP)) return false;
+    const ve = i;
+    let ts = -1;
+    let tsEnd = -1;
+    if (c === SP) {
+      i++;
+      ts = i;
+      while (i < n && isTokenChar((c = b.charCodeAt(i)))) i++;
+      // Another space: an exemplar (` # {`) or an error, for the token path.
+      if (i >= n || c !== NL || i === ts) return false;
+      tsEnd = i;
+    }
+    let v: number;
+    let t = 0;
+    try {
+      v = parseGoFloat(b, vs, ve);
+      if (ts >= 0) {
+        const s = parseGoFloat(b, ts, tsEnd);
+        if (!Number.isFinite(s)) return false;
+        // As timestampMs: truncated, like upstream's int64(ts * 1000).
+        t = Math.trunc(s * 1000);
+      }
+    } catch (e) {
+      if (e instanceof NumberSyntaxError) return false;
+      throw e;
+    }
+    this.seriesEnd = end;
+    this.val = v;
+    this.hasTs = ts >= 0;
+    this.ts = t;
+    this.i = i + 1;
+    this.matched = true;
+    return true;
   }
 
   private parseMeta(t: number): Entry {
@@ -633,6 +718,7 @@ export class OpenMetricsParser extends BaseParser {
    * cached for the following series of the same group.
    */
   createdTimestamp(): number | null {
+    if (this.matched) throw new Error("BUG: createdTimestamp() of a series line taken by its expected text");
     if (!typeRequiresCreated(this.mtype)) {
       this.createdKey = "";
       return null;
@@ -646,7 +732,7 @@ export class OpenMetricsParser extends BaseParser {
     for (;;) {
       let e: Entry;
       try {
-        e = peek.nextEntry();
+        e = peek.nextEntry("");
       } catch (err) {
         if (err instanceof ExpositionParseError) break;
         throw err;

@@ -295,6 +295,23 @@ both("OpenMetrics: samples, and TYPE/HELP/UNIT kept as target metadata", async (
   assert.deepEqual(s.target.metadata?.listMetadata(), [{ metricFamily: "foo_seconds", type: "counter", help: "Foo.", unit: "seconds" }]);
 });
 
+both("OpenMetrics after the text format: a series text OpenMetrics rejects fails the scrape, however it was cached", async (mode) => {
+  // The text format allows a blank after a comma; OpenMetrics does not.
+  const series = 'a{b="c", d="e"}';
+  const om = (body: string): ScrapeResponse => ({ contentType: "application/openmetrics-text; version=1.0.0", body: Buffer.from(body) });
+  const s = setup(mode, "job_name: j", [text(`${series} 1\n`), om(`${series} 2\n# EOF\n`), om('a{b="c",d="e"} 3\n# EOF\n'), om('a{b="c",d="e"} 4\n# EOF\n')]);
+  const lastError = (): string | null => s.target.lastError?.message ?? null;
+  await s.loop.scrapeAndReport(null, T0);
+  assert.equal(lastError(), null);
+  await s.loop.scrapeAndReport(T0, T0 + 1000);
+  assert.equal(lastError(), 'expected label name, got " " ("INVALID") while parsing: "a{b=\\"c\\", "');
+  // The OpenMetrics spelling of the same series is read and appended.
+  await s.loop.scrapeAndReport(T0 + 1000, T0 + 2000);
+  await s.loop.scrapeAndReport(T0 + 2000, T0 + 3000);
+  assert.equal(lastError(), null);
+  assert.deepEqual((await s.series())[`{__name__="a", b="c", d="e", ${TL}}`], [[T0, 1], [T0 + 1000, "stale"], [T0 + 2000, 3], [T0 + 3000, 4]]);
+});
+
 both("the body is released once per scrape, after the loop is done reading it", async (mode) => {
   const s = setup(mode, "job_name: j", [text("a 1\nb 2\n")]);
   let released = 0;

@@ -310,6 +310,14 @@ export class ScrapeLoop {
   readonly #fallbackMediaType: string;
   /** The last scrape's Content-Type and what extractMediaType made of it: a target sends the same one every time. */
   #media: ({ contentType: string } & ReturnType<typeof extractMediaType>) | null;
+  /**
+   * The media type of the last body appended without error: the cache's
+   * series texts in scrape order (its expected entries) were read by that
+   * format's parser. Another format may read a text differently (the text
+   * format allows blanks that OpenMetrics rejects), so its parser gets no
+   * guesses until one of its bodies has been appended.
+   */
+  #guessMediaType: string | null;
   readonly #validationScheme: NameValidationScheme;
   readonly #lb: LabelsBuilder;
   readonly #interner: LabelInterner;
@@ -342,6 +350,7 @@ export class ScrapeLoop {
     const fb = o.config.fallbackScrapeProtocol;
     this.#fallbackMediaType = fb !== "" && isScrapeProtocol(fb) ? protocolMediaType(fb) : "";
     this.#media = null;
+    this.#guessMediaType = null;
     this.#validationScheme = o.config.metricNameValidationScheme === NameValidationScheme.Legacy ? NameValidationScheme.Legacy : NameValidationScheme.UTF8;
     this.#lb = new LabelsBuilder();
     this.#interner = o.interner ?? new LabelInterner();
@@ -649,12 +658,13 @@ export class ScrapeLoop {
         // Nothing is appended before the columns are back: no await between reading and writing head state.
         // The pool stopping cancels the parse (its worker is terminated).
         const columns = await pool.parse(body, mediaType, this.#o.parentSignal);
-        await this.#appendParsed(app, new ColumnsParser(columns), ts, res);
-        return res;
+        await this.#appendParsed(app, new ColumnsParser(columns), ts, res, false);
+      } else {
+        const parser = parserForMediaType(decodeExposition(body), mediaType);
+        if (parser instanceof ContentTypeError) return this.#noParser(res, contentType, parser);
+        await this.#appendParsed(app, parser, ts, res, mediaType === this.#guessMediaType);
       }
-      const parser = parserForMediaType(decodeExposition(body), mediaType);
-      if (parser instanceof ContentTypeError) return this.#noParser(res, contentType, parser);
-      await this.#appendParsed(app, parser, ts, res);
+      if (res.err === null) this.#guessMediaType = mediaType;
     } catch (e) {
       res.err = toError(e);
     }
@@ -668,7 +678,8 @@ export class ScrapeLoop {
     return res;
   }
 
-  async #appendParsed(app: Appender, p: EntrySource, defTime: number, res: AppendResult): Promise<void> {
+  /** guess: whether p may be given the cache's expected series texts (see #guessMediaType). */
+  async #appendParsed(app: Appender, p: EntrySource, defTime: number, res: AppendResult, guess: boolean): Promise<void> {
     const o = this.#o;
     const cfg = o.config;
     const cache = this.cache;
@@ -687,7 +698,7 @@ export class ScrapeLoop {
 
     loop: for (;;) {
       if (++entries % YIELD_EVERY === 0) await yieldToEventLoop();
-      const expected = cache.expected();
+      const expected = guess ? cache.expected() : null;
       p.expect(expected === null ? "" : expected.key);
       let et: Entry;
       try {

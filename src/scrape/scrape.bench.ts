@@ -14,6 +14,9 @@
  * under 512 KiB, like these), and every body on a ParsePool of one worker
  * (as the server does for bigger ones, when a worker is free).
  *
+ * FORMAT=openmetrics serves the same series as OpenMetrics 1.0.0 (counter
+ * families named without `_total`, `# EOF` at the end).
+ *
  * Prints samples per CPU-second of the whole process (worker threads
  * included, process.cpuUsage), per CPU-second of the main thread alone
  * (on Linux) and per wall second. Sizes can be changed
@@ -34,6 +37,8 @@ import type { ScrapeResponse, Scraper } from "./index.ts";
 const TARGETS = envInt("TARGETS", 50);
 const SERIES_PER_TARGET = envInt("SERIES_PER_TARGET", 1000);
 const ROUNDS = envInt("ROUNDS", 40);
+const OPENMETRICS = process.env.FORMAT === "openmetrics";
+const CONTENT_TYPE = OPENMETRICS ? "application/openmetrics-text; version=1.0.0; charset=utf-8" : "text/plain; version=0.0.4; charset=utf-8";
 const INTERVAL_MS = 15_000;
 /** Distinct bodies cycled through (values change between rounds; building one costs outside the measurement). */
 const BODIES = 4;
@@ -44,7 +49,8 @@ const LE = ["0.005", "0.01", "0.025", "0.05", "0.1", "0.25", "0.5", "1", "2.5", 
 
 /** The server benchmark's exposition at tick k (same series, same shapes of values). */
 function exposition(k: number): string {
-  const out: string[] = ["# HELP bench_requests_total Requests.\n# TYPE bench_requests_total counter\n"];
+  const family = OPENMETRICS ? "bench_requests" : "bench_requests_total";
+  const out: string[] = [`# HELP ${family} Requests.\n# TYPE ${family} counter\n`];
   let i = 0;
   for (const h of HANDLERS)
     for (const m of ["GET", "POST"])
@@ -62,6 +68,7 @@ function exposition(k: number): string {
   out.push("# HELP bench_gauge A gauge.\n# TYPE bench_gauge gauge\n");
   const gauges = SERIES_PER_TARGET - HANDLERS.length * 2 * CODES.length - HANDLERS.length * (LE.length + 2);
   for (let g = 0; g < gauges; g++) out.push(`bench_gauge{shard="${g}"} ${((g * 7919 + k) % 1000) / 10}\n`);
+  if (OPENMETRICS) out.push("# EOF\n");
   return out.join("");
 }
 
@@ -89,7 +96,7 @@ class RoundScraper implements Scraper {
     this.round = 0;
   }
   async scrape(_signal: AbortSignal): Promise<ScrapeResponse> {
-    return { contentType: "text/plain; version=0.0.4; charset=utf-8", body: Uint8Array.prototype.slice.call(this.bodies[this.round % this.bodies.length]!) };
+    return { contentType: CONTENT_TYPE, body: Uint8Array.prototype.slice.call(this.bodies[this.round % this.bodies.length]!) };
   }
 }
 
@@ -149,6 +156,7 @@ async function run(mode: "inline" | "worker"): Promise<void> {
   const line = (name: string, m: { samples: number; cpuS: number; mainCpuS: number; wallS: number }): string =>
     `${mode} ${name}: ${m.samples} samples, ${Math.round(m.samples / m.cpuS).toLocaleString("en-US")} samples/CPU-s, ` +
     `${Number.isNaN(m.mainCpuS) ? "" : `${Math.round(m.samples / m.mainCpuS).toLocaleString("en-US")} per main-thread CPU-s, `}${Math.round(m.samples / m.wallS).toLocaleString("en-US")} samples/s wall`;
+  console.log(`${OPENMETRICS ? "OpenMetrics" : "text format"} bodies`);
   console.log(line("cold (first scrape)", cold));
   console.log(line(`warm (${ROUNDS} rounds of ${TARGETS} targets)`, warm));
   abort.abort();
