@@ -1,7 +1,9 @@
 /**
  * promstack scrapes the real exporters: Debian's node_exporter and
- * Prometheus 2.42's own /metrics (each part skipped with the reason when
- * the package is absent).
+ * Prometheus 2.42's own /metrics, every second for several scrapes, so
+ * that later scrapes take their lines by the series texts of earlier ones
+ * (skipped with the reason when a package is absent). Both answer our
+ * Accept header, which prefers OpenMetrics, with the text format.
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -58,6 +60,16 @@ test("promstack scrapes Debian's node_exporter and Prometheus", { skip: missing.
     }
     const samples = await query('scrape_samples_scraped{job="node"}');
     assert.ok(Number(samples[0]!.value[1]) > 100, "node_exporter scrape too small");
+    // Five scrapes of each, all up, each appending every sample it scraped.
+    let scrapes: Array<{ metric: Record<string, string>; value: [number, string] }> = [];
+    for (let i = 0; i < 100; i++) {
+      scrapes = await query("count_over_time(up[1m]) >= 5");
+      if (scrapes.length === 2) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(scrapes.length, 2, "five scrapes of each target");
+    assert.deepEqual((await query("min_over_time(up[1m]) < 1")).map((s) => s.metric.job), []);
+    assert.deepEqual((await query("scrape_samples_scraped != scrape_samples_post_metric_relabeling")).map((s) => s.metric.job), []);
     const targets = (await (await fetch(`${base}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ health: string; lastError: string }> } };
     for (const t of targets.data.activeTargets) assert.deepEqual([t.health, t.lastError], ["up", ""]);
   } finally {
