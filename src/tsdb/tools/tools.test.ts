@@ -44,10 +44,15 @@ async function dumpText(dir: string, o: Partial<DumpOptions> = {}): Promise<stri
 
 const analyzeOpts = (o: Partial<AnalyzeOptions> = {}): AnalyzeOptions => ({ blockId: null, limit: 20, extended: false, match: null, ...o });
 
-/** Writes 5h of data through our DB: blocks cut from the head plus a WAL; some series stop after 2h (churn). */
+/**
+ * Writes 5.5h of data through our DB: blocks cut from the head plus a WAL;
+ * some series stop after 2h (churn). 5.5h, not 5h: the head cuts 2h-aligned
+ * blocks while it spans more than 3h, so 5h starting on an even hour
+ * (a run at minute 10 of an odd hour) left only one block.
+ */
 async function writeOurDir(dir: string): Promise<void> {
   const t1 = Math.floor(Date.now() / MIN) * MIN - 10 * MIN;
-  const t0 = t1 - 5 * HOUR;
+  const t0 = t1 - 5 * HOUR - 30 * MIN;
   const db = await openDB(dir, { backgroundCompaction: false });
   for (let t = t0; t <= t1; t += MIN) {
     const app = db.appender();
