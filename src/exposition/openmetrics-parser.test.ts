@@ -1,9 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Labels, LabelsBuilder } from "../model/index.ts";
-import { Entry, ExpositionParseError, OpenMetricsParser } from "./index.ts";
+import { Entry, OpenMetricsParser } from "./index.ts";
 import type { OpenMetricsParserOptions } from "./openmetrics-parser.ts";
-import { drain, firstError } from "./parse-test-util.test.ts";
+import { drain, firstError, outcome, outcomeExpecting, xorshift32 } from "./parse-test-util.test.ts";
 import type { Parsed } from "./parse-test-util.test.ts";
 
 // Re-typed from Prometheus's model/textparse openmetricsparse_test.go TestOpenMetricsParse.
@@ -405,75 +405,9 @@ test("OpenMetricsParser: every OpenMetrics type is accepted", () => {
   );
 });
 
-/** Entries (or the error: message, offset, line, column) and series ranges of a parse, as comparable records. */
-function outcome(p: OpenMetricsParser): { entries: ReturnType<typeof drain>; series: [number, number][]; err: string | null } {
-  const series: [number, number][] = [];
-  const wrapped = new Proxy(p, {
-    get(target, prop) {
-      if (prop === "next") {
-        return () => {
-          const e = target.next();
-          if (e === "series") series.push([target.seriesFrom(), target.seriesTo()]);
-          return e;
-        };
-      }
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
-  try {
-    return { entries: drain(wrapped), series, err: null };
-  } catch (e) {
-    if (!(e instanceof ExpositionParseError)) throw e;
-    return { entries: [], series, err: `${e.message} @${e.offset}:${e.line}:${e.column}` };
-  }
-}
-
-/**
- * outcome() of text parsed with a guess before each next(), as the scrape
- * loop makes. shift k: the series text the parse without guesses gives
- * for the series k places on. "line": the next line up to its first space
- * (none without one), which is the series text a scrape cache would hold
- * for that line, also for a line that fails to parse. For a line taken by the guess, labels()
- * answers with the labels of that text (the scrape cache knows them), as
- * it must not be called on the parser. matched counts those lines.
- */
-function outcomeExpecting(text: string, opts: OpenMetricsParserOptions, shift: number | "line"): { outcome: ReturnType<typeof outcome>; matched: number } {
-  const ref = outcome(new OpenMetricsParser(text, opts));
-  const texts = ref.entries.filter((e) => e.lset !== undefined).map((e) => e.m!);
-  const labelsOf = new Map(ref.entries.filter((e) => e.lset !== undefined).map((e) => [e.m!, e.lset!]));
-  const p = new OpenMetricsParser(text, opts);
-  let k = 0;
-  let matched = 0;
-  const guess = (pos: number): string => {
-    if (shift !== "line") return texts[k + shift] ?? "";
-    let end = pos;
-    while (end < text.length && text[end] !== " " && text[end] !== "\n") end++;
-    return end < text.length && text[end] === " " ? text.slice(pos, end) : "";
-  };
-  const guessing = new Proxy(p, {
-    get(target, prop) {
-      if (prop === "next") {
-        return () => {
-          target.expect(guess(Reflect.get(target, "i", target) as number));
-          const e = target.next();
-          if (e === "series") {
-            k++;
-            if (target.expectedMatched()) matched++;
-          }
-          return e;
-        };
-      }
-      if (prop === "labels" && target.expectedMatched()) {
-        // The labels of the text alone (a parse ended by an error returns no entries): a text that does not parse as a series fails here.
-        const m = target.series();
-        return () => Labels.fromObject(labelsOf.get(m) ?? drain(new OpenMetricsParser(`${m} 1\n# EOF\n`))[0]!.lset!);
-      }
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
-  return { outcome: outcome(guessing as OpenMetricsParser), matched };
+/** outcomeExpecting() for OpenMetrics text parsed with opts. */
+function expecting(text: string, opts: OpenMetricsParserOptions, shift: number | "line"): ReturnType<typeof outcomeExpecting> {
+  return outcomeExpecting(new OpenMetricsParser(text, opts), new OpenMetricsParser(text, opts), text, shift, (m) => drain(new OpenMetricsParser(`${m} 1\n# EOF\n`))[0]!.lset!);
 }
 
 // Lines near the edges of the expected-text path: timestamps, exemplars,
@@ -541,7 +475,7 @@ test("OpenMetricsParser: a line taken by its expected series text gives what the
       for (const opts of [{}, { skipCreatedSeries: true }]) {
         const want = outcome(new OpenMetricsParser(text, opts));
         for (const shift of [0, 1, -1, "line"] as const) {
-          const got = outcomeExpecting(text, opts, shift);
+          const got = expecting(text, opts, shift);
           assert.deepEqual(got.outcome, want, `${JSON.stringify(text)} ${JSON.stringify(opts)} shift ${shift}`);
           matched += got.matched;
         }
@@ -553,14 +487,7 @@ test("OpenMetricsParser: a line taken by its expected series text gives what the
 });
 
 test("OpenMetricsParser: with guesses, random lines parse as without", () => {
-  // A seeded generator (xorshift32), so a failure reproduces.
-  let seed = 0x2545f491;
-  const rnd = (k: number): number => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % k;
-  };
+  const rnd = xorshift32(0x2545f491);
   const parts = [" ", "1", "2.5", "-3e2", "+Inf", "NaN", "#", " # {", 'x="y"}', "}", "\x00", "\t", "é", "_created", "\n"];
   for (let k = 0; k < 2000; k++) {
     const line = (): string => `m${rnd(2) === 0 ? "_created" : ""}{a="${rnd(3)}"} ${rnd(100)}`;
@@ -573,7 +500,7 @@ test("OpenMetricsParser: with guesses, random lines parse as without", () => {
     if (rnd(4) !== 0) text += "# EOF\n";
     const opts = { skipCreatedSeries: rnd(2) === 0 };
     const want = outcome(new OpenMetricsParser(text, opts));
-    for (const shift of [0, 1, "line"] as const) assert.deepEqual(outcomeExpecting(text, opts, shift).outcome, want, `${JSON.stringify(text)} ${JSON.stringify(opts)} shift ${shift}`);
+    for (const shift of [0, 1, "line"] as const) assert.deepEqual(expecting(text, opts, shift).outcome, want, `${JSON.stringify(text)} ${JSON.stringify(opts)} shift ${shift}`);
   }
 });
 

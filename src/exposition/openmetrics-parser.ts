@@ -52,7 +52,6 @@ import {
   tokenName,
   unescapeLabelValue,
 } from "./parser.ts";
-import { NumberSyntaxError, parseGoFloat } from "./parse-float.ts";
 import type { Exemplar } from "./parser.ts";
 
 const NL = 10;
@@ -468,25 +467,7 @@ export class OpenMetricsParser extends BaseParser {
       if (i >= n || c !== NL || i === ts) return false;
       tsEnd = i;
     }
-    let v: number;
-    let t = 0;
-    try {
-      v = parseGoFloat(b, vs, ve);
-      if (ts >= 0) {
-        const s = parseGoFloat(b, ts, tsEnd);
-        if (!Number.isFinite(s)) return false;
-        // As timestampMs: truncated, like upstream's int64(ts * 1000).
-        t = Math.trunc(s * 1000);
-      }
-    } catch (e) {
-      if (e instanceof NumberSyntaxError) return false;
-      throw e;
-    }
-    this.seriesEnd = end;
-    this.val = v;
-    this.hasTs = ts >= 0;
-    this.ts = t;
-    this.i = i + 1;
+    if (!this.takeSample(end, vs, ve, ts, tsEnd, true, i + 1)) return false;
     this.matched = true;
     return true;
   }

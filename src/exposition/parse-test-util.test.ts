@@ -5,8 +5,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { LabelsBuilder } from "../model/index.ts";
-import { Entry, TextParser } from "./index.ts";
+import { Labels, LabelsBuilder } from "../model/index.ts";
+import { Entry, ExpositionParseError, TextParser } from "./index.ts";
 import type { Parser } from "./index.ts";
 
 /** One parsed entry; fields absent when they do not apply. */
@@ -52,6 +52,103 @@ export function drain(p: Parser, withCreated = false): Parsed[] {
     }
   }
   return out;
+}
+
+/**
+ * The entries of a parse (or its error: message, offset, line and column)
+ * and the range of every series line read, as comparable records.
+ */
+export function outcome(p: Parser): { entries: Parsed[]; series: [number, number][]; err: string | null } {
+  const series: [number, number][] = [];
+  const wrapped = new Proxy(p, {
+    get(target, prop) {
+      if (prop === "next") {
+        return () => {
+          const e = target.next();
+          if (e === Entry.Series) series.push([target.seriesFrom(), target.seriesTo()]);
+          return e;
+        };
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  try {
+    return { entries: drain(wrapped), series, err: null };
+  } catch (e) {
+    if (!(e instanceof ExpositionParseError)) throw e;
+    return { entries: [], series, err: `${e.message} @${e.offset}:${e.line}:${e.column}` };
+  }
+}
+
+/**
+ * outcome() of p parsed with a guess before each next(), as the scrape
+ * loop makes; ref parses the same text without guesses. shift k: the
+ * series text ref gives for the series k places on. "line": the next line
+ * up to its first space, when that parses alone as a series text: the
+ * text a scrape cache would hold for that line, also for a line that then
+ * fails to parse. For a line taken by the guess, labels() answers with the labels
+ * of that text, as the scrape cache knows them (ref's, or labelsAlone's
+ * when ref ended in an error first): it must not be called on the parser.
+ * matched counts those lines.
+ */
+export function outcomeExpecting(
+  p: Parser,
+  ref: Parser,
+  text: string,
+  shift: number | "line",
+  labelsAlone: (series: string) => Record<string, string>,
+): { outcome: ReturnType<typeof outcome>; matched: number } {
+  const want = outcome(ref);
+  const texts = want.entries.filter((e) => e.lset !== undefined).map((e) => e.m!);
+  const labelsOf = new Map(want.entries.filter((e) => e.lset !== undefined).map((e) => [e.m!, e.lset!]));
+  let k = 0;
+  let matched = 0;
+  const guess = (pos: number): string => {
+    if (shift !== "line") return texts[k + shift] ?? "";
+    let end = pos;
+    while (end < text.length && text[end] !== " " && text[end] !== "\n") end++;
+    if (end >= text.length || text[end] !== " ") return "";
+    // Only a series text can be a cache's guess: one that parses alone.
+    const series = text.slice(pos, end);
+    try {
+      return labelsAlone(series) === undefined ? "" : series;
+    } catch {
+      return "";
+    }
+  };
+  const guessing = new Proxy(p, {
+    get(target, prop) {
+      if (prop === "next") {
+        return () => {
+          target.expect(guess(Reflect.get(target, "i", target) as number));
+          const e = target.next();
+          if (e === Entry.Series) {
+            k++;
+            if (target.expectedMatched()) matched++;
+          }
+          return e;
+        };
+      }
+      if (prop === "labels" && target.expectedMatched()) {
+        const m = target.series();
+        return () => Labels.fromObject(labelsOf.get(m) ?? labelsAlone(m));
+      }
+      const v: unknown = Reflect.get(target, prop, target);
+      return typeof v === "function" ? v.bind(target) : v;
+    },
+  });
+  return { outcome: outcome(guessing), matched };
+}
+
+/** A seeded generator (xorshift32) of integers in [0, k), so that a failing random test reproduces. */
+export function xorshift32(seed: number): (k: number) => number {
+  return (k) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % k;
+  };
 }
 
 /** The message of the error that ends parsing, or "EOF" when the input parses to the end. */

@@ -9,7 +9,7 @@
  * (`labels(builder)`); the value and timestamp are primitives.
  */
 import { Labels, LabelsBuilder, MetricName, quoteString } from "../model/index.ts";
-import { NumberSyntaxError, formatOpenMetricsFloat, parseGoFloat } from "./parse-float.ts";
+import { NumberSyntaxError, formatOpenMetricsFloat, parseDigitsInt64, parseGoFloat } from "./parse-float.ts";
 
 /** The kind of entry `next()` moved to. */
 export const Entry = {
@@ -362,6 +362,39 @@ export abstract class BaseParser implements Parser {
     this.mtype = MetadataType.Unknown;
     this.textStart = 0;
     this.textEnd = 0;
+  }
+
+  /**
+   * The end of a series line read by a fast path: the value in b[vs, ve)
+   * and, when ts >= 0, the timestamp in b[ts, tsEnd): whole milliseconds
+   * (the text format) or, with tsSeconds, seconds with decimals truncated
+   * to ms as OpenMetrics' token path does (upstream's int64(ts * 1000)).
+   * Records them with seriesEnd and moves on to next; when a number does
+   * not parse (or a timestamp is not finite), returns false having changed
+   * nothing, and the token path reports the line.
+   */
+  protected takeSample(seriesEnd: number, vs: number, ve: number, ts: number, tsEnd: number, tsSeconds: boolean, next: number): boolean {
+    const b = this.b;
+    let v: number;
+    let t = 0;
+    try {
+      v = parseGoFloat(b, vs, ve);
+      if (ts >= 0 && !tsSeconds) t = parseDigitsInt64(b, ts, tsEnd);
+      else if (ts >= 0) {
+        const s = parseGoFloat(b, ts, tsEnd);
+        if (!Number.isFinite(s)) return false;
+        t = Math.trunc(s * 1000);
+      }
+    } catch (e) {
+      if (e instanceof NumberSyntaxError) return false;
+      throw e;
+    }
+    this.seriesEnd = seriesEnd;
+    this.val = v;
+    this.hasTs = ts >= 0;
+    this.ts = t;
+    this.i = next;
+    return true;
   }
 
   abstract next(): Entry;

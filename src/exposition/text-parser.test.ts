@@ -2,7 +2,7 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { Labels, LabelsBuilder } from "../model/index.ts";
 import { Entry, ExpositionParseError, TextParser } from "./index.ts";
-import { drain, firstError } from "./parse-test-util.test.ts";
+import { drain, firstError, outcome, outcomeExpecting, xorshift32 } from "./parse-test-util.test.ts";
 
 // Re-typed from Prometheus's model/textparse promparse_test.go TestPromParse.
 const promInput =
@@ -271,30 +271,6 @@ class TokenPathTextParser extends TextParser {
   }
 }
 
-/** Entries (or the error: message, offset, line, column) of text parsed both ways, as comparable records. */
-function outcome(p: TextParser): { entries: ReturnType<typeof drain>; series: [number, number][]; err: string | null } {
-  const series: [number, number][] = [];
-  const wrapped = new Proxy(p, {
-    get(target, prop) {
-      if (prop === "next") {
-        return () => {
-          const e = target.next();
-          if (e === "series") series.push([target.seriesFrom(), target.seriesTo()]);
-          return e;
-        };
-      }
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
-  try {
-    return { entries: drain(wrapped), series, err: null };
-  } catch (e) {
-    if (!(e instanceof ExpositionParseError)) throw e;
-    return { entries: [], series, err: `${e.message} @${e.offset}:${e.line}:${e.column}` };
-  }
-}
-
 // Lines near the fast path's edges: blanks, tabs, escapes, NULs, non-ASCII,
 // quoted names, missing or doubled commas, timestamps, odd values.
 const edgeLines = [
@@ -355,14 +331,7 @@ test("TextParser: the fast path gives what the token-by-token path gives, line b
 });
 
 test("TextParser: the fast path gives what the token-by-token path gives, on random lines", () => {
-  // A seeded generator (xorshift32), so a failure reproduces.
-  let seed = 0x9e3779b9;
-  const rnd = (k: number): number => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % k;
-  };
+  const rnd = xorshift32(0x9e3779b9);
   const parts = ["a", "b_c", "{", "}", ",", "=", '"', '"x"', '"1.0"', " ", "\t", "1", "2.5", "-3e2", "+Inf", "NaN", "123", "\\", "\\n", "\x00", "é", "#", "le", "quantile", "\n"];
   for (let k = 0; k < 3000; k++) {
     let text = 'm{a="1"} 1\n';
@@ -375,39 +344,9 @@ test("TextParser: the fast path gives what the token-by-token path gives, on ran
   }
 });
 
-/**
- * outcome() of text parsed with a guess before each next(), as the scrape
- * loop makes: the series text the token-by-token parse gives for the series
- * `shift` places on. For a line taken by the guess, labels() answers with
- * the labels of that text (the scrape cache knows them), as it must not be
- * called on the parser. matched counts those lines.
- */
-function outcomeExpecting(text: string, shift: number): { outcome: ReturnType<typeof outcome>; matched: number } {
-  const ref = outcome(new TokenPathTextParser(text));
-  const texts = ref.entries.filter((e) => e.lset !== undefined).map((e) => e.m!);
-  const labelsOf = new Map(ref.entries.filter((e) => e.lset !== undefined).map((e) => [e.m!, e.lset!]));
-  const p = new TextParser(text);
-  let k = 0;
-  let matched = 0;
-  const guessing = new Proxy(p, {
-    get(target, prop) {
-      if (prop === "next") {
-        return () => {
-          target.expect(texts[k + shift] ?? "");
-          const e = target.next();
-          if (e === "series") {
-            k++;
-            if (target.expectedMatched()) matched++;
-          }
-          return e;
-        };
-      }
-      if (prop === "labels" && target.expectedMatched()) return () => Labels.fromObject(labelsOf.get(target.series())!);
-      const v: unknown = Reflect.get(target, prop, target);
-      return typeof v === "function" ? v.bind(target) : v;
-    },
-  });
-  return { outcome: outcome(guessing as TextParser), matched };
+/** outcomeExpecting() for text: the guessing parse against the token-by-token one. */
+function expecting(text: string, shift: number | "line"): ReturnType<typeof outcomeExpecting> {
+  return outcomeExpecting(new TextParser(text), new TokenPathTextParser(text), text, shift, (m) => drain(new TextParser(`${m} 1\n`))[0]!.lset!);
 }
 
 test("TextParser: a line taken by its expected series text gives what the token-by-token path gives", () => {
@@ -415,8 +354,8 @@ test("TextParser: a line taken by its expected series text gives what the token-
   for (const l of edgeLines) {
     for (const text of [`${l}\n`, l, `a 1\n${l}\nb 2\n`, `# TYPE a histogram\n${l}\n`, `${l}\n${l}\n`]) {
       const want = outcome(new TokenPathTextParser(text));
-      for (const shift of [0, 1, -1]) {
-        const got = outcomeExpecting(text, shift);
+      for (const shift of [0, 1, -1, "line"] as const) {
+        const got = expecting(text, shift);
         assert.deepEqual(got.outcome, want, `${JSON.stringify(text)} shift ${shift}`);
         matched += got.matched;
       }

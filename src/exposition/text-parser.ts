@@ -6,7 +6,7 @@
  * input is accepted or rejected with the same message.
  */
 import type { Labels, LabelsBuilder } from "../model/index.ts";
-import { NumberSyntaxError, parseDigitsInt64, parseGoFloat } from "./parse-float.ts";
+import { NumberSyntaxError, parseDigitsInt64 } from "./parse-float.ts";
 import {
   BaseParser,
   Entry,
@@ -527,21 +527,7 @@ export class TextParser extends BaseParser {
       if (i >= n || c !== NL || i === ts) return false;
       tsEnd = i;
     }
-    let v: number;
-    let t = 0;
-    try {
-      v = parseGoFloat(b, vs, ve);
-      if (ts >= 0) t = parseDigitsInt64(b, ts, tsEnd);
-    } catch (e) {
-      if (e instanceof NumberSyntaxError) return false;
-      throw e;
-    }
-    this.seriesEnd = seriesEnd;
-    this.val = v;
-    this.hasTs = ts >= 0;
-    this.ts = t;
-    this.i = i + 1;
-    return true;
+    return this.takeSample(seriesEnd, vs, ve, ts, tsEnd, false, i + 1);
   }
 
   private parseMeta(t: number): Entry {
