@@ -100,10 +100,6 @@ export class OpenMetricsParser extends BaseParser {
   private createdTs: number;
   /** A second parser over the same body that reads ahead for `_created`; made on first use. */
   private peeker: OpenMetricsParser | null;
-  /** The series text expect() gave for the next call of next(), "" for none. */
-  private expected: string;
-  /** Whether the current entry is a series line taken by the expected text. */
-  private matched: boolean;
 
   constructor(text: string, opts: OpenMetricsParserOptions = {}) {
     super(text);
@@ -119,26 +115,6 @@ export class OpenMetricsParser extends BaseParser {
     this.createdKey = "";
     this.createdTs = 0;
     this.peeker = null;
-    this.expected = "";
-    this.matched = false;
-  }
-
-  override expect(series: string): void {
-    this.expected = series;
-  }
-
-  override expectedMatched(): boolean {
-    return this.matched;
-  }
-
-  override labels(lb: LabelsBuilder): Labels {
-    if (this.matched) throw new Error("BUG: labels() of a series line taken by its expected text");
-    return super.labels(lb);
-  }
-
-  override metricName(): string {
-    if (this.matched) throw new Error("BUG: metricName() of a series line taken by its expected text");
-    return super.metricName();
   }
 
   /** Reads a quoted string opening at this.i. On failure returns false with i at the offending character. */
@@ -377,8 +353,7 @@ export class OpenMetricsParser extends BaseParser {
   }
 
   next(): Entry {
-    const expected = this.expected;
-    this.expected = "";
+    const expected = this.takeExpected();
     for (;;) {
       const e = this.nextEntry(expected);
       // A line taken by its text is no _created series of a family that has them (see expectedLine).
@@ -390,7 +365,6 @@ export class OpenMetricsParser extends BaseParser {
   private nextEntry(expected: string): Entry {
     this.lineStart = this.i;
     this.nOffsets = 0;
-    this.matched = false;
     if (!this.ignoreExemplar) {
       this.nEOffsets = 0;
       this.hasExemplar = false;

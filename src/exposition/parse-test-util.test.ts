@@ -141,6 +141,23 @@ export function outcomeExpecting(
   return { outcome: outcome(guessing), matched };
 }
 
+/**
+ * Guesses that fit a line but are not its series text are not taken: a
+ * prefix followed by what reads as a sample, and a text of the same
+ * length. parserOf makes the parser of a body; each body ends with end.
+ */
+export function assertNearMissesNotTaken(parserOf: (text: string) => Parser, end: string): void {
+  for (const [line, guess] of [
+    ["a12 3\n", "a"],
+    ['a{b="c"} 1\n', 'a{b="d"}'],
+  ] as const) {
+    const p = parserOf(line + end);
+    p.expect(guess);
+    assert.equal(p.next(), Entry.Series);
+    assert.deepEqual([p.expectedMatched(), p.series()], [false, line.slice(0, line.indexOf(" "))], line);
+  }
+}
+
 /** A seeded generator (xorshift32) of integers in [0, k), so that a failing random test reproduces. */
 export function xorshift32(seed: number): (k: number) => number {
   return (k) => {

@@ -345,6 +345,10 @@ export abstract class BaseParser implements Parser {
   protected mtype: MetadataType;
   protected textStart: number;
   protected textEnd: number;
+  /** The series text expect() gave for the next call of next(), "" for none (see takeExpected). */
+  #expected: string;
+  /** Whether the current entry is a series line taken by its expected text. */
+  protected matched: boolean;
 
   constructor(b: string) {
     this.b = b;
@@ -362,6 +366,16 @@ export abstract class BaseParser implements Parser {
     this.mtype = MetadataType.Unknown;
     this.textStart = 0;
     this.textEnd = 0;
+    this.#expected = "";
+    this.matched = false;
+  }
+
+  /** For next(), first: the text expect() gave (forgotten now), and no line taken by it yet. */
+  protected takeExpected(): string {
+    const e = this.#expected;
+    this.#expected = "";
+    this.matched = false;
+    return e;
   }
 
   /**
@@ -451,11 +465,12 @@ export abstract class BaseParser implements Parser {
     return this.b;
   }
 
-  /** Takes no guess: this parser parses every line in full. */
-  expect(_series: string): void {}
+  expect(series: string): void {
+    this.#expected = series;
+  }
 
   expectedMatched(): boolean {
-    return false;
+    return this.matched;
   }
 
   seriesFrom(): number {
@@ -475,10 +490,12 @@ export abstract class BaseParser implements Parser {
   }
 
   metricName(): string {
+    if (this.matched) throw new Error("BUG: metricName() of a series line taken by its expected text");
     return unescapeLabelValue(this.b, this.offsets[0]!, this.offsets[1]!);
   }
 
   labels(lb: LabelsBuilder): Labels {
+    if (this.matched) throw new Error("BUG: labels() of a series line taken by its expected text");
     lb.reset(Labels.EMPTY);
     const o = this.offsets;
     const s = this.b;

@@ -5,7 +5,7 @@
  * PromParser and its lexer (promlex.l) token by token, so that the same
  * input is accepted or rejected with the same message.
  */
-import type { Labels, LabelsBuilder } from "../model/index.ts";
+import type { LabelsBuilder } from "../model/index.ts";
 import { NumberSyntaxError, parseDigitsInt64 } from "./parse-float.ts";
 import {
   BaseParser,
@@ -79,35 +79,11 @@ function isBlank(c: number): boolean {
 export class TextParser extends BaseParser {
   /** Whether the text is parsed without the appended newline (it ends with one). */
   readonly #unappended: boolean;
-  /** The series text expect() gave for the next call of next(), "" for none. */
-  #expected: string;
-  /** Whether the current entry is a series line taken by the expected text. */
-  #matched: boolean;
 
   constructor(text: string) {
     const unappended = text.length > 0 && text.charCodeAt(text.length - 1) === NL;
     super(unappended ? text : `${text}\n`);
     this.#unappended = unappended;
-    this.#expected = "";
-    this.#matched = false;
-  }
-
-  override expect(series: string): void {
-    this.#expected = series;
-  }
-
-  override expectedMatched(): boolean {
-    return this.#matched;
-  }
-
-  override labels(lb: LabelsBuilder): Labels {
-    if (this.#matched) throw new Error("BUG: labels() of a series line taken by its expected text");
-    return super.labels(lb);
-  }
-
-  override metricName(): string {
-    if (this.#matched) throw new Error("BUG: metricName() of a series line taken by its expected text");
-    return super.metricName();
   }
 
   /** Reads a quoted string opening at this.i; `"(\\.|[^\\"])*"`. On failure returns false with i at the offending character. */
@@ -370,9 +346,7 @@ export class TextParser extends BaseParser {
   }
 
   private nextEntry(): Entry {
-    const expected = this.#expected;
-    this.#expected = "";
-    this.#matched = false;
+    const expected = this.takeExpected();
     for (;;) {
       this.lineStart = this.i;
       this.nOffsets = 0;
@@ -496,7 +470,7 @@ export class TextParser extends BaseParser {
   #expectedLine(expected: string): boolean {
     const end = this.i + expected.length;
     if (end >= this.n || this.b.charCodeAt(end) !== SP || !this.b.startsWith(expected, this.i) || !this.#sampleAfter(end)) return false;
-    this.#matched = true;
+    this.matched = true;
     return true;
   }
 
