@@ -189,6 +189,8 @@ test("alertmanager ui: alerts, silences and status", { skip: skipWithoutChromium
       await alertCard(page, 'instance="db2"').getByRole("button", { name: 'instance="db2"' }).click();
       await page.locator(".am-chip", { hasText: 'instance="db2"' }).waitFor();
       await group(page, "HighLatency").waitFor({ state: "detached" });
+      // The filtered list is rendered anew: count once its card is there, as for the matcher filter above.
+      await alertCard(page, 'instance="db2"').waitFor();
       assert.equal(await page.locator("li.am-alert").count(), 1);
       await page.getByRole("button", { name: 'Remove filter instance="db2"' }).click();
       await group(page, "HighLatency").waitFor();
