@@ -2,7 +2,7 @@
  * The promstack CLI: `promstack <command> [flags] [args]`. Each command lives
  * in its own module under cmd/ and is loaded only when run.
  */
-import { YOUNG_GENERATION_CAP_BYTES, capYoungGeneration } from "../util/index.ts";
+import { YOUNG_GENERATION_CAP_BYTES, capYoungGeneration, oneMemoryReducerGc } from "../util/index.ts";
 
 /** A CLI command: runs with the arguments after its name, resolves to an exit code. */
 export type CommandMain = (argv: string[]) => Promise<number>;
@@ -43,5 +43,7 @@ async function run(argv: string[]): Promise<number> {
 }
 
 // Before any command loads: module loading is the first thing that grows V8's young generation.
-capYoungGeneration(YOUNG_GENERATION_CAP_BYTES, `${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`);
+const nodeFlags = `${process.execArgv.join(" ")} ${process.env.NODE_OPTIONS ?? ""}`;
+capYoungGeneration(YOUNG_GENERATION_CAP_BYTES, nodeFlags);
+oneMemoryReducerGc(nodeFlags);
 process.exitCode = await run(process.argv.slice(2));

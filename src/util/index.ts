@@ -13,5 +13,6 @@ export { DEFAULT_SLICE_MS, TimeSlice, sortCooperative } from "./time-slice.ts";
 export { goExpand } from "./expand.ts";
 export { availableCpus, cgroupCpuQuota, cgroupRoot } from "./cgroup.ts";
 export { YOUNG_GENERATION_CAP_BYTES, capYoungGeneration } from "./young-gen.ts";
+export { oneMemoryReducerGc } from "./memory-reducer.ts";
 export { PROMSTACK_VERSION, versionText } from "./version.ts";
 export { keepShape } from "./keep-shape.ts";
