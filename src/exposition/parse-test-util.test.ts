@@ -158,16 +158,6 @@ export function assertNearMissesNotTaken(parserOf: (text: string) => Parser, end
   }
 }
 
-/** A seeded generator (xorshift32) of integers in [0, k), so that a failing random test reproduces. */
-export function xorshift32(seed: number): (k: number) => number {
-  return (k) => {
-    seed ^= seed << 13;
-    seed ^= seed >>> 17;
-    seed ^= seed << 5;
-    return (seed >>> 0) % k;
-  };
-}
-
 /** The message of the error that ends parsing, or "EOF" when the input parses to the end. */
 export function firstError(p: Parser): string {
   try {
