@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { compressSync } from "snappy";
 import { Labels, StaleNaNBits } from "../model/index.ts";
 import { MemoryStorage } from "../storage/index.ts";
+import { seededRandom } from "../util/index.ts";
 import { Registry, writeText } from "../exposition/index.ts";
 import { WriteHandler, RemoteWriteProtoMsg, protoRoot, parseProtoMsg, WireWriter, encodeWriteRequestV1, encodeWriteRequestV2, encodeLabelsV1 } from "./index.ts";
 import type { SampleBatch } from "./index.ts";
@@ -241,22 +242,9 @@ test("parseProtoMsg: parameters as upstream parses them", () => {
   assert.ok(parseProtoMsg("application/x-protobuf;charset") instanceof Error);
 });
 
-/** A seeded xorshift generator, so the round trip is reproducible. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 4294967296;
-  };
-}
-
 for (const msg of [RemoteWriteProtoMsg.V1, RemoteWriteProtoMsg.V2]) {
   test(`encoder round trip through protobufjs and our receiver (${msg}, seeded)`, async () => {
-    const r = rng(42);
+    const r = seededRandom(42);
     const series: Labels[] = [];
     for (let k = 0; k < 20; k++) series.push(Labels.fromStrings("__name__", `m${k % 3}`, "i", String(k), "u", "ünïcödé ☃"));
     const n = 300;
