@@ -9,18 +9,10 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
+import { freePort, until } from "./remote-util.ts";
 
 const nodeExporter = "/usr/bin/prometheus-node-exporter";
 const prometheus = "/usr/bin/prometheus";
@@ -48,12 +40,11 @@ test("promstack scrapes Debian's node_exporter and Prometheus", { skip: missing.
     ((await (await fetch(`${base}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as { data: { result: Array<{ metric: Record<string, string>; value: [number, string] }> } })
       .data.result;
   try {
-    let up: Array<{ metric: Record<string, string>; value: [number, string] }> = [];
-    for (let i = 0; i < 150; i++) {
-      up = await query("up == 1");
-      if (up.length === 2) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
+    const both = async (q: string) => {
+      const r = await query(q);
+      return r.length === 2 ? r : null;
+    };
+    const up = await until("both targets up", () => both("up == 1"), 30_000);
     assert.deepEqual(up.map((s) => s.metric.job).sort(), ["node", "prometheus"]);
     for (const q of ['node_cpu_seconds_total{job="node",mode="idle"}', 'node_memory_MemAvailable_bytes{job="node"}', 'prometheus_build_info{job="prometheus"}', 'go_goroutines{job="prometheus"}']) {
       assert.ok((await query(q)).length > 0, `no ${q}`);
@@ -61,13 +52,7 @@ test("promstack scrapes Debian's node_exporter and Prometheus", { skip: missing.
     const samples = await query('scrape_samples_scraped{job="node"}');
     assert.ok(Number(samples[0]!.value[1]) > 100, "node_exporter scrape too small");
     // Five scrapes of each, all up, each appending every sample it scraped.
-    let scrapes: Array<{ metric: Record<string, string>; value: [number, string] }> = [];
-    for (let i = 0; i < 100; i++) {
-      scrapes = await query("count_over_time(up[1m]) >= 5");
-      if (scrapes.length === 2) break;
-      await new Promise((r) => setTimeout(r, 200));
-    }
-    assert.equal(scrapes.length, 2, "five scrapes of each target");
+    await until("five scrapes of each target", () => both("count_over_time(up[1m]) >= 5"), 20_000);
     assert.deepEqual((await query("min_over_time(up[1m]) < 1")).map((s) => s.metric.job), []);
     assert.deepEqual((await query("scrape_samples_scraped != scrape_samples_post_metric_relabeling")).map((s) => s.metric.job), []);
     const targets = (await (await fetch(`${base}/api/v1/targets`)).json()) as { data: { activeTargets: Array<{ health: string; lastError: string }> } };
