@@ -31,17 +31,6 @@ const chromiumArgs = [
   "--disable-sync",
 ];
 
-/** Polls fn until it returns non-null (a throw counts as null); fails after timeoutMs. */
-export async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 20_000, intervalMs = 100): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, intervalMs));
-  }
-}
-
 /** A page that records every browser console error and uncaught exception in `errors`. */
 async function openPage(browser: Browser, errors: string[]): Promise<Page> {
   const ctx = await browser.newContext({ viewport: { width: 1280, height: 900 } });

@@ -12,20 +12,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
+import { until } from "./until.ts";
 
 async function listen(s: Server, port = 0): Promise<number> {
   await new Promise<void>((r) => s.listen(port, "127.0.0.1", r));
   return (s.address() as AddressInfo).port;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 30_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 async function instant(base: string, q: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
@@ -53,7 +44,7 @@ test("federation: /federate serves the newest samples, a real Prometheus federat
     const body = await until("federated samples", async () => {
       const text = await (await fetch(`http://${ours}/federate?match[]=${encodeURIComponent('{job="demo"}')}`)).text();
       return text.includes("demo_requests_total") && text.includes("up{") ? text : null;
-    });
+    }, 30_000);
     const lines = body.trim().split("\n");
     assert.equal(lines[0], "# TYPE demo_requests_total untyped");
     assert.match(lines[1]!, /^demo_requests_total\{code="200",instance="127\.0\.0\.1:\d+",job="demo",cluster="dev"\} 100 \d+$/);
@@ -83,7 +74,7 @@ test("federation: /federate serves the newest samples, a real Prometheus federat
       const fed = await until("federated series in Prometheus", async () => {
         const r = await instant(realBase, 'demo_requests_total{cluster="dev"}');
         return r.length === 2 ? r : null;
-      });
+      }, 30_000);
       assert.deepEqual(
         fed.map((s) => [s.metric.code, s.metric.job, s.value[1]]).sort(),
         [
@@ -94,12 +85,12 @@ test("federation: /federate serves the newest samples, a real Prometheus federat
       const up = await until("promstack scraped by Prometheus", async () => {
         const r = await instant(realBase, 'up{job="promstack"}');
         return r.length === 1 ? r : null;
-      });
+      }, 30_000);
       assert.equal(up[0]!.value[1], "1");
       const reloads = await until("self-metrics in Prometheus", async () => {
         const r = await instant(realBase, 'prometheus_config_last_reload_successful{job="promstack"}');
         return r.length === 1 ? r : null;
-      });
+      }, 30_000);
       assert.equal(reloads[0]!.value[1], "1");
     } finally {
       proc.kill();

@@ -17,7 +17,8 @@ import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
-import { countsPerSeries, exporter, freePort, listen, maxTime, metricValue, minLastTime, rangeAt, skipWithoutReal, startReal, stopProcess, until, waitReady } from "./remote-util.ts";
+import { countsPerSeries, exporter, freePort, listen, maxTime, metricValue, minLastTime, rangeAt, skipWithoutReal, startReal, stopProcess, waitReady } from "./remote-util.ts";
+import { until } from "./until.ts";
 
 const OUTAGE_MS = 60_000;
 
@@ -132,6 +133,7 @@ test("remote write: a receiver away for a minute (503s and resets behind a proxy
     const ourBase = `http://127.0.0.1:${ours.address.port}`;
     await until("first samples at both receivers", async () =>
       (await maxTime(proxied.base, 'demo_value{job="demo"}')) > 0 && (await maxTime(killed.base, 'demo_value{job="demo"}')) > 0 ? true : null,
+      60_000,
     );
 
     // The outage: a minute for both, while promstack keeps scraping.

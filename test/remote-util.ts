@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { until } from "./until.ts";
 
 /** Debian's Prometheus 2.42. */
 export const REAL = "/usr/bin/prometheus";
@@ -26,21 +27,6 @@ export async function freePort(): Promise<number> {
   const p = await listen(s);
   await new Promise<void>((r) => s.close(() => r()));
   return p;
-}
-
-/** Polls fn every 250 ms until it returns non-null (errors count as null); throws after timeoutMs. */
-export async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 60_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  let last: unknown = null;
-  for (;;) {
-    const v = await fn().catch((e: unknown) => {
-      last = e;
-      return null;
-    });
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last instanceof Error ? `: ${last.message}` : ""}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
 }
 
 type Matrix = Array<{ metric: Record<string, string>; values: Array<[number, string]> }>;

@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
-import { exporter, freePort, maxTime, rangeAt, skipWithoutReal as skip, startReal, stopProcess as stopReal, until } from "./remote-util.ts";
+import { exporter, freePort, maxTime, rangeAt, skipWithoutReal as skip, startReal, stopProcess as stopReal } from "./remote-util.ts";
+import { until } from "./until.ts";
 
 function newServer(dir: string, receiver: boolean): PrometheusServer {
   return new PrometheusServer(testServerOptions(dir, { enableRemoteWriteReceiver: receiver, remoteFlushDeadlineMs: 2000 }));
@@ -46,10 +47,10 @@ test("remote write: Prometheus 2.42 → promstack's receiver", { skip, timeout: 
   );
   const real = startReal([`--config.file=${join(dir, "real.yml")}`, `--storage.tsdb.path=${join(dir, "real-data")}`, `--web.listen-address=127.0.0.1:${realPort}`]);
   try {
-    await until("real Prometheus ready", async () => ((await fetch(`${realBase}/-/ready`)).ok ? true : null));
-    await until("a few scrapes at the real Prometheus", async () => ((await rangeAt(realBase, 'demo_value{job="demo"}[10m]', Date.now() / 1000)).length >= 10 ? true : null));
+    await until("real Prometheus ready", async () => ((await fetch(`${realBase}/-/ready`)).ok ? true : null), 60_000);
+    await until("a few scrapes at the real Prometheus", async () => ((await rangeAt(realBase, 'demo_value{job="demo"}[10m]', Date.now() / 1000)).length >= 10 ? true : null), 60_000);
     const T = Date.now() / 1000;
-    await until("samples up to T at promstack", async () => ((await maxTime(ourBase, 'up{origin="real"}')) >= T ? true : null));
+    await until("samples up to T at promstack", async () => ((await maxTime(ourBase, 'up{origin="real"}')) >= T ? true : null), 60_000);
     const want = await rangeAt(realBase, '{job="demo"}[10m]', T);
     const got = await rangeAt(ourBase, '{origin="real"}[10m]', T, ["origin"]);
     assert.ok(want.length >= 10);
@@ -105,14 +106,14 @@ test("remote read: promstack reads from Prometheus 2.42 and Prometheus 2.42 read
   );
   const real = startReal([`--config.file=${join(dir, "real.yml")}`, `--storage.tsdb.path=${join(dir, "real-data")}`, `--web.listen-address=127.0.0.1:${realPort}`]);
   try {
-    await until("real Prometheus ready", async () => ((await fetch(`${realBase}/-/ready`)).ok ? true : null));
+    await until("real Prometheus ready", async () => ((await fetch(`${realBase}/-/ready`)).ok ? true : null), 60_000);
     // Both have scraped ten times (7 series per scrape; the real one discovers its target after about 5s).
     await until("scrapes at both", async () => {
       const now = Date.now() / 1000;
       const a = await rangeAt(realBase, '{job="real"}[10m]', now);
       const b = await rangeAt(ourBase, '{job="ours"}[10m]', now);
       return a.length >= 70 && b.length >= 70 ? true : null;
-    });
+    }, 60_000);
     // A time in the past, so both sides hold all of their samples up to it.
     const T = Math.floor(Date.now() / 1000) - 2;
     // promstack answers about the real Prometheus's job through remote read, as the real one answers locally.

@@ -14,6 +14,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
+import { until } from "./until.ts";
 
 const run = promisify(execFile);
 
@@ -27,16 +28,6 @@ async function freePort(): Promise<number> {
   const p = await listen(s);
   await new Promise((r) => s.close(r));
   return p;
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v !== null) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
 }
 
 async function queryValue(base: string, q: string): Promise<string | null> {

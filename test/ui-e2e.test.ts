@@ -15,7 +15,8 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
-import { shot, skipWithoutChromium, until, withPage } from "./browser.ts";
+import { shot, skipWithoutChromium, withPage } from "./browser.ts";
+import { until } from "./until.ts";
 import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
 
 async function listen(s: Server): Promise<number> {
