@@ -7,17 +7,12 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
+import { freePort, listen } from "./remote-util.ts";
 import { until } from "./until.ts";
-
-async function listen(s: Server, port = 0): Promise<number> {
-  await new Promise<void>((r) => s.listen(port, "127.0.0.1", r));
-  return (s.address() as AddressInfo).port;
-}
 
 async function instant(base: string, q: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
   const r = (await (await fetch(`${base}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as {
@@ -58,9 +53,7 @@ test("federation: /federate serves the newest samples, a real Prometheus federat
       t.diagnostic(`${real} is not installed: the real-Prometheus half did not run`);
       return;
     }
-    const probe = createServer();
-    const port = await listen(probe);
-    await new Promise((r) => probe.close(r));
+    const port = await freePort();
     const realDir = join(dir, "real");
     writeFileSync(
       join(dir, "real.yml"),

@@ -8,27 +8,15 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
+import { freePort, listen } from "./remote-util.ts";
 import { until } from "./until.ts";
 
 const run = promisify(execFile);
-
-async function listen(s: Server): Promise<number> {
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  return (s.address() as AddressInfo).port;
-}
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  const p = await listen(s);
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 async function queryValue(base: string, q: string): Promise<string | null> {
   const r = (await (await fetch(`${base}/api/v1/query?query=${encodeURIComponent(q)}`)).json()) as {
