@@ -10,8 +10,6 @@ import { test } from "node:test";
 import assert from "node:assert/strict";
 import { execFile, spawn } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
@@ -190,6 +188,7 @@ for service, op, path in json.loads(sys.stdin.read()):
     out[path] = report.generate_report() if report.has_errors() else ""
 print(json.dumps(out))
 `;
+import { freePort } from "./net.ts";
 async function botocore(): Promise<string | false> {
   try {
     await run("python3", ["-c", "import botocore"]);
@@ -246,14 +245,6 @@ test("ecs: the staging prometheus.yml passes promtool check config next to the r
     rmSync(dir, { recursive: true, force: true });
   }
 });
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 test("ecs: the container's command starts the server (retention 30d) and its health check passes", async () => {
   const etc = efsConfigView();

@@ -11,7 +11,7 @@ import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
-import { freePort, listen } from "./remote-util.ts";
+import { freePort, listen } from "./net.ts";
 import { until } from "./until.ts";
 
 async function instant(base: string, q: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {

@@ -6,16 +6,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
-
-async function listen(s: Server): Promise<number> {
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  return (s.address() as AddressInfo).port;
-}
+import { listen } from "./net.ts";
 
 interface Envelope<T> {
   status: string;

@@ -17,7 +17,8 @@ import type { Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
-import { countsPerSeries, exporter, freePort, listen, maxTime, metricValue, minLastTime, rangeAt, skipWithoutReal, startReal, stopProcess, waitReady } from "./remote-util.ts";
+import { freePort, listen } from "./net.ts";
+import { countsPerSeries, exporter, maxTime, metricValue, minLastTime, rangeAt, skipWithoutReal, startReal, stopProcess, waitReady } from "./remote-util.ts";
 import { until } from "./until.ts";
 
 const OUTAGE_MS = 60_000;

@@ -6,28 +6,14 @@
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
+import { listen } from "./net.ts";
 import { until } from "./until.ts";
 
 /** Debian's Prometheus 2.42. */
 export const REAL = "/usr/bin/prometheus";
 /** The `skip` option of tests that need the real Prometheus. */
 export const skipWithoutReal: string | false = existsSync(REAL) ? false : `${REAL} is not installed`;
-
-/** Listens on 127.0.0.1 (a free port unless given) and returns the port. */
-export async function listen(s: Server, port = 0): Promise<number> {
-  await new Promise<void>((r) => s.listen(port, "127.0.0.1", r));
-  return (s.address() as AddressInfo).port;
-}
-
-/** A port free at the time of the call. */
-export async function freePort(): Promise<number> {
-  const s = createServer();
-  const p = await listen(s);
-  await new Promise<void>((r) => s.close(() => r()));
-  return p;
-}
 
 type Matrix = Array<{ metric: Record<string, string>; values: Array<[number, string]> }>;
 

@@ -17,7 +17,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import protobuf from "protobufjs";
 import { uncompressSync } from "snappy";
-import { exporter, freePort, listen, metricValue, parseMetrics, rangeAt, skipWithoutReal, startReal, stopProcess, waitReady } from "./remote-util.ts";
+import { freePort, listen } from "./net.ts";
+import { exporter, metricValue, parseMetrics, rangeAt, skipWithoutReal, startReal, stopProcess, waitReady } from "./remote-util.ts";
 import { until } from "./until.ts";
 
 const WRITE_PROTO = `

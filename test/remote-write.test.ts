@@ -11,7 +11,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
-import { exporter, freePort, maxTime, rangeAt, skipWithoutReal as skip, startReal, stopProcess as stopReal } from "./remote-util.ts";
+import { freePort } from "./net.ts";
+import { exporter, maxTime, rangeAt, skipWithoutReal as skip, startReal, stopProcess as stopReal } from "./remote-util.ts";
 import { until } from "./until.ts";
 
 function newServer(dir: string, receiver: boolean): PrometheusServer {

@@ -12,7 +12,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
-import { freePort } from "./remote-util.ts";
+import { freePort } from "./net.ts";
 import { until } from "./until.ts";
 
 const nodeExporter = "/usr/bin/prometheus-node-exporter";

@@ -13,7 +13,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
-import { freePort, listen } from "./remote-util.ts";
+import { freePort, listen } from "./net.ts";
 import { until } from "./until.ts";
 
 const run = promisify(execFile);

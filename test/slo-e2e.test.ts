@@ -8,10 +8,10 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
+import { freePort } from "./net.ts";
 
 const prometheusRule = `apiVersion: monitoring.coreos.com/v1
 kind: PrometheusRule
@@ -35,14 +35,6 @@ spec:
             summary: "Fast SLO burn detected"
             description: "Burning error budget at 14.4x rate"
 `;
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  const p = (s.address() as { port: number }).port;
-  await new Promise((r) => s.close(r));
-  return p;
-}
 
 test("SLO recordings from a cold start, the guide's PrometheusRule, reload of edited rules", async () => {
   const dir = mkdtempSync(join(tmpdir(), "promstack-slo-"));

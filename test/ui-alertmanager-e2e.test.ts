@@ -14,8 +14,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
-import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
@@ -23,6 +21,7 @@ import { shot, skipWithoutChromium, withPage } from "./browser.ts";
 import { until } from "./until.ts";
 import { createAlertmanager, type Alertmanager } from "../src/alertmanager/index.ts";
 import { Peer } from "../src/alertmanager/cluster/index.ts";
+import { freePort } from "./net.ts";
 
 const CONFIG = `global:
   resolve_timeout: 5m
@@ -49,14 +48,6 @@ const ALERTS = [
   { labels: { alertname: "HighLatency", service: "api", severity: "critical" }, annotations: { summary: "p99 latency above 2s", runbook: "https://runbooks.example/latency" } },
   { labels: { alertname: "ApiSlow", service: "api", severity: "warning" }, annotations: { summary: "Some requests are slow" } },
 ];
-
-async function freePort(): Promise<number> {
-  const s = createServer();
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", () => r()));
-  const port = (s.address() as AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 interface Stack {
   /** Where the first Alertmanager answers, with the route prefix. */

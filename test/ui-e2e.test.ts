@@ -10,19 +10,14 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Page } from "playwright-core";
 import { shot, skipWithoutChromium, withPage } from "./browser.ts";
 import { until } from "./until.ts";
 import { PrometheusServer, testServerOptions } from "../src/server/index.ts";
-
-async function listen(s: Server): Promise<number> {
-  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
-  return (s.address() as AddressInfo).port;
-}
+import { listen } from "./net.ts";
 
 interface Stack {
   /** Where the server answers, with the route prefix. */
